@@ -1,0 +1,168 @@
+/**
+ * Ports: what the core needs from the outside world. Adapters in core/adapters implement them;
+ * composition roots (cli/, lambdas/, fargate-copier/) wire them; tests may pass fakes here and
+ * only here. Offsets are bigint.
+ */
+
+export type MetadataMode = 'zookeeper' | 'kraft';
+
+export interface BrokerInfo {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack?: string | undefined;
+}
+
+export interface ClusterInfo {
+  /** Kafka's own cluster id (a UUID-like string, also on ZooKeeper clusters). */
+  readonly clusterId: string;
+  readonly controllerId: number | undefined;
+  readonly brokers: readonly BrokerInfo[];
+  /** Detected from the cluster itself (finalized metadata.version feature, broker configs). */
+  readonly metadataMode: MetadataMode;
+  /** e.g. "3.9" or "4.1"; undefined when the cluster does not reveal it. */
+  readonly kafkaVersion: string | undefined;
+}
+
+export interface PartitionInfo {
+  readonly partition: number;
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly internal: boolean;
+  readonly partitions: readonly PartitionInfo[];
+}
+
+/** Config name → value (null for sensitive or unset values). */
+export type ConfigMap = Readonly<Record<string, string | null>>;
+
+export interface ConfigEntryDetail {
+  readonly name: string;
+  readonly value: string | null;
+  readonly readOnly: boolean;
+  readonly isDefault: boolean;
+  readonly isSensitive: boolean;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly logStart: bigint;
+  /** High watermark (the next offset to be written). */
+  readonly end: bigint;
+}
+
+export interface GroupSummary {
+  readonly groupId: string;
+  /** Stable, Empty, Dead, PreparingRebalance, CompletingRebalance, Unknown */
+  readonly state: string;
+  readonly protocolType: string;
+  readonly members: number;
+}
+
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly metadata?: string | null;
+}
+
+export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID' | 'DELEGATION_TOKEN' | 'USER';
+export type AclPatternType = 'LITERAL' | 'PREFIXED';
+
+export interface AclBinding {
+  readonly resourceType: AclResourceType;
+  readonly resourceName: string;
+  readonly patternType: AclPatternType;
+  readonly principal: string;
+  readonly host: string;
+  /** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALL */
+  readonly operation: string;
+  readonly permissionType: 'ALLOW' | 'DENY';
+}
+
+export interface PartitionSize {
+  readonly topic: string;
+  readonly partition: number;
+  readonly bytes: bigint;
+}
+
+export interface TransactionalProbe {
+  /** Topics in which at least one transactional batch or control record was seen. */
+  readonly topics: readonly string[];
+}
+
+/** Read side of a Kafka cluster's administration (kafkajs + a small raw-protocol client). */
+export interface KafkaAdmin {
+  describeCluster(): Promise<ClusterInfo>;
+  listTopics(): Promise<TopicInfo[]>;
+  describeTopicConfigs(topics: readonly string[]): Promise<Map<string, ConfigEntryDetail[]>>;
+  describeBrokerConfigs(brokerId: number): Promise<ConfigEntryDetail[]>;
+  fetchOffsets(topic: string): Promise<PartitionOffsets[]>;
+  listGroups(): Promise<GroupSummary[]>;
+  fetchCommittedOffsets(groupId: string): Promise<CommittedOffset[]>;
+  /** undefined when the cluster has no authorizer (SECURITY_DISABLED). */
+  describeAcls(): Promise<AclBinding[] | undefined>;
+  /** Bytes on disk per partition (DescribeLogDirs), leader replicas only. */
+  describeLogDirs(topics: readonly string[]): Promise<PartitionSize[]>;
+  /** Looks at the data of the given partitions for transactional batches / control records. */
+  probeTransactional(topics: readonly string[]): Promise<TransactionalProbe>;
+  close(): Promise<void>;
+}
+
+export interface ObjectHead {
+  readonly key: string;
+  readonly bytes: number;
+  readonly etag?: string | undefined;
+}
+
+export interface PutOptions {
+  /** Fail with a ConditionalWriteConflict when the key already exists (If-None-Match: *). */
+  readonly ifNoneMatch?: boolean;
+  readonly contentType?: string;
+  /** Object Lock COMPLIANCE retention until this instant. */
+  readonly retainUntil?: Date;
+}
+
+export interface BucketFacts {
+  readonly exists: boolean;
+  readonly objectLockEnabled: boolean;
+  readonly versioningEnabled: boolean;
+  readonly kmsKeyArn: string | undefined;
+}
+
+/** An S3 bucket + prefix, addressed by `s3://bucket/prefix` URLs. Keys are relative to the prefix. */
+export interface ObjectStore {
+  readonly url: string;
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  list(prefix: string): Promise<ObjectHead[]>;
+  delete(key: string): Promise<void>;
+  bucketFacts(): Promise<BucketFacts>;
+}
+
+export interface MskClusterFacts {
+  readonly arn: string;
+  readonly name: string;
+  readonly state: string;
+  readonly type: 'PROVISIONED' | 'SERVERLESS';
+  readonly kafkaVersion: string | undefined;
+  readonly brokerNodes: number | undefined;
+  readonly zookeeperMode: boolean | undefined;
+  readonly availabilityZones: number | undefined;
+  readonly iamAuth: boolean;
+  readonly scramAuth: boolean;
+  readonly tlsAuth: boolean;
+}
+
+export interface MskApi {
+  bootstrapBrokers(arn: string, authMode: string): Promise<string[]>;
+  describeCluster(arn: string): Promise<MskClusterFacts>;
+}
+
+export interface Clock {
+  now(): Date;
+}
