@@ -70,7 +70,13 @@ export interface CommittedOffset {
   readonly metadata?: string | null;
 }
 
-export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID' | 'DELEGATION_TOKEN' | 'USER';
+export type AclResourceType =
+  | 'TOPIC'
+  | 'GROUP'
+  | 'CLUSTER'
+  | 'TRANSACTIONAL_ID'
+  | 'DELEGATION_TOKEN'
+  | 'USER';
 export type AclPatternType = 'LITERAL' | 'PREFIXED';
 
 export interface AclBinding {
@@ -165,4 +171,32 @@ export interface MskApi {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * `code` of the PreconditionError an ObjectStore put with `ifNoneMatch` throws when the key already
+ * exists (S3 412 PreconditionFailed). Not transient: retrying the same write can never succeed.
+ */
+export const CONDITIONAL_WRITE_CONFLICT = 'CONDITIONAL_WRITE_CONFLICT';
+
+/** `code` of the PreconditionError JournalStore.append throws when the entry's seq is already taken. */
+export const JOURNAL_SEQ_CONFLICT = 'JOURNAL_SEQ_CONFLICT';
+
+export interface JournalLoad {
+  /** Verified entries in seq order (seq N at index N-1). */
+  readonly entries: readonly import('./domain/journal/entry.ts').JournalEntry[];
+  /** Recoverable problems, e.g. a torn last line that was dropped. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The migration journal (SPEC §4): local `<journal-dir>/journal.jsonl` or S3
+ * `<evidence>/migrations/<id>/journal/<seq>.json`. Two writers can never both append seq N:
+ * the loser gets a PreconditionError with code JOURNAL_SEQ_CONFLICT and must reload.
+ */
+export interface JournalStore {
+  /** Where the journal lives, for messages: a file path or an s3:// URL. */
+  readonly location: string;
+  load(): Promise<JournalLoad>;
+  append(entry: import('./domain/journal/entry.ts').JournalEntry): Promise<void>;
 }

@@ -7,7 +7,12 @@
  * - InvalidInputError   → caught, journalled as `failed` (bad config, bad arguments)
  * - InvariantError      → caught, stop and alert (a bug or tampering: hash chain broken, data mismatch)
  */
-export const ERROR_NAMES = ['TransientError', 'PreconditionError', 'InvalidInputError', 'InvariantError'] as const;
+export const ERROR_NAMES = [
+  'TransientError',
+  'PreconditionError',
+  'InvalidInputError',
+  'InvariantError',
+] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 
 export interface KraftMigrateErrorOptions {

@@ -1,14 +1,18 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
-import { type MigrationConfig, configSchema } from './schema.ts';
+import { configSchema, type MigrationConfig } from './schema.ts';
 
 /**
  * Turns config text (YAML or JSON — JSON is YAML) into a validated MigrationConfig.
  * Errors are InvalidInputError with one line per problem: path, value seen, what is allowed,
  * and for an unknown key the nearest valid key. Never a stack trace for a user mistake.
  */
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>>, origin = 'config'): MigrationConfig {
+export function parseConfigText(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  origin = 'config',
+): MigrationConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
@@ -23,12 +27,19 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
 }
 
 /** Validates an already-parsed document (the Step Functions execution input, or parsed YAML). */
-export function validateConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>, origin = 'config'): MigrationConfig {
+export function validateConfig(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  origin = 'config',
+): MigrationConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new InvalidInputError(`${origin} must be a mapping of keys (source, target, storage, …), got ${describe(raw)}`, {
-      code: 'CONFIG_SHAPE',
-      fix: 'See examples/local.yaml for a complete config.',
-    });
+    throw new InvalidInputError(
+      `${origin} must be a mapping of keys (source, target, storage, …), got ${describe(raw)}`,
+      {
+        code: 'CONFIG_SHAPE',
+        fix: 'See examples/local.yaml for a complete config.',
+      },
+    );
   }
   const interpolated = interpolateEnv(raw, env, []);
   const result = configSchema.safeParse(interpolated);
@@ -43,7 +54,11 @@ export function validateConfig(raw: unknown, env: Readonly<Record<string, string
 const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string value. A missing variable is an error. */
-export function interpolateEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, path: (string | number)[]): unknown {
+export function interpolateEnv(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  path: (string | number)[],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_PATTERN, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
@@ -57,7 +72,9 @@ export function interpolateEnv(value: unknown, env: Readonly<Record<string, stri
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, i]));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k])]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k])]),
+    );
   }
   return value;
 }
@@ -86,7 +103,9 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
 
 export function formatPath(path: readonly (string | number | symbol)[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -147,7 +166,9 @@ export function nearest(word: string, candidates: readonly string[]): string | u
     }
   }
   if (best === undefined) return undefined;
-  return bestD <= Math.max(2, Math.floor(best.length / 3)) || best.includes(word) || word.includes(best) ? best : undefined;
+  return bestD <= Math.max(2, Math.floor(best.length / 3)) || best.includes(word) || word.includes(best)
+    ? best
+    : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -7,15 +7,17 @@ import { DURATION_HELP, parseDuration } from './duration.ts';
  * The Step Functions execution input is exactly this document as JSON.
  */
 
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: `expected ${DURATION_HELP}` });
-
-const hostPort = z
+const duration = z
   .string()
-  .regex(/^[^\s:]+:\d{1,5}$/, { message: 'expected host:port, e.g. b-1.mycluster.abc123.c2.kafka.eu-west-2.amazonaws.com:9098' });
+  .refine((s) => parseDuration(s) !== undefined, { message: `expected ${DURATION_HELP}` });
 
-const s3Url = z
-  .string()
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, { message: 'expected s3://bucket or s3://bucket/prefix' });
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, {
+  message: 'expected host:port, e.g. b-1.mycluster.abc123.c2.kafka.eu-west-2.amazonaws.com:9098',
+});
+
+const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, {
+  message: 'expected s3://bucket or s3://bucket/prefix',
+});
 
 export const AUTH_MODES = ['none', 'iam', 'scram-sha-512', 'scram-sha-256', 'tls'] as const;
 
@@ -122,7 +124,11 @@ export const configSchema = z.strictObject({
   }),
   seed: z
     .strictObject({
-      max_concurrent_partitions: z.int().min(1).max(1024).default(CONFIG_DEFAULTS.seed.max_concurrent_partitions),
+      max_concurrent_partitions: z
+        .int()
+        .min(1)
+        .max(1024)
+        .default(CONFIG_DEFAULTS.seed.max_concurrent_partitions),
       segment_max_bytes: z
         .int()
         .min(1_048_576)
@@ -133,7 +139,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   topology: z
     .strictObject({
-      on_config_drift: z.enum(['overwrite_with_source', 'keep_target', 'fail']).default('overwrite_with_source'),
+      on_config_drift: z
+        .enum(['overwrite_with_source', 'keep_target', 'fail'])
+        .default('overwrite_with_source'),
       replication_factor: z.int().min(1).max(32).optional(),
       acls: z.enum(['merge', 'skip']).default('merge'),
     })

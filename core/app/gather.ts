@@ -1,0 +1,290 @@
+import type { MigrationConfig } from '../domain/config/schema.ts';
+import { KraftMigrateError } from '../domain/errors.ts';
+import type {
+  BucketSnapshot,
+  ClusterSnapshot,
+  GroupSnapshot,
+  MskSnapshot,
+  PermissionProblem,
+  PrecheckOptions,
+  PrecheckSnapshot,
+  SigningKeySnapshot,
+  TopicSnapshot,
+} from '../domain/precheck/types.ts';
+import { selectGroups, selectTopics } from '../domain/selection.ts';
+import type { AclBinding, KafkaAdmin, MskApi } from '../ports.ts';
+
+/**
+ * Gathers everything precheck and plan look at, through the ports only. Read-only apart from one
+ * probe object per bucket (written and deleted to prove the bucket is writable). Every failure is
+ * captured in the snapshot — the rules decide what it means; gathering itself never throws for a
+ * cluster or bucket problem.
+ */
+export interface GatherDeps {
+  readonly config: MigrationConfig;
+  readonly options: PrecheckOptions;
+  /** Builds an admin client for a cluster given its resolved bootstrap servers. */
+  readonly kafkaAdmin: (role: 'source' | 'target', bootstrap: readonly string[]) => KafkaAdmin;
+  readonly msk?: MskApi | undefined;
+  /** Probes a bucket (reachable, writable, Object Lock, KMS); never throws. */
+  readonly probeBucket: (role: 'segments' | 'evidence') => Promise<BucketSnapshot>;
+  readonly probeSigningKey: () => Promise<SigningKeySnapshot>;
+  /** Called as each part is gathered, for progress output. */
+  readonly onProgress?: (what: string) => void;
+}
+
+export interface GatheredState {
+  readonly snapshot: PrecheckSnapshot;
+  /** ACLs of the source (undefined: no authorizer or not readable). */
+  readonly sourceAcls: AclBinding[] | undefined;
+  /** Source topics selected for the migration. */
+  readonly selectedTopics: readonly string[];
+}
+
+export async function gather(deps: GatherDeps): Promise<GatheredState> {
+  const { config } = deps;
+  const progress = deps.onProgress ?? (() => {});
+  progress('source cluster');
+  const source = await gatherCluster(deps, 'source', undefined);
+  progress('target cluster');
+  const target = await gatherCluster(deps, 'target', source.selected);
+  progress('buckets');
+  const [segments, evidence] = await Promise.all([
+    deps.probeBucket('segments'),
+    deps.probeBucket('evidence'),
+  ]);
+  progress('signing key');
+  const signingKey = await deps.probeSigningKey();
+  return {
+    snapshot: {
+      config,
+      options: deps.options,
+      source: source.snapshot,
+      target: target.snapshot,
+      excludedInternalTopics: source.excludedInternal,
+      segments,
+      evidence,
+      signingKey,
+    },
+    sourceAcls: source.acls,
+    selectedTopics: source.selected,
+  };
+}
+
+interface ClusterGathering {
+  snapshot: ClusterSnapshot;
+  selected: string[];
+  excludedInternal: string[];
+  acls: AclBinding[] | undefined;
+}
+
+function message(e: unknown): string {
+  if (e instanceof KraftMigrateError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isAuthorization(e: unknown): boolean {
+  return e instanceof KraftMigrateError && e.code === 'KAFKA_AUTHORIZATION';
+}
+
+async function gatherCluster(
+  deps: GatherDeps,
+  role: 'source' | 'target',
+  sourceSelected: readonly string[] | undefined,
+): Promise<ClusterGathering> {
+  const cfg = deps.config[role];
+  const identity = cfg.cluster_arn ?? (cfg.bootstrap_servers ?? []).join(',');
+  const empty = (extra: Partial<ClusterSnapshot>): ClusterGathering => ({
+    snapshot: {
+      role,
+      identity,
+      reachable: false,
+      brokerCount: 0,
+      topics: [],
+      groups: [],
+      transactionalTopics: [],
+      permissionProblems: [],
+      ...extra,
+    },
+    selected: [],
+    excludedInternal: [],
+    acls: undefined,
+  });
+
+  let msk: MskSnapshot | undefined;
+  let mskError: string | undefined;
+  let bootstrap = cfg.bootstrap_servers ?? [];
+  if (cfg.cluster_arn) {
+    if (!deps.msk) {
+      mskError = 'no MSK API client available to look up the cluster ARN';
+    } else {
+      try {
+        msk = await deps.msk.describeCluster(cfg.cluster_arn);
+        if (bootstrap.length === 0)
+          bootstrap = await deps.msk.bootstrapBrokers(cfg.cluster_arn, cfg.auth.mode);
+      } catch (e) {
+        mskError = message(e);
+      }
+    }
+  }
+  if (bootstrap.length === 0) {
+    return empty({ unreachableReason: mskError ?? 'no bootstrap servers', msk, mskError });
+  }
+
+  const admin = deps.kafkaAdmin(role, bootstrap);
+  try {
+    let info: Awaited<ReturnType<KafkaAdmin['describeCluster']>>;
+    try {
+      info = await admin.describeCluster();
+    } catch (e) {
+      return empty({ unreachableReason: message(e), msk, mskError });
+    }
+    const problems: PermissionProblem[] = [];
+    const attempt = async <T>(
+      operation: string,
+      resource: string,
+      fn: () => Promise<T>,
+    ): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (isAuthorization(e)) {
+          problems.push({ operation, resource, error: message(e) });
+          return undefined;
+        }
+        throw e;
+      }
+    };
+
+    const allTopics = (await attempt('DescribeTopic', `${role} topics`, () => admin.listTopics())) ?? [];
+    let selected: string[];
+    let excludedInternal: string[] = [];
+    if (sourceSelected === undefined) {
+      const sel = selectTopics(
+        allTopics.map((t) => t.name),
+        deps.config.topics,
+      );
+      selected = sel.selected;
+      excludedInternal = sel.excludedInternal;
+    } else {
+      const existing = new Set(allTopics.map((t) => t.name));
+      selected = sourceSelected.filter((t) => existing.has(t));
+    }
+
+    let brokerConfigs: Record<string, string | null> | undefined;
+    let brokerConfigError: string | undefined;
+    const brokerId = info.brokers[0]?.id;
+    if (brokerId !== undefined) {
+      try {
+        const entries = await admin.describeBrokerConfigs(brokerId);
+        brokerConfigs = Object.fromEntries(entries.map((e) => [e.name, e.value]));
+      } catch (e) {
+        brokerConfigError = message(e);
+        if (isAuthorization(e))
+          problems.push({
+            operation: 'DescribeConfigs',
+            resource: `${role} broker ${brokerId}`,
+            error: message(e),
+          });
+      }
+    }
+
+    const topicConfigs = selected.length
+      ? await attempt('DescribeConfigs', `${role} topics`, () => admin.describeTopicConfigs(selected)).catch(
+          () => undefined,
+        )
+      : undefined;
+    const sizes = selected.length ? await admin.describeLogDirs(selected).catch(() => []) : [];
+    const byName = new Map(allTopics.map((t) => [t.name, t]));
+    const topics: TopicSnapshot[] = [];
+    for (const name of selected) {
+      const offsets =
+        (await attempt('DescribeTopic', `${role} topic ${name}`, () => admin.fetchOffsets(name))) ?? [];
+      const meta = byName.get(name);
+      const configs = topicConfigs?.get(name);
+      topics.push({
+        name,
+        partitions: (meta?.partitions ?? []).map((p) => {
+          const o = offsets.find((x) => x.partition === p.partition);
+          const size = sizes.find((s) => s.topic === name && s.partition === p.partition);
+          return {
+            partition: p.partition,
+            leader: p.leader,
+            replicas: p.replicas,
+            logStart: o?.logStart ?? 0n,
+            end: o?.end ?? 0n,
+            bytes: size?.bytes,
+          };
+        }),
+        configs: configs ? Object.fromEntries(configs.map((c) => [c.name, c.value])) : undefined,
+      });
+    }
+
+    let groups: GroupSnapshot[] = [];
+    let transactionalTopics: readonly string[] = [];
+    let acls: AclBinding[] | undefined;
+    if (role === 'source') {
+      groups = await gatherGroups(deps, admin, selected, attempt);
+      transactionalTopics = selected.length ? (await admin.probeTransactional(selected)).topics : [];
+      acls = await attempt('DescribeAcls', 'source cluster', () => admin.describeAcls());
+    }
+
+    return {
+      snapshot: {
+        role,
+        identity,
+        reachable: true,
+        clusterId: info.clusterId,
+        metadataMode: info.metadataMode,
+        kafkaVersion: info.kafkaVersion ?? msk?.kafkaVersion,
+        brokerCount: info.brokers.length,
+        brokerConfigs,
+        brokerConfigError,
+        topics,
+        groups,
+        transactionalTopics,
+        permissionProblems: problems,
+        msk,
+        mskError,
+      },
+      selected,
+      excludedInternal,
+      acls,
+    };
+  } finally {
+    await admin.close().catch(() => {});
+  }
+}
+
+async function gatherGroups(
+  deps: GatherDeps,
+  admin: KafkaAdmin,
+  selectedTopics: readonly string[],
+  attempt: <T>(op: string, res: string, fn: () => Promise<T>) => Promise<T | undefined>,
+): Promise<GroupSnapshot[]> {
+  const summaries = (await attempt('DescribeGroup', 'source groups', () => admin.listGroups())) ?? [];
+  const wanted = new Set(
+    selectGroups(
+      summaries.map((g) => g.groupId),
+      deps.config.groups,
+    ),
+  );
+  const topicSet = new Set(selectedTopics);
+  const groups: GroupSnapshot[] = [];
+  for (const g of summaries) {
+    if (!wanted.has(g.groupId)) continue;
+    const offsets =
+      (await attempt('DescribeGroup', `source group ${g.groupId}`, () =>
+        admin.fetchCommittedOffsets(g.groupId),
+      )) ?? [];
+    groups.push({
+      groupId: g.groupId,
+      state: g.state,
+      members: g.members,
+      offsets: offsets
+        .filter((o) => topicSet.has(o.topic))
+        .map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+    });
+  }
+  return groups.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}

@@ -1,0 +1,34 @@
+import { InvariantError } from '../errors.ts';
+
+/**
+ * Secrets never go into a journal entry (SPEC §6.6). The guard looks at keys (anywhere in the
+ * detail) and at string values that are obviously key material. ARNs of secrets are fine:
+ * a key ending in `arn` (`secret_arn`, `secretArn`) is not a secret.
+ */
+const SECRET_KEY = /password|passwd|passphrase|secret|token|private_?key|api_?key|credential|authorization/i;
+const ARN_KEY = /(_arn|Arn|ARN)$/;
+const SECRET_VALUE = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^Bearer\s+\S+/;
+
+/** Paths (`a.b[2].c`) of every key or value in `value` that looks like a secret. */
+export function findSecrets(value: unknown, path = 'detail'): string[] {
+  if (typeof value === 'string') return SECRET_VALUE.test(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => findSecrets(v, `${path}[${i}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    const here = `${path}.${k}`;
+    const keyIsSecret = SECRET_KEY.test(k) && !ARN_KEY.test(k);
+    return keyIsSecret ? [here] : findSecrets(v, here);
+  });
+}
+
+/** Throws an InvariantError naming the offending paths (never the values). */
+export function assertNoSecrets(detail: unknown, path = 'detail'): void {
+  const paths = findSecrets(detail, path);
+  if (paths.length === 0) return;
+  throw new InvariantError(`refusing to journal a secret: ${paths.join(', ')}`, {
+    code: 'JOURNAL_SECRET_IN_DETAIL',
+    fix:
+      'This is a bug in the caller: journal details must not carry passwords, tokens, secrets or key ' +
+      'material. Put an ARN or a redacted marker in the detail instead.',
+  });
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, canonicalSha256, sha256Hex } from '../../../core/domain/canonical.ts';
+import { InvalidInputError } from '../../../core/domain/errors.ts';
+import {
+  clusterIdPart,
+  compactUtc,
+  defaultMigrationId,
+  type FingerprintInput,
+  migrationId,
+  resumeFingerprint,
+} from '../../../core/domain/identity.ts';
+
+const SRC_ARN = 'arn:aws:kafka:eu-west-2:510999144577:cluster/prod-zk/d0efd3c5-5308-48ff-b5a6-5ea8d4b24708-3';
+const STARTED = new Date('2026-04-25T06:15:02.987Z');
+
+function config(overrides: Partial<FingerprintInput> = {}): FingerprintInput {
+  return {
+    source: { cluster_arn: SRC_ARN },
+    target: { bootstrap_servers: ['b-2.tgt:9098', 'b-1.tgt:9098'] },
+    storage: { segments: 's3://segments-bucket/kraft', evidence: 's3://evidence-bucket' },
+    ...overrides,
+  };
+}
+
+describe('migration id', () => {
+  it('is <src>--<tgt>--<UTC yyyymmddThhmmssZ>', () => {
+    expect(defaultMigrationId('d0efd3c5-3', 'efffc490-3', STARTED)).toBe(
+      'd0efd3c5-3--efffc490-3--20260425T061502Z',
+    );
+  });
+
+  it('takes the uuid of an MSK ARN and falls back to the Kafka cluster id', () => {
+    expect(clusterIdPart(SRC_ARN, 'kafka-id')).toBe('d0efd3c5-5308-48ff-b5a6-5ea8d4b24708-3');
+    expect(clusterIdPart(undefined, 'MkU3OEVBNTcwNTJENDM2Qk')).toBe('MkU3OEVBNTcwNTJENDM2Qk');
+  });
+
+  it('uses the pinned migration_id from the config', () => {
+    expect(migrationId({ migration_id: 'orders-move' }, 'a', 'b', STARTED)).toBe('orders-move');
+    expect(migrationId({}, 'a', 'b', STARTED)).toBe('a--b--20260425T061502Z');
+  });
+
+  it('formats UTC regardless of milliseconds', () => {
+    expect(compactUtc(new Date('2026-01-02T03:04:05.000Z'))).toBe('20260102T030405Z');
+  });
+
+  it('refuses a cluster id that cannot be part of an S3 key', () => {
+    expect(() => defaultMigrationId('a/b', 'c', STARTED)).toThrow(InvalidInputError);
+  });
+});
+
+describe('resume fingerprint', () => {
+  it('is 64 hex digits', () => {
+    expect(resumeFingerprint(config())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('does not depend on the order of bootstrap servers or of config keys', () => {
+    const reordered: FingerprintInput = {
+      storage: { evidence: 's3://evidence-bucket/', segments: 's3://segments-bucket/kraft' },
+      target: { bootstrap_servers: ['B-1.tgt:9098', 'b-2.tgt:9098'] },
+      source: { cluster_arn: SRC_ARN },
+    };
+
+    expect(resumeFingerprint(reordered)).toBe(resumeFingerprint(config()));
+  });
+
+  it('uses the ARN, not the bootstrap list, when both are given', () => {
+    const withBoth = config({ source: { cluster_arn: SRC_ARN, bootstrap_servers: ['b-9.src:9098'] } });
+
+    expect(resumeFingerprint(withBoth)).toBe(resumeFingerprint(config()));
+  });
+
+  it('changes when a bucket changes', () => {
+    const moved = config({
+      storage: { segments: 's3://segments-bucket/kraft', evidence: 's3://other-evidence' },
+    });
+
+    expect(resumeFingerprint(moved)).not.toBe(resumeFingerprint(config()));
+  });
+
+  it('changes when the target changes', () => {
+    expect(resumeFingerprint(config({ target: { bootstrap_servers: ['b-3.tgt:9098'] } }))).not.toBe(
+      resumeFingerprint(config()),
+    );
+  });
+});
+
+describe('canonical JSON', () => {
+  it('sorts keys and renders bigint as a decimal string', () => {
+    expect(canonicalJson({ b: 1, a: { d: 18446744073709551615n, c: [2n, 'x'] } })).toBe(
+      '{"a":{"c":["2","x"],"d":"18446744073709551615"},"b":1}',
+    );
+  });
+
+  it('hashes the canonical form', () => {
+    expect(canonicalSha256({ b: 1, a: 2 })).toBe(sha256Hex('{"a":2,"b":1}'));
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});

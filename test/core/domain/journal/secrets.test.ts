@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { InvariantError } from '../../../../core/domain/errors.ts';
+import { appendEntry, assertNoSecrets, findSecrets } from '../../../../core/domain/journal/index.ts';
+import { journalThrough, T0 } from './helpers.ts';
+
+describe('secret guard', () => {
+  it('refuses a journal entry whose detail carries a password, without echoing the value', () => {
+    const entries = journalThrough(['prechecking']);
+
+    let error: unknown;
+    try {
+      appendEntry(
+        entries,
+        { to: 'failed', reason: 'r', detail: { source: { auth: { password: 'hunter2' } } } },
+        T0,
+      );
+    } catch (e) {
+      error = e;
+    }
+
+    expect(error).toBeInstanceOf(InvariantError);
+    expect((error as Error).message).toBe('refusing to journal a secret: detail.source.auth.password');
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('finds secret-like keys at any depth and in arrays', () => {
+    expect(
+      findSecrets({
+        a: [{ task_token: 'x' }],
+        webhookSecret: 'y',
+        clientSecret: 'z',
+        sasl: { passwd: 'p' },
+        apiKey: 'k',
+      }),
+    ).toEqual([
+      'detail.a[0].task_token',
+      'detail.webhookSecret',
+      'detail.clientSecret',
+      'detail.sasl.passwd',
+      'detail.apiKey',
+    ]);
+  });
+
+  it('finds private key material in values', () => {
+    expect(findSecrets({ note: '-----BEGIN PRIVATE KEY-----\nMC4CAQ...' })).toEqual(['detail.note']);
+  });
+
+  it('refuses key material in the reason', () => {
+    const entries = journalThrough(['prechecking']);
+
+    expect(() =>
+      appendEntry(entries, { to: 'failed', reason: 'bad key -----BEGIN PRIVATE KEY----- MC4C' }, T0),
+    ).toThrow('refusing to journal a secret: reason');
+  });
+
+  it('allows ARNs of secrets and ordinary keys', () => {
+    expect(() =>
+      assertNoSecrets({
+        secret_arn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:AmazonMSK_x',
+        producerFreezeWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:y',
+        validation_passed: true,
+        records: 10,
+      }),
+    ).not.toThrow();
+  });
+});
