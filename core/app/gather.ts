@@ -24,7 +24,7 @@ export interface GatherDeps {
   readonly config: MigrationConfig;
   readonly options: PrecheckOptions;
   /** Builds an admin client for a cluster given its resolved bootstrap servers. */
-  readonly kafkaAdmin: (role: 'source' | 'target', bootstrap: readonly string[]) => KafkaAdmin;
+  readonly kafkaAdmin: (role: 'source' | 'target', bootstrap: readonly string[]) => Promise<KafkaAdmin>;
   readonly msk?: MskApi | undefined;
   /** Probes a bucket (reachable, writable, Object Lock, KMS); never throws. */
   readonly probeBucket: (role: 'segments' | 'evidence') => Promise<BucketSnapshot>;
@@ -39,6 +39,8 @@ export interface GatheredState {
   readonly sourceAcls: AclBinding[] | undefined;
   /** Source topics selected for the migration. */
   readonly selectedTopics: readonly string[];
+  /** Per source topic, the config names set on the topic itself (not defaults). */
+  readonly explicitTopicConfigs: Readonly<Record<string, readonly string[]>>;
 }
 
 export async function gather(deps: GatherDeps): Promise<GatheredState> {
@@ -68,6 +70,7 @@ export async function gather(deps: GatherDeps): Promise<GatheredState> {
     },
     sourceAcls: source.acls,
     selectedTopics: source.selected,
+    explicitTopicConfigs: source.explicitConfigs,
   };
 }
 
@@ -76,6 +79,7 @@ interface ClusterGathering {
   selected: string[];
   excludedInternal: string[];
   acls: AclBinding[] | undefined;
+  explicitConfigs: Record<string, string[]>;
 }
 
 function message(e: unknown): string {
@@ -109,6 +113,7 @@ async function gatherCluster(
     selected: [],
     excludedInternal: [],
     acls: undefined,
+    explicitConfigs: {},
   });
 
   let msk: MskSnapshot | undefined;
@@ -131,7 +136,12 @@ async function gatherCluster(
     return empty({ unreachableReason: mskError ?? 'no bootstrap servers', msk, mskError });
   }
 
-  const admin = deps.kafkaAdmin(role, bootstrap);
+  let admin: KafkaAdmin;
+  try {
+    admin = await deps.kafkaAdmin(role, bootstrap);
+  } catch (e) {
+    return empty({ unreachableReason: message(e), msk, mskError });
+  }
   try {
     let info: Awaited<ReturnType<KafkaAdmin['describeCluster']>>;
     try {
@@ -197,11 +207,14 @@ async function gatherCluster(
     const sizes = selected.length ? await admin.describeLogDirs(selected).catch(() => []) : [];
     const byName = new Map(allTopics.map((t) => [t.name, t]));
     const topics: TopicSnapshot[] = [];
+    const explicitConfigs: Record<string, string[]> = {};
     for (const name of selected) {
       const offsets =
         (await attempt('DescribeTopic', `${role} topic ${name}`, () => admin.fetchOffsets(name))) ?? [];
       const meta = byName.get(name);
       const configs = topicConfigs?.get(name);
+      if (configs)
+        explicitConfigs[name] = configs.filter((c) => !c.isDefault && !c.readOnly).map((c) => c.name);
       topics.push({
         name,
         partitions: (meta?.partitions ?? []).map((p) => {
@@ -250,6 +263,7 @@ async function gatherCluster(
       selected,
       excludedInternal,
       acls,
+      explicitConfigs,
     };
   } finally {
     await admin.close().catch(() => {});

@@ -17,8 +17,13 @@ export const INTERNAL_TOPIC_NAMES = [
   '__cluster_metadata',
 ] as const;
 
+/** Kafka's (`__*`) and Confluent's (`_confluent-*`) internal topics. `_schemas` is user data: it is copied. */
 export function isInternalTopic(name: string): boolean {
-  return name.startsWith('__') || (INTERNAL_TOPIC_NAMES as readonly string[]).includes(name);
+  return (
+    name.startsWith('__') ||
+    name.startsWith('_confluent-') ||
+    (INTERNAL_TOPIC_NAMES as readonly string[]).includes(name)
+  );
 }
 
 function compile(patterns: readonly string[]): RegExp[] {

@@ -1,0 +1,90 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isKraftMigrateError } from '../core/domain/errors.ts';
+import { runPlan } from './commands/plan.ts';
+import { runPrecheck } from './commands/precheck.ts';
+import { type CliIO, EXIT, processIO } from './io.ts';
+
+/** Options every command understands (SPEC §2). */
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly migrationId?: string;
+  readonly journalDir?: string;
+  readonly json?: boolean;
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'migration config, YAML or JSON (see docs/configuration.md)')
+    .option(
+      '--migration-id <id>',
+      'pin the migration id instead of <srcClusterUuid>--<tgtClusterUuid>--<UTC timestamp>',
+    )
+    .option('--journal-dir <dir>', 'keep the journal in <dir>/journal.jsonl instead of the evidence bucket')
+    .option('--json', 'print machine-readable JSON instead of text');
+}
+
+function program(io: CliIO, setExit: (code: number) => void): Command {
+  const root = new Command('kraft-migrate')
+    .description(
+      'Migrate an Amazon MSK ZooKeeper-mode cluster to a KRaft-mode cluster, with signed evidence.',
+    )
+    .showHelpAfterError('(run kraft-migrate --help for the commands)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  withCommon(root.command('plan'))
+    .description(
+      'read-only: what the migration will do — topics, partitions, configs, groups, ACLs, sizes, estimated seed time',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['json', 'runbook', 'iam-policy', 'all'])
+        .default('json'),
+    )
+    .option(
+      '--out-dir <dir>',
+      'write files here (iam-policy-templated.json, iam-policy-concrete.json, plan.json, runbook.md)',
+    )
+    .action(async (opts) => setExit(await runPlan(opts, io)));
+
+  withCommon(root.command('precheck'))
+    .description(
+      'read-only: every check of the precheck catalogue (docs/precheck-codes.md); exit 1 when there are blockers',
+    )
+    .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
+    .action(async (opts) => setExit(await runPrecheck(opts, io)));
+
+  return root;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await program(io, (c) => {
+      code = c;
+    }).parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message (unknown option, missing argument, --help).
+    return e.exitCode === 0 ? EXIT.ok : EXIT.input;
+  }
+  if (isKraftMigrateError(e)) {
+    io.err(`Error: ${e.toUserText()}`);
+    return e.name === 'InvalidInputError' ? EXIT.input : EXIT.problem;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.err(`Internal error: ${err.message}`);
+  io.err(
+    io.env['KRAFT_MIGRATE_DEBUG']
+      ? (err.stack ?? '')
+      : 'Set KRAFT_MIGRATE_DEBUG=1 for the stack trace and report it.',
+  );
+  return EXIT.internal;
+}

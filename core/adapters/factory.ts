@@ -1,0 +1,87 @@
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { MigrationConfig } from '../domain/config/schema.ts';
+import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
+import type { JournalStore, KafkaAdmin, MskApi, ObjectStore } from '../ports.ts';
+import { LocalFileJournalStore } from './journal/local-file.ts';
+import { S3JournalStore } from './journal/s3.ts';
+import { KafkajsAdmin } from './kafka/admin.ts';
+import { AwsMskApi } from './msk.ts';
+import { createS3Client, S3ObjectStore } from './s3/object-store.ts';
+import { probeBucket } from './s3/probe.ts';
+import { AwsSecretsReader, regionOfArn } from './secrets.ts';
+import { probeSigningKey } from './signing-key.ts';
+
+/**
+ * Builds the concrete adapters for one migration config. Shared by the composition roots (cli/,
+ * lambdas/, fargate-copier/) so that all of them talk to Kafka, S3 and AWS the same way. Clients
+ * are created lazily and reused (MSK IAM allows only 100 new connections/s per broker).
+ */
+export interface Adapters {
+  readonly msk: MskApi;
+  kafkaAdmin(role: 'source' | 'target', bootstrap?: readonly string[]): Promise<KafkaAdmin>;
+  objectStore(role: 'segments' | 'evidence'): ObjectStore;
+  probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
+  probeSigningKey(): Promise<SigningKeySnapshot>;
+  /** `--journal-dir` when given, else the evidence bucket. */
+  journal(migrationId: string): JournalStore;
+}
+
+export interface AdapterOptions {
+  readonly journalDir?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function createAdapters(config: MigrationConfig, options: AdapterOptions = {}): Adapters {
+  const env = options.env ?? process.env;
+  let msk: AwsMskApi | undefined;
+  const mskApi = (): AwsMskApi => {
+    msk ??= new AwsMskApi();
+    return msk;
+  };
+  const secrets = new AwsSecretsReader();
+  const s3 = createS3Client({
+    region: config.storage.region ?? env['AWS_REGION'],
+    endpoint: config.storage.endpoint,
+  });
+  const stores = new Map<string, S3ObjectStore>();
+  const objectStore = (role: 'segments' | 'evidence'): S3ObjectStore => {
+    let store = stores.get(role);
+    if (!store) {
+      store = new S3ObjectStore({
+        url: config.storage[role],
+        client: s3,
+        kmsKeyArn: config.storage.kms_key_arn,
+      });
+      stores.set(role, store);
+    }
+    return store;
+  };
+  return {
+    get msk() {
+      return mskApi();
+    },
+    async kafkaAdmin(role, bootstrap) {
+      const cluster = bootstrap ? { ...config[role], bootstrap_servers: [...bootstrap] } : config[role];
+      return KafkajsAdmin.create(cluster, { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}` });
+    },
+    objectStore,
+    async probeBucket(role) {
+      return { role, ...(await probeBucket(objectStore(role))) };
+    },
+    probeSigningKey() {
+      return probeSigningKey(config.evidence, {
+        kmsKeySpec: async (arn) => {
+          const kms = new KMSClient({ region: regionOfArn(arn) ?? env['AWS_REGION'] });
+          const out = await kms.send(new GetPublicKeyCommand({ KeyId: arn }));
+          return out.KeySpec ?? 'UNKNOWN';
+        },
+        secretString: (arn) => secrets.readSecretString(arn),
+      });
+    },
+    journal(migrationId) {
+      return options.journalDir
+        ? new LocalFileJournalStore(options.journalDir)
+        : new S3JournalStore(objectStore('evidence'), migrationId);
+    },
+  };
+}

@@ -1,0 +1,775 @@
+/**
+ * KafkaAdmin over kafkajs, plus the raw protocol client (connection.ts) where kafkajs has no API
+ * or a costly one: features (metadata mode and version), log dir sizes, real high watermarks,
+ * batch attributes, a group's committed offsets.
+ * Every failure leaves as a catalogue error (errors.ts): unreachable → TransientError,
+ * not allowed → PreconditionError KAFKA_AUTHORIZATION.
+ */
+
+import kafkajs, {
+  type Admin,
+  type ConfigResourceTypes,
+  type DescribeConfigResponse,
+  type ITopicMetadata,
+  type Kafka,
+} from 'kafkajs';
+import type { ClusterConfig } from '../../domain/config/schema.ts';
+import { TransientError } from '../../domain/errors.ts';
+import { isInternalTopic } from '../../domain/selection.ts';
+import type {
+  AclBinding,
+  AclPatternType,
+  AclResourceType,
+  BrokerInfo,
+  ClusterInfo,
+  CommittedOffset,
+  ConfigEntryDetail,
+  GroupSummary,
+  KafkaAdmin,
+  PartitionInfo,
+  PartitionOffsets,
+  PartitionSize,
+  TopicInfo,
+  TransactionalProbe,
+} from '../../ports.ts';
+import {
+  CLIENT_TIMEOUTS,
+  type ClientDeps,
+  type ConnectionSettings,
+  createKafka,
+  resolveConnectionSettings,
+} from './client.ts';
+import { RawConnection } from './connection.ts';
+import {
+  type KafkaOperation,
+  NOT_CONTROLLER_MESSAGE,
+  notControllerError,
+  protocolErrorType,
+  toCatalogueError,
+  unreachableError,
+} from './errors.ts';
+import {
+  API_KEYS,
+  COORDINATOR_RETRY_ERRORS,
+  DESCRIBE_LOG_DIRS_VERSIONS,
+  decodeDescribeLogDirsResponse,
+  decodeFetchResponse,
+  decodeFindCoordinatorResponse,
+  decodeListOffsetsResponse,
+  decodeOffsetFetchResponse,
+  EARLIEST_TIMESTAMP,
+  encodeDescribeLogDirsRequest,
+  encodeFetchRequest,
+  encodeFindCoordinatorRequest,
+  encodeListOffsetsRequest,
+  encodeOffsetFetchRequest,
+  FETCH_VERSION,
+  FIND_COORDINATOR_VERSION,
+  finalizedMetadataVersion,
+  KafkaProtocolError,
+  LATEST_TIMESTAMP,
+  LIST_OFFSETS_VERSION,
+  OFFSET_FETCH_VERSION,
+  pickVersion,
+  READ_UNCOMMITTED,
+  RETRIABLE_PARTITION_ERRORS,
+  scanBatchHeaders,
+} from './protocol.ts';
+import { detectKafkaVersion, detectMetadataMode, type ModeEvidence } from './versions.ts';
+
+/**
+ * Topics that are the cluster's own, never migrated: everything starting with `__` (Kafka's
+ * __consumer_offsets, __transaction_state, __remote_log_metadata, __share_group_state,
+ * __cluster_metadata; MSK's __amazon_msk_canary, __amazon_msk_canary_state,
+ * __amazon_msk_connect_*), and Confluent platform internals `_confluent-*`. `_schemas` (Schema
+ * Registry) is NOT internal: it is user data a registry on the target needs.
+ */
+
+/** Bounds of probeTransactional (see there). */
+export interface ProbeLimits {
+  /** Bytes asked for per partition and fetch (the broker may return one larger batch). */
+  readonly bytesPerFetch: number;
+  /** The tail window starts this many offsets before the high watermark. */
+  readonly tailOffsets: bigint;
+  /** Partitions looked at per topic (the first N by number). */
+  readonly partitionsPerTopic: number;
+  /** Total time budget; when spent, the topics found so far are returned. */
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = {
+  bytesPerFetch: 256 * 1024,
+  tailOffsets: 1_000n,
+  partitionsPerTopic: 32,
+  deadlineMs: 20_000,
+};
+
+export interface KafkajsAdminOptions {
+  /** Give up connecting after this long (precheck must answer quickly). Default 15 s. */
+  readonly connectDeadlineMs?: number;
+  /** Extra attempts after kafkajs' own retries when DescribeConfigs hits NOT_CONTROLLER. Default 4. */
+  readonly notControllerRetries?: number;
+  readonly probe?: Partial<ProbeLimits>;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const DESCRIBE_CONFIGS_CHUNK = 50;
+const DESCRIBE_GROUPS_CHUNK = 50;
+const PARTITION_RETRIES = 4;
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class KafkajsAdmin implements KafkaAdmin {
+  private readonly admin: Admin;
+  private readonly settings: ConnectionSettings;
+  private readonly options: KafkajsAdminOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private connecting: Promise<void> | undefined;
+  private readonly raw = new Map<string, Promise<RawConnection>>();
+  private brokerCache: Map<number, BrokerInfo> | undefined;
+
+  constructor(kafka: Kafka, settings: ConnectionSettings, options: KafkajsAdminOptions = {}) {
+    this.admin = kafka.admin();
+    this.settings = settings;
+    this.options = options;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Resolves bootstrap and credentials for `cluster` and builds the admin (not yet connected). */
+  static async create(
+    cluster: ClusterConfig,
+    deps: ClientDeps = {},
+    options: KafkajsAdminOptions = {},
+  ): Promise<KafkajsAdmin> {
+    const settings = await resolveConnectionSettings(cluster, deps);
+    return new KafkajsAdmin(createKafka(settings), settings, options);
+  }
+
+  get bootstrap(): readonly string[] {
+    return this.settings.brokers;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Cluster
+
+  async describeCluster(): Promise<ClusterInfo> {
+    const c = await this.run({ operation: 'DescribeCluster', resource: 'cluster' }, () =>
+      this.admin.describeCluster(),
+    );
+    const brokers = c.brokers
+      .map((b) => ({ id: b.nodeId, host: b.host, port: b.port }))
+      .sort((a, b) => a.id - b.id);
+    this.brokerCache = new Map(brokers.map((b) => [b.id, b]));
+    const evidence = await this.modeEvidence(brokers[0]?.id);
+    const metadataMode = detectMetadataMode(evidence);
+    if (metadataMode === undefined) {
+      throw new TransientError(
+        `cannot tell whether ${this.bootstrap.join(',')} runs in ZooKeeper or KRaft mode: ` +
+          'neither ApiVersions features nor broker configs were readable',
+        {
+          code: 'KAFKA_MODE_UNKNOWN',
+          fix: 'Allow DescribeConfigs on the cluster (and broker) for the migration principal, then run again.',
+        },
+      );
+    }
+    return {
+      clusterId: c.clusterId,
+      controllerId: c.controller ?? undefined,
+      brokers,
+      metadataMode,
+      kafkaVersion: detectKafkaVersion(metadataMode, evidence),
+    };
+  }
+
+  /** Features from ApiVersions (raw client) and broker configs (kafkajs); either may be missing. */
+  private async modeEvidence(brokerId: number | undefined): Promise<ModeEvidence> {
+    const features = await this.bootstrapApiVersions().catch(() => undefined);
+    const configs =
+      brokerId === undefined ? undefined : await this.describeBrokerConfigs(brokerId).catch(() => undefined);
+    const value = (name: string) => configs?.find((e) => e.name === name)?.value;
+    return {
+      featuresKnown: features !== undefined,
+      metadataVersionLevel: features ? finalizedMetadataVersion(features) : undefined,
+      processRoles: value('process.roles'),
+      zookeeperConnect: value('zookeeper.connect'),
+      interBrokerProtocolVersion: value('inter.broker.protocol.version'),
+    };
+  }
+
+  private async bootstrapApiVersions() {
+    return (await this.anyBrokerConnection()).apiVersions;
+  }
+
+  /** A raw connection to the first bootstrap server that answers. */
+  private async anyBrokerConnection(): Promise<RawConnection> {
+    let last: unknown;
+    for (const address of this.bootstrap) {
+      const { host, port } = splitHostPort(address);
+      try {
+        return await this.rawConnection(host, port);
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last ?? new Error('no bootstrap servers');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Topics and configs
+
+  async listTopics(): Promise<TopicInfo[]> {
+    const op = { operation: 'Metadata', resource: 'all topics' };
+    const names = await this.run(op, () => this.admin.listTopics());
+    if (names.length === 0) return [];
+    const metadata = await this.topicMetadata(names);
+    return metadata
+      .map((t) => ({ name: t.name, internal: isInternalTopic(t.name), partitions: partitionInfos(t) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async describeTopicConfigs(topics: readonly string[]): Promise<Map<string, ConfigEntryDetail[]>> {
+    const out = new Map<string, ConfigEntryDetail[]>();
+    for (const batch of chunks(topics, DESCRIBE_CONFIGS_CHUNK)) {
+      const op = { operation: 'DescribeConfigs', resource: `topic ${batch.join(', ')}` };
+      const answer = await this.describeConfigs(
+        op,
+        batch.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+      );
+      for (const r of answer.resources) out.set(r.resourceName, r.configEntries.map(configEntry));
+    }
+    return out;
+  }
+
+  async describeBrokerConfigs(brokerId: number): Promise<ConfigEntryDetail[]> {
+    const op = { operation: 'DescribeConfigs', resource: `broker ${brokerId}` };
+    const answer = await this.describeConfigs(op, [
+      { type: kafkajs.ConfigResourceTypes.BROKER, name: String(brokerId) },
+    ]);
+    return (answer.resources[0]?.configEntries ?? []).map(configEntry);
+  }
+
+  /** DescribeConfigs with NOT_CONTROLLER retried (with backoff) beyond kafkajs' own retries. */
+  private async describeConfigs(
+    op: KafkaOperation,
+    resources: { type: ConfigResourceTypes; name: string }[],
+  ): Promise<DescribeConfigResponse> {
+    const extra = this.options.notControllerRetries ?? 4;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.run(op, () => this.admin.describeConfigs({ resources, includeSynonyms: false }));
+      } catch (e) {
+        if (!(e instanceof TransientError) || e.message !== NOT_CONTROLLER_MESSAGE) throw e;
+        if (attempt >= extra) throw notControllerError(e.cause);
+        await this.sleep(Math.min(500 * 2 ** attempt, 5_000));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Offsets
+
+  async fetchOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const partitions = (await this.topicMetadata([topic]))[0]?.partitions.map((p) => p.partitionId) ?? [];
+    const logStart = await this.listOffsets(topic, partitions, EARLIEST_TIMESTAMP);
+    const end = await this.listOffsets(topic, partitions, LATEST_TIMESTAMP);
+    return partitions
+      .sort((a, b) => a - b)
+      .map((p) => ({ partition: p, logStart: logStart.get(p) ?? 0n, end: end.get(p) ?? 0n }));
+  }
+
+  /**
+   * ListOffsets v2, READ_UNCOMMITTED, to each partition leader: earliest (-2) gives the log start,
+   * latest (-1) the high watermark. kafkajs' admin asks READ_COMMITTED, i.e. the last stable offset,
+   * which is lower than the high watermark while a transaction is open.
+   */
+  private async listOffsets(topic: string, partitions: readonly number[], timestamp: bigint) {
+    const out = new Map<number, bigint>();
+    const op = { operation: 'ListOffsets', resource: `topic ${topic}` };
+    await this.perLeader(topic, partitions, op, async (conn, ps) => {
+      requireVersion(conn, API_KEYS.ListOffsets, LIST_OFFSETS_VERSION, 'ListOffsets');
+      const body = encodeListOffsetsRequest(READ_UNCOMMITTED, [
+        { topic, partitions: ps.map((partition) => ({ partition, timestamp })) },
+      ]);
+      const answer = decodeListOffsetsResponse(
+        await conn.request(API_KEYS.ListOffsets, LIST_OFFSETS_VERSION, body, false),
+      );
+      const failed: { partition: number; code: number }[] = [];
+      for (const r of answer) {
+        if (r.errorCode === 0) out.set(r.partition, r.offset);
+        else failed.push({ partition: r.partition, code: r.errorCode });
+      }
+      return failed;
+    });
+    return out;
+  }
+
+  /**
+   * Runs `action` once per leader broker with the partitions it leads; partitions that come back
+   * with a retriable error (leader moved, not yet available) are retried after fresh metadata.
+   */
+  private async perLeader(
+    topic: string,
+    partitions: readonly number[],
+    op: KafkaOperation,
+    action: (conn: RawConnection, partitions: number[]) => Promise<{ partition: number; code: number }[]>,
+  ): Promise<void> {
+    let pending = [...partitions];
+    let lastCode = 0;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > PARTITION_RETRIES) {
+        throw new TransientError(
+          `${op.operation} on ${op.resource} partitions ${pending.join(',')} failed: ${new KafkaProtocolError(lastCode, 'last error').type}`,
+          {
+            code: 'KAFKA_PARTITION_UNAVAILABLE',
+            fix: 'Partition leaders are moving or offline; retry shortly.',
+          },
+        );
+      }
+      if (attempt > 0) await this.sleep(Math.min(300 * 2 ** attempt, 3_000));
+      const leaders = await this.leadersOf(topic, pending, attempt > 0);
+      const next: number[] = [];
+      for (const [leader, ps] of leaders) {
+        if (leader < 0) {
+          next.push(...ps);
+          lastCode = 5;
+          continue;
+        }
+        const failed = await this.run(op, async () => action(await this.brokerConnection(leader), ps));
+        for (const f of failed) {
+          if (!RETRIABLE_PARTITION_ERRORS.has(f.code))
+            throw toCatalogueError(
+              new KafkaProtocolError(f.code, `${op.operation} ${topic}-${f.partition}`),
+              this.bootstrap,
+              op,
+            );
+          next.push(f.partition);
+          lastCode = f.code;
+        }
+      }
+      pending = next;
+    }
+  }
+
+  private async leadersOf(topic: string, partitions: readonly number[], refresh: boolean) {
+    if (refresh) this.brokerCache = undefined;
+    const meta = (await this.topicMetadata([topic]))[0];
+    const byLeader = new Map<number, number[]>();
+    for (const p of partitions) {
+      const leader = meta?.partitions.find((x) => x.partitionId === p)?.leader ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    return byLeader;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Groups
+
+  async listGroups(): Promise<GroupSummary[]> {
+    const listed = await this.run({ operation: 'ListGroups', resource: 'cluster' }, () =>
+      this.admin.listGroups(),
+    );
+    const ids = [...new Set(listed.groups.map((g) => g.groupId))].sort();
+    const protocolTypes = new Map(listed.groups.map((g) => [g.groupId, g.protocolType]));
+    const out: GroupSummary[] = [];
+    for (const batch of chunks(ids, DESCRIBE_GROUPS_CHUNK)) {
+      const op = { operation: 'DescribeGroups', resource: `group ${batch.join(', ')}` };
+      const described = await this.run(op, () => this.admin.describeGroups(batch));
+      for (const g of described.groups) {
+        out.push({
+          groupId: g.groupId,
+          state: g.state || 'Unknown',
+          protocolType: g.protocolType || protocolTypes.get(g.groupId) || '',
+          members: g.members.length,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every committed offset of the group, asked of its coordinator (FindCoordinator, then
+   * OffsetFetch v3 with topics = null). Partitions without a commit (-1) are left out.
+   */
+  async fetchCommittedOffsets(groupId: string): Promise<CommittedOffset[]> {
+    const op = { operation: 'OffsetFetch', resource: `group ${groupId}` };
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.run(op, () => this.offsetFetchAll(groupId));
+      if (answer.errorCode === 0) {
+        return answer.partitions
+          .filter((p) => p.errorCode === 0 && p.offset >= 0n)
+          .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset, metadata: p.metadata }))
+          .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      }
+      const error = new KafkaProtocolError(answer.errorCode, `OffsetFetch for group ${groupId}`);
+      if (!COORDINATOR_RETRY_ERRORS.has(answer.errorCode) || attempt >= PARTITION_RETRIES) {
+        throw toCatalogueError(error, this.bootstrap, op);
+      }
+      await this.sleep(Math.min(300 * 2 ** attempt, 3_000));
+    }
+  }
+
+  /** OffsetFetch at the coordinator; a coordinator lookup failure comes back as the group error. */
+  private async offsetFetchAll(groupId: string) {
+    const coordinator = decodeFindCoordinatorResponse(
+      await (await this.anyBrokerConnection()).request(
+        API_KEYS.FindCoordinator,
+        FIND_COORDINATOR_VERSION,
+        encodeFindCoordinatorRequest(groupId),
+        false,
+      ),
+    );
+    if (coordinator.errorCode !== 0) return { errorCode: coordinator.errorCode, partitions: [] };
+    const conn = await this.rawConnection(coordinator.host, coordinator.port);
+    requireVersion(conn, API_KEYS.OffsetFetch, OFFSET_FETCH_VERSION, 'OffsetFetch');
+    return decodeOffsetFetchResponse(
+      await conn.request(
+        API_KEYS.OffsetFetch,
+        OFFSET_FETCH_VERSION,
+        encodeOffsetFetchRequest(groupId, null),
+        false,
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ACLs
+
+  async describeAcls(): Promise<AclBinding[] | undefined> {
+    const op = { operation: 'DescribeAcls', resource: 'cluster' };
+    let answer: Awaited<ReturnType<Admin['describeAcls']>>;
+    try {
+      answer = await this.run(op, () =>
+        this.admin.describeAcls({
+          resourceType: ACL_ANY,
+          resourcePatternType: ACL_ANY,
+          operation: ACL_ANY,
+          permissionType: ACL_ANY,
+        } as unknown as Parameters<Admin['describeAcls']>[0]),
+      );
+    } catch (e) {
+      if (protocolErrorType(e) === 'SECURITY_DISABLED') return undefined;
+      throw e;
+    }
+    return answer.resources.flatMap((r) =>
+      r.acls.map((a) => ({
+        resourceType: ACL_RESOURCE_TYPES[r.resourceType] ?? 'TOPIC',
+        resourceName: r.resourceName,
+        patternType: ACL_PATTERN_TYPES[r.resourcePatternType] ?? 'LITERAL',
+        principal: a.principal,
+        host: a.host,
+        operation: ACL_OPERATIONS[a.operation] ?? `UNKNOWN(${a.operation})`,
+        permissionType: a.permissionType === 2 ? ('DENY' as const) : ('ALLOW' as const),
+      })),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Log dirs
+
+  async describeLogDirs(topics: readonly string[]): Promise<PartitionSize[]> {
+    if (topics.length === 0) return [];
+    const metadata = await this.topicMetadata(topics);
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const t of metadata) {
+      for (const p of t.partitions) {
+        if (p.leader < 0) continue;
+        const perTopic = byLeader.get(p.leader) ?? new Map<string, number[]>();
+        perTopic.set(t.name, [...(perTopic.get(t.name) ?? []), p.partitionId]);
+        byLeader.set(p.leader, perTopic);
+      }
+    }
+    const out: PartitionSize[] = [];
+    for (const [leader, perTopic] of byLeader) {
+      const op = { operation: 'DescribeLogDirs', resource: `broker ${leader}` };
+      const sizes = await this.run(op, () => this.logDirSizes(leader, perTopic));
+      out.push(...sizes);
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  private async logDirSizes(brokerId: number, wanted: Map<string, number[]>): Promise<PartitionSize[]> {
+    const conn = await this.brokerConnection(brokerId);
+    const version = pickVersion(
+      conn.apiVersions.apiKeys,
+      API_KEYS.DescribeLogDirs,
+      DESCRIBE_LOG_DIRS_VERSIONS,
+    );
+    if (version === undefined) throw unsupported(conn, 'DescribeLogDirs');
+    const request = [...wanted].map(([topic, partitions]) => ({ topic, partitions }));
+    const answer = decodeDescribeLogDirsResponse(
+      version,
+      await conn.request(
+        API_KEYS.DescribeLogDirs,
+        version,
+        encodeDescribeLogDirsRequest(version, request),
+        version >= 2,
+      ),
+    );
+    if (answer.errorCode !== 0)
+      throw new KafkaProtocolError(answer.errorCode, `DescribeLogDirs on broker ${brokerId}`);
+    const out: PartitionSize[] = [];
+    for (const dir of answer.results) {
+      if (dir.errorCode !== 0) continue;
+      for (const t of dir.topics) {
+        for (const p of t.partitions) {
+          if (!p.isFuture && wanted.get(t.name)?.includes(p.partition)) {
+            out.push({ topic: t.name, partition: p.partition, bytes: p.size });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transactions
+
+  /**
+   * Looks for transactional data without decompressing or decoding a single record: raw Fetch v4
+   * (READ_UNCOMMITTED) to each partition leader, reading only the record-batch headers, whose
+   * attributes carry the isTransactional (0x10) and isControl (0x20) bits. Per partition it reads
+   * one window at the log start and, when the log is longer, one window `tailOffsets` before the
+   * high watermark (transactional producers that started late are still seen). Bounded by
+   * `bytesPerFetch` per window, `partitionsPerTopic` and a total `deadlineMs`; when the deadline is
+   * spent it returns what it has found (best effort, never an exception for running out of time).
+   */
+  async probeTransactional(topics: readonly string[]): Promise<TransactionalProbe> {
+    const limits = { ...DEFAULT_PROBE_LIMITS, ...this.options.probe };
+    const deadline = Date.now() + limits.deadlineMs;
+    const found: string[] = [];
+    for (const topic of topics) {
+      if (Date.now() >= deadline) break;
+      if (await this.topicHasTransactions(topic, limits, deadline)) found.push(topic);
+    }
+    return { topics: found };
+  }
+
+  private async topicHasTransactions(topic: string, limits: ProbeLimits, deadline: number): Promise<boolean> {
+    const offsets = (await this.fetchOffsets(topic)).slice(0, limits.partitionsPerTopic);
+    const leaders = await this.leadersOf(
+      topic,
+      offsets.map((o) => o.partition),
+      false,
+    );
+    const leaderOf = new Map<number, number>();
+    for (const [leader, ps] of leaders) for (const p of ps) leaderOf.set(p, leader);
+    for (const o of offsets) {
+      if (Date.now() >= deadline) return false;
+      const leader = leaderOf.get(o.partition) ?? -1;
+      if (o.end <= o.logStart || leader < 0) continue;
+      const windows = [o.logStart];
+      const tail = o.end - limits.tailOffsets;
+      if (tail > o.logStart) windows.push(tail);
+      for (const from of windows) {
+        const op = { operation: 'Fetch', resource: `topic ${topic}` };
+        const fetching = this.run(op, () =>
+          this.windowHasTransactions(leader, topic, o.partition, from, limits),
+        );
+        if ((await beforeDeadline(fetching, deadline)) === true) return true;
+      }
+    }
+    return false;
+  }
+
+  private async windowHasTransactions(
+    leader: number,
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    limits: ProbeLimits,
+  ): Promise<boolean> {
+    const conn = await this.brokerConnection(leader);
+    requireVersion(conn, API_KEYS.Fetch, FETCH_VERSION, 'Fetch');
+    const body = encodeFetchRequest({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: limits.bytesPerFetch,
+      isolationLevel: READ_UNCOMMITTED,
+      topics: [{ topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: limits.bytesPerFetch }] }],
+    });
+    const [answer] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
+    if (answer?.errorCode !== 0 || !answer.records) return false;
+    return scanBatchHeaders(answer.records).some((b) => b.isTransactional || b.isControl);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+
+  async close(): Promise<void> {
+    const conns = [...this.raw.values()];
+    this.raw.clear();
+    for (const c of conns) await c.then((x) => x.close()).catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+    this.connecting = undefined;
+  }
+
+  /** Connects once (within the deadline) and maps any failure to the catalogue. */
+  private async run<T>(op: KafkaOperation, fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.connect();
+      return await fn();
+    } catch (e) {
+      throw toCatalogueError(e, this.bootstrap, op);
+    }
+  }
+
+  private connect(): Promise<void> {
+    if (!this.connecting) {
+      const deadlineMs = this.options.connectDeadlineMs ?? 15_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(unreachableError(this.bootstrap, new Error(`no connection within ${deadlineMs} ms`))),
+          deadlineMs,
+        );
+      });
+      this.connecting = Promise.race([this.admin.connect(), timeout])
+        .catch((e: unknown) => {
+          this.connecting = undefined;
+          this.admin.disconnect().catch(() => {});
+          throw toCatalogueError(e, this.bootstrap, { operation: 'connect', resource: 'cluster' });
+        })
+        .finally(() => clearTimeout(timer));
+    }
+    return this.connecting;
+  }
+
+  private async topicMetadata(topics: readonly string[]): Promise<ITopicMetadata[]> {
+    const op = {
+      operation: 'Metadata',
+      resource: `topic ${topics.length === 1 ? topics[0] : `(${topics.length} topics)`}`,
+    };
+    const answer = await this.run(op, () => this.admin.fetchTopicMetadata({ topics: [...topics] }));
+    return answer.topics;
+  }
+
+  private async brokerConnection(brokerId: number): Promise<RawConnection> {
+    let broker = this.brokerCache?.get(brokerId);
+    if (!broker) {
+      const c = await this.run({ operation: 'DescribeCluster', resource: 'cluster' }, () =>
+        this.admin.describeCluster(),
+      );
+      this.brokerCache = new Map(
+        c.brokers.map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port }]),
+      );
+      broker = this.brokerCache.get(brokerId);
+    }
+    if (!broker)
+      throw unreachableError(this.bootstrap, new Error(`broker ${brokerId} is not in the cluster metadata`));
+    return this.rawConnection(broker.host, broker.port);
+  }
+
+  private rawConnection(host: string, port: number): Promise<RawConnection> {
+    const key = `${host}:${port}`;
+    const existing = this.raw.get(key);
+    if (existing) return existing.then((c) => (c.isOpen ? c : this.reopen(key, host, port)));
+    return this.reopen(key, host, port);
+  }
+
+  private reopen(key: string, host: string, port: number): Promise<RawConnection> {
+    const opening = RawConnection.open({
+      host,
+      port,
+      tls: this.settings.tls,
+      sasl: this.settings.sasl,
+      clientId: this.settings.clientId,
+      connectTimeoutMs: CLIENT_TIMEOUTS.connectionTimeoutMs,
+      requestTimeoutMs: CLIENT_TIMEOUTS.requestTimeoutMs,
+    });
+    this.raw.set(key, opening);
+    opening.catch(() => this.raw.delete(key));
+    return opening;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function partitionInfos(t: ITopicMetadata): PartitionInfo[] {
+  return t.partitions
+    .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+interface KafkajsConfigEntry {
+  configName: string;
+  configValue: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  isSensitive: boolean;
+}
+
+function configEntry(e: KafkajsConfigEntry): ConfigEntryDetail {
+  return {
+    name: e.configName,
+    value: e.isSensitive ? null : (e.configValue ?? null),
+    readOnly: e.readOnly,
+    isDefault: e.isDefault,
+    isSensitive: e.isSensitive,
+  };
+}
+
+/** The promise's value, or undefined once `deadline` (epoch ms) has passed. */
+async function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  promise.catch(() => {}); // a late failure after the deadline must not become an unhandled rejection
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+function requireVersion(conn: RawConnection, apiKey: number, version: number, name: string): void {
+  if (pickVersion(conn.apiVersions.apiKeys, apiKey, { min: version, max: version }) === undefined) {
+    throw unsupported(conn, `${name} v${version}`);
+  }
+}
+
+function unsupported(conn: RawConnection, what: string): TransientError {
+  return new TransientError(`broker ${conn.broker} does not support ${what}`, {
+    code: 'KAFKA_UNSUPPORTED_VERSION',
+    fix: 'This broker version is not supported by kraft-migrate for this step; upgrade the cluster or report it.',
+  });
+}
+
+// Kafka protocol enums (AclResourceType, PatternType, AclOperation): stable numeric codes.
+const ACL_ANY = 1;
+const ACL_RESOURCE_TYPES: Readonly<Record<number, AclResourceType>> = {
+  2: 'TOPIC',
+  3: 'GROUP',
+  4: 'CLUSTER',
+  5: 'TRANSACTIONAL_ID',
+  6: 'DELEGATION_TOKEN',
+  7: 'USER',
+};
+const ACL_PATTERN_TYPES: Readonly<Record<number, AclPatternType>> = { 3: 'LITERAL', 4: 'PREFIXED' };
+const ACL_OPERATIONS: Readonly<Record<number, string>> = {
+  2: 'ALL',
+  3: 'READ',
+  4: 'WRITE',
+  5: 'CREATE',
+  6: 'DELETE',
+  7: 'ALTER',
+  8: 'DESCRIBE',
+  9: 'CLUSTER_ACTION',
+  10: 'DESCRIBE_CONFIGS',
+  11: 'ALTER_CONFIGS',
+  12: 'IDEMPOTENT_WRITE',
+  13: 'CREATE_TOKENS',
+  14: 'DESCRIBE_TOKENS',
+};
