@@ -42,6 +42,7 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
   const s3 = createS3Client({
     region: config.storage.region ?? env['AWS_REGION'],
     endpoint: config.storage.endpoint,
+    credentials: credentialsFromEnv(env),
   });
   const stores = new Map<string, S3ObjectStore>();
   const objectStore = (role: 'segments' | 'evidence'): S3ObjectStore => {
@@ -84,4 +85,16 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
         : new S3JournalStore(objectStore('evidence'), migrationId);
     },
   };
+}
+
+/**
+ * Static credentials when the given environment carries them (the CLI passes its own env, tests a
+ * fake one); otherwise undefined, and the SDK's default provider chain (roles, profiles) applies.
+ */
+function credentialsFromEnv(env: NodeJS.ProcessEnv) {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 }

@@ -8,6 +8,13 @@ export const STATE_NAMES = {
   validateInput: 'ValidateInput',
   precheck: 'Precheck',
   checkBlockers: 'BlockersFound',
+  /**
+   * Pass state on ValidateInput's failure route: wraps the caught `{Error, Cause}` as `{error}`, the
+   * shape RecordFailure reads (there is no config to journal yet). A Catch `ResultPath: $.error`
+   * cannot do this: it fails with States.ResultPathMatchFailure when the execution input is not a
+   * JSON object, and it would pass stray top-level input keys (`config`, `precheck`) on.
+   */
+  inputNotValidated: 'InputNotValidated',
   recordFailure: 'RecordFailure',
   failed: 'MigrationFailed',
   precheckPassed: 'PrecheckPassed',

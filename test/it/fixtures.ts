@@ -1,0 +1,188 @@
+/**
+ * Shared helpers for integration tests: real Kafka clients on the local stack, real buckets on the
+ * moto S3 server, config files, and the CLI run in-process with captured output.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { stringify } from 'yaml';
+import { run } from '../../cli/main.ts';
+import { STACK, uniqueName } from './stack.ts';
+
+export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+/** Environment of a CLI run against the local stack (moto accepts any credentials). */
+export const STACK_ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: STACK.s3Region,
+};
+
+export function kafka(role: 'source' | 'target'): Kafka {
+  return new Kafka({ brokers: [STACK[role]], clientId: `it-${role}`, logLevel: logLevel.NOTHING });
+}
+
+/** Runs `fn` with a connected admin of `role`, disconnecting afterwards. */
+export async function withAdmin<T>(role: 'source' | 'target', fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka(role).admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions?: number;
+  readonly configs?: Record<string, string>;
+}
+
+export async function createTopics(role: 'source' | 'target', topics: readonly TopicSpec[]): Promise<void> {
+  await withAdmin(role, async (admin) => {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions ?? 1,
+        replicationFactor: 1,
+        configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  });
+}
+
+/** Produces `count` small records round-robin over the topic's partitions. */
+export async function produce(
+  role: 'source' | 'target',
+  topic: string,
+  count: number,
+  partitions = 1,
+): Promise<void> {
+  const producer = kafka(role).producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: count }, (_, i) => ({
+        key: `k${i}`,
+        value: `value-${i}`,
+        partition: i % partitions,
+      })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** One committed and one aborted transaction on `topic`. */
+export async function produceTransactional(role: 'source' | 'target', topic: string): Promise<void> {
+  const producer = kafka(role).producer({
+    transactionalId: uniqueName('it-tx'),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    for (const commit of [true, false]) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: [{ key: 'k', value: commit ? 'committed' : 'aborted' }] });
+      if (commit) await tx.commit();
+      else await tx.abort();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function commitGroupOffset(
+  groupId: string,
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<void> {
+  await withAdmin('source', (admin) =>
+    admin.setOffsets({ groupId, topic, partitions: [{ partition, offset }] }),
+  );
+}
+
+export function s3(): S3Client {
+  return new S3Client({
+    endpoint: STACK.s3Endpoint,
+    region: STACK.s3Region,
+    forcePathStyle: true,
+    credentials: S3_CREDENTIALS,
+  });
+}
+
+export async function createBucket(options: { objectLock?: boolean } = {}): Promise<string> {
+  const bucket = uniqueName('km-it').toLowerCase();
+  await s3().send(
+    new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: options.objectLock ?? false }),
+  );
+  return bucket;
+}
+
+export async function tempDir(prefix = 'kraft-migrate-it-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Writes an Ed25519 (or other) private key as PKCS#8 PEM and returns its path. */
+export async function writeSigningKey(dir: string, type: 'ed25519' | 'rsa' = 'ed25519'): Promise<string> {
+  const { privateKey } =
+    type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const path = join(dir, `${type}.pem`);
+  await writeFile(path, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  return path;
+}
+
+/** A config document for the local stack; `overrides` are merged one level deep. */
+export function stackConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    source: { bootstrap_servers: [STACK.source] },
+    target: { bootstrap_servers: [STACK.target] },
+    storage: { endpoint: STACK.s3Endpoint, region: STACK.s3Region },
+  };
+  for (const [k, v] of Object.entries(overrides)) {
+    const prev = base[k];
+    base[k] =
+      prev && typeof prev === 'object' && v && typeof v === 'object' && !Array.isArray(v)
+        ? { ...prev, ...v }
+        : v;
+  }
+  return base;
+}
+
+export async function writeConfig(dir: string, config: Record<string, unknown>): Promise<string> {
+  const path = join(dir, `config-${uniqueName('c')}.yaml`);
+  await writeFile(path, stringify(config));
+  return path;
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI in this process with captured output (no TTY). */
+export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = STACK_ENV): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    out: (t) => {
+      stdout += t.endsWith('\n') ? t : `${t}\n`;
+    },
+    err: (t) => {
+      stderr += t.endsWith('\n') ? t : `${t}\n`;
+    },
+    env,
+    stdoutIsTTY: false,
+    stdinIsTTY: false,
+  });
+  return { code, stdout, stderr };
+}
