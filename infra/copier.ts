@@ -1,0 +1,97 @@
+import { IgnoreMode } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { InfraContext } from './context.ts';
+import { COPIER_METRICS } from './monitoring.ts';
+import { REPO_ROOT } from './paths.ts';
+
+/**
+ * The Docker build context is the repository root (the copier imports core/), cut down to what
+ * the image needs by an allow-list: everything is excluded, then the few paths the Dockerfile
+ * copies are let back in. Keeps node_modules, .git, .cache (Kafka jars), cdk.out and test data out
+ * of the asset hash and of the staged copy. The root .dockerignore holds the same list, for a plain
+ * `docker build -f fargate-copier/Dockerfile .` (a test keeps the two equal).
+ */
+export const COPIER_ASSET_EXCLUDE = [
+  '*',
+  '!package.json',
+  '!package-lock.json',
+  '!core/**',
+  '!fargate-copier/**',
+] as const;
+
+export const COPIER_CONTAINER_NAME = 'copier';
+
+export interface CopierProps {
+  readonly ctx: InfraContext;
+  readonly vpc: ec2.IVpc;
+  /** Data-path permissions from iamStatements (same as the Precheck Lambda's). */
+  readonly dataPathPolicy: iam.IManagedPolicy;
+}
+
+/**
+ * ECS cluster and the Fargate task definition of the copier (seed and tail, SPEC §6.2–6.3).
+ *
+ * The workflow does not run it yet: Seed (a Map of EcsRunTask .sync over partition shards) and
+ * Tail land in a later release. It is deployed now so the image, the roles and the log group exist
+ * and can be checked. Per-run settings (migration id, shard, config) will be container overrides
+ * of the RunTask call, not environment variables of the task definition.
+ */
+export class Copier extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CopierProps) {
+    super(scope, id);
+    const { ctx } = props;
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      clusterName: `kraft-migrate-${ctx.migrationName}`,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `kraft-migrate ${ctx.migrationName}: copier task (clusters, buckets, metrics)`,
+      managedPolicies: [props.dataPathPolicy],
+    });
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishCopierMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': COPIER_METRICS.namespace } },
+      }),
+    );
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Copier', {
+      family: `kraft-migrate-${ctx.migrationName}-copier`,
+      cpu: ctx.copierCpu,
+      memoryLimitMiB: ctx.copierMemoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      taskRole,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.container = this.taskDefinition.addContainer(COPIER_CONTAINER_NAME, {
+      containerName: COPIER_CONTAINER_NAME,
+      image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'fargate-copier/Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: [...COPIER_ASSET_EXCLUDE],
+      }),
+      essential: true,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'copier', logGroup: this.logGroup }),
+    });
+  }
+}
