@@ -1,0 +1,272 @@
+/**
+ * Pure record-batch logic of the data path (no I/O, unit-tested with hand-built batches):
+ *
+ * - `decodeFetchedBatches`: from the decoded record batches of one Fetch response partition to the
+ *   data records the copier must see, with the aborted-transaction filtering of READ_COMMITTED done
+ *   here (not by @platformatic/kafka, whose own filter leaks aborted records — see below).
+ * - `splitIntoBatches`: cuts the records of one write into produce batches by uncompressed size.
+ *
+ * READ_COMMITTED, as the Kafka protocol defines it (KIP-98) and the Java consumer implements it
+ * (apache/kafka clients/.../consumer/internals/CompletedFetch.java: consumeAbortedTransactionsUpTo,
+ * isBatchAborted, containsAbortMarker):
+ *
+ * 1. With isolation_level=1 the broker reads no further than the partition's last stable offset
+ *    (LSO = first offset of the earliest still-open transaction), so no record of an open
+ *    transaction is ever returned. It does NOT drop aborted records: it returns them together with
+ *    `aborted_transactions`, the (producer_id, first_offset) of every aborted transaction from the
+ *    partition's transaction index whose range overlaps the fetched range — its last offset (the
+ *    abort marker) is ≥ the fetch offset and its first offset is below the end of the returned data
+ *    (broker: UnifiedLog/LocalLog.addAbortedTransactions → collectAbortedTransactions). An aborted
+ *    transaction enters that index only when its ABORT marker is written, so every aborted record
+ *    in the response is covered by an entry, even when the marker itself lies beyond the end of the
+ *    response (cut by max bytes, or beyond the LSO because another producer's transaction is open).
+ * 2. The client walks the batches in offset order. Before looking at a batch with a producer id it
+ *    moves every aborted transaction with first_offset ≤ the batch's last offset from the queue
+ *    (sorted by first_offset) into the set of "aborted producers". A control batch holding an ABORT
+ *    marker of producer P removes P from the set; a transactional data batch of a producer in the
+ *    set is aborted and skipped. Control batches are never returned.
+ *
+ * Why a queue + set and not one range per producer: a producer has at most one open transaction
+ * per partition, so its aborted transactions are disjoint and ordered; the queue releases the next
+ * aborted transaction of P only when the batches reach its first offset, after the ABORT marker of
+ * the previous one removed P. Two aborts of the same producer in one response, interleaved
+ * producers and commits between aborts are thereby all handled; an aborted range whose marker is
+ * not in the response simply stays open to the end of the response (its records are dropped, and
+ * the broker lists the same transaction again for the next fetch, whose offset is still ≤ its
+ * marker). @platformatic/kafka 2.12.1 (`#filterUncommittedMessages`) keeps one range per producer
+ * (a second abort of the same producer overwrites the first) and ignores ranges whose marker is
+ * not in the response — both leak aborted records, hence this module.
+ */
+import type { RecordHeader, RecordToWrite, SourceRecord } from '../../ports.ts';
+
+/** Batch attributes (Kafka record batch v2). */
+export const BATCH_ATTRIBUTES = {
+  compressionMask: 0x07,
+  logAppendTime: 0x08,
+  transactional: 0x10,
+  control: 0x20,
+} as const;
+
+/** RecordBatch.NO_PRODUCER_ID */
+export const NO_PRODUCER_ID = -1n;
+
+/** Control record types (ControlRecordType): the key is int16 version, int16 type. */
+export const CONTROL_TYPE_ABORT = 0;
+export const CONTROL_TYPE_COMMIT = 1;
+
+/** One record of a decoded batch (the shape @platformatic/kafka's readRecordsBatch produces). */
+export interface FetchedRecord {
+  readonly offsetDelta: number;
+  readonly timestampDelta: bigint;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly (readonly [Uint8Array | null, Uint8Array | null])[];
+}
+
+/** One decoded record batch (magic 2), records already decompressed. */
+export interface FetchedBatch {
+  readonly firstOffset: bigint;
+  readonly lastOffsetDelta: number;
+  readonly magic: number;
+  readonly attributes: number;
+  readonly firstTimestamp: bigint;
+  readonly maxTimestamp: bigint;
+  readonly producerId: bigint;
+  readonly records: readonly FetchedRecord[];
+}
+
+export interface AbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+export interface DecodeOptions {
+  /** The offset the fetch asked for: records below it (earlier records of the first batch) are skipped. */
+  readonly fetchOffset: bigint;
+  readonly isolationLevel: 'read_committed' | 'read_uncommitted';
+  /** The partition's `aborted_transactions` from the Fetch response (null/undefined = none). */
+  readonly abortedTransactions?: readonly AbortedTransaction[] | null | undefined;
+}
+
+export interface DecodedFetch {
+  readonly records: SourceRecord[];
+  /** One past the last offset of the last batch (gaps, control and aborted batches included). */
+  readonly nextOffset: bigint;
+  /** How many records of aborted transactions were dropped (for logs and tests). */
+  readonly abortedRecords: number;
+}
+
+/** A batch this module cannot decode byte for byte (legacy format, malformed header). */
+export class UndecodableBatchError extends Error {
+  override readonly name = 'UndecodableBatchError';
+  readonly offset: bigint;
+  constructor(message: string, offset: bigint) {
+    super(message);
+    this.offset = offset;
+  }
+}
+
+export function lastOffsetOf(batch: FetchedBatch): bigint {
+  return batch.firstOffset + BigInt(batch.lastOffsetDelta);
+}
+
+export function isControlBatch(batch: FetchedBatch): boolean {
+  return (batch.attributes & BATCH_ATTRIBUTES.control) !== 0;
+}
+
+export function isTransactionalBatch(batch: FetchedBatch): boolean {
+  return (batch.attributes & BATCH_ATTRIBUTES.transactional) !== 0;
+}
+
+/** The type of a control record (ABORT 0, COMMIT 1, …), or undefined when the key is malformed. */
+export function controlRecordType(record: FetchedRecord): number | undefined {
+  const key = record.key;
+  if (key === null || key.byteLength < 4) return undefined;
+  return new DataView(key.buffer, key.byteOffset, key.byteLength).getInt16(2);
+}
+
+/** Kafka's containsAbortMarker: a control batch whose first record is an ABORT marker. */
+export function containsAbortMarker(batch: FetchedBatch): boolean {
+  if (!isControlBatch(batch)) return false;
+  const first = batch.records[0];
+  return first !== undefined && controlRecordType(first) === CONTROL_TYPE_ABORT;
+}
+
+function compareBigint(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The data records of one partition's fetched batches, in offset order, with control batches and
+ * (under read_committed) aborted transactional batches removed; see the module comment.
+ */
+export function decodeFetchedBatches(batches: readonly FetchedBatch[], options: DecodeOptions): DecodedFetch {
+  const readCommitted = options.isolationLevel === 'read_committed';
+  const queue = [...(options.abortedTransactions ?? [])].sort((a, b) =>
+    compareBigint(a.firstOffset, b.firstOffset),
+  );
+  let queued = 0;
+  const abortedProducers = new Set<bigint>();
+  const records: SourceRecord[] = [];
+  let nextOffset = options.fetchOffset;
+  let abortedRecords = 0;
+
+  for (const batch of batches) {
+    if (batch.magic !== 2) {
+      throw new UndecodableBatchError(
+        `record batch at offset ${batch.firstOffset} has message format v${batch.magic} (magic ${batch.magic}); ` +
+          'only format v2 (Kafka ≥ 0.11) is supported',
+        batch.firstOffset,
+      );
+    }
+    const last = lastOffsetOf(batch);
+    if (last + 1n > nextOffset) nextOffset = last + 1n;
+
+    if (readCommitted && batch.producerId !== NO_PRODUCER_ID) {
+      while (queued < queue.length && (queue[queued] as AbortedTransaction).firstOffset <= last) {
+        abortedProducers.add((queue[queued] as AbortedTransaction).producerId);
+        queued++;
+      }
+      if (containsAbortMarker(batch)) {
+        abortedProducers.delete(batch.producerId);
+      } else if (isTransactionalBatch(batch) && abortedProducers.has(batch.producerId)) {
+        abortedRecords += batch.records.length;
+        continue;
+      }
+    }
+    if (isControlBatch(batch)) continue;
+
+    const logAppendTime = (batch.attributes & BATCH_ATTRIBUTES.logAppendTime) !== 0;
+    for (const record of batch.records) {
+      const offset = batch.firstOffset + BigInt(record.offsetDelta);
+      if (offset < options.fetchOffset) continue;
+      records.push({
+        offset,
+        timestamp: logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta,
+        timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
+        key: record.key,
+        value: record.value,
+        headers: record.headers.map((h) => toHeader(h, offset)),
+      });
+    }
+  }
+  return { records, nextOffset, abortedRecords };
+}
+
+function toHeader(header: readonly [Uint8Array | null, Uint8Array | null], offset: bigint): RecordHeader {
+  const [key, value] = header;
+  if (key === null) {
+    // Kafka never writes a null header key (the Java client rejects one on read and on write).
+    throw new UndecodableBatchError(`record at offset ${offset} has a header with a null key`, offset);
+  }
+  return [key, value];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Produce batching
+
+/** Varint size of a zigzag-encoded int (Kafka record fields). */
+function varintBytes(n: number): number {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  let bytes = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 0x80);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** Size of a record in a v2 batch, uncompressed (attributes, deltas, lengths, headers). */
+export function recordWireBytes(record: RecordToWrite): number {
+  const keyLen = record.key === null ? -1 : record.key.byteLength;
+  const valueLen = record.value === null ? -1 : record.value.byteLength;
+  let body =
+    1 + // attributes
+    10 + // timestamp delta (varlong, upper bound)
+    5 + // offset delta (varint, upper bound)
+    varintBytes(keyLen) +
+    Math.max(keyLen, 0) +
+    varintBytes(valueLen) +
+    Math.max(valueLen, 0) +
+    varintBytes(record.headers.length);
+  for (const [k, v] of record.headers) {
+    const vLen = v === null ? -1 : v.byteLength;
+    body += varintBytes(k.byteLength) + k.byteLength + varintBytes(vLen) + Math.max(vLen, 0);
+  }
+  return varintBytes(body) + body;
+}
+
+/**
+ * Largest |timestamp − first timestamp of the batch| a batch may hold. Kafka allows any varlong,
+ * but @platformatic/kafka 2.12.1 encodes the record timestamp delta wrongly once its zigzag form
+ * needs more than 32 bits (@platformatic/dynamic-buffer writeVarInt64: e.g. a delta of 2^31 ms —
+ * 24.8 days — is read back as 8 ms): records further apart than that must go in separate batches.
+ */
+export const MAX_TIMESTAMP_DELTA = 2n ** 31n - 1n;
+
+/**
+ * Consecutive slices of `records`, each at most `maxBytes` of uncompressed record bytes (a single
+ * record larger than that forms a slice of its own) and with every timestamp within
+ * `MAX_TIMESTAMP_DELTA` of the slice's first one. Order is kept; no record is dropped.
+ */
+export function splitIntoBatches<T extends RecordToWrite>(records: readonly T[], maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  let firstTimestamp = 0n;
+  for (const record of records) {
+    const bytes = recordWireBytes(record);
+    const delta = record.timestamp - firstTimestamp;
+    const deltaFits = delta <= MAX_TIMESTAMP_DELTA && delta >= -MAX_TIMESTAMP_DELTA;
+    if (current.length > 0 && (size + bytes > maxBytes || !deltaFits)) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    if (current.length === 0) firstTimestamp = record.timestamp;
+    current.push(record);
+    size += bytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}

@@ -1,0 +1,509 @@
+/**
+ * RecordReader on @platformatic/kafka: reads one partition from an explicit offset, without a
+ * consumer group, with Kafka's own Fetch request and our own READ_COMMITTED filtering.
+ *
+ * Why not `Consumer.fetch()`: it (a) filters aborted transactions incorrectly
+ * (`#filterUncommittedMessages` keeps one aborted range per producer and drops ranges whose abort
+ * marker is not in the response: aborted records leak, see data-records.ts), and (b) keeps one
+ * KIP-227 fetch session per broker, which concurrent fetches of different partitions would keep
+ * invalidating. So this reader sends sessionless Fetch requests (session id 0, epoch -1) itself
+ * through platformatic's Connection, lets platformatic decode and decompress the record batches
+ * (gzip, snappy, lz4, zstd — no native modules), and filters with `decodeFetchedBatches`.
+ *
+ * Connections: a Kafka broker handles the requests of one connection strictly one after another
+ * (it reads the next request only after answering the previous one), so concurrent fetches of
+ * several partitions pipelined on one connection would serialize — and a long-polling fetch of an
+ * idle partition (max wait) would hold up a busy one. Fetches therefore go over up to
+ * `connectionsPerBroker` connections per broker: a fetch takes a connection with nothing in flight
+ * to that broker, opening another one while fewer than the limit exist, and only then shares the
+ * least busy one. Metadata and ListOffsets use one more platformatic client. With the default 4 and
+ * `seed.max_concurrent_partitions` 4 no partition waits for another.
+ *
+ * Kafka versions: platformatic's clients target Kafka ≥ 3.5 (see data-client.ts); the Fetch request
+ * version is negotiated (v4…v17, topic ids from v13), the source here is 3.9. Record batches must
+ * be message format v2 (written by Kafka ≥ 0.11 clients); v0/v1 data raises a PreconditionError
+ * (KAFKA_UNDECODABLE_BATCH) naming the offset rather than being copied inexactly.
+ */
+import {
+  type ClusterMetadata,
+  type Connection,
+  ConnectionPool,
+  Consumer,
+  fetchV4,
+  fetchV5,
+  fetchV6,
+  fetchV7,
+  fetchV8,
+  fetchV9,
+  fetchV10,
+  fetchV11,
+  fetchV12,
+  fetchV13,
+  fetchV14,
+  fetchV15,
+  fetchV16,
+  fetchV17,
+  ProtocolError,
+} from '@platformatic/kafka';
+import type { ClusterConfig } from '../../domain/config/schema.ts';
+import { PreconditionError } from '../../domain/errors.ts';
+import {
+  type FetchResult,
+  type PartitionOffsetsDetail,
+  type PartitionRef,
+  partitionKey,
+  type RecordReader,
+} from '../../ports.ts';
+import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
+import {
+  EARLIEST,
+  hasKafkaError,
+  type IsolationLevel,
+  isNetworkFailure,
+  LATEST,
+  listPartitionOffsets,
+  PLATFORMATIC_RETRY,
+  type PlatformaticConnectionOptions,
+  platformaticOptions,
+  toDataPathError,
+} from './data-client.ts';
+import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
+import type { KafkaOperation } from './errors.ts';
+
+export interface PlatformaticReaderOptions {
+  /** @default 'read_committed' */
+  readonly isolationLevel?: IsolationLevel;
+  /** Fetch connections per broker (see the module comment). @default 4 */
+  readonly connectionsPerBroker?: number;
+  /** Attempts after a leadership change, metadata change or network error before a TransientError. @default 5 */
+  readonly retries?: number;
+  /** First backoff between those attempts, doubled each time. @default 200 */
+  readonly retryBackoffMs?: number;
+  /** Dependencies of resolveConnectionSettings (MSK API, secrets, IAM token minting). */
+  readonly deps?: ClientDeps;
+}
+
+const FETCH_API_KEY = 1;
+const MIN_FETCH_VERSION = 4;
+const FETCH_VERSIONS = {
+  4: fetchV4,
+  5: fetchV5,
+  6: fetchV6,
+  7: fetchV7,
+  8: fetchV8,
+  9: fetchV9,
+  10: fetchV10,
+  11: fetchV11,
+  12: fetchV12,
+  13: fetchV13,
+  14: fetchV14,
+  15: fetchV15,
+  16: fetchV16,
+  17: fetchV17,
+} as const;
+type FetchVersion = keyof typeof FETCH_VERSIONS;
+const MAX_FETCH_VERSION = 17;
+/** Fetch v13 replaced topic names by topic ids. */
+const FIRST_TOPIC_ID_VERSION = 13;
+/** Fetch v12 is the first flexible version (tagged fields in the request and response headers). */
+const FIRST_FLEXIBLE_VERSION = 12;
+const NULL_TOPIC_ID = '00000000-0000-0000-0000-000000000000';
+/** Longest broker-side wait: stays well below the client request timeout (CLIENT_TIMEOUTS). */
+const MAX_WAIT_MS = 30_000;
+
+/** Partition errors after which fresh metadata (a new leader) and another try can succeed. */
+const RETRY_AFTER_METADATA: ReadonlySet<string> = new Set([
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'UNKNOWN_TOPIC_ID',
+  'INCONSISTENT_TOPIC_ID',
+  'REPLICA_NOT_AVAILABLE',
+  'KAFKA_STORAGE_ERROR',
+  'OFFSET_NOT_AVAILABLE',
+  'NOT_ENOUGH_REPLICAS',
+  'BROKER_NOT_AVAILABLE',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
+interface FetchPartitionResponse {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+  records?: FetchedBatch[] | null;
+}
+
+interface FetchResponseShape {
+  errorCode?: number;
+  responses: { topicId: string; partitions: FetchPartitionResponse[] }[];
+}
+
+/** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
+function protocolError(code: number, context: string): Error {
+  try {
+    return new ProtocolError(code, context);
+  } catch {
+    return new Error(`${context}: Kafka error code ${code}`);
+  }
+}
+
+/** A fetch to repeat as it is (the answer was stale). */
+class RetryFetch extends Error {
+  override readonly name = 'RetryFetch';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class PlatformaticRecordReader implements RecordReader {
+  private readonly settings: ConnectionSettings;
+  private readonly connection: PlatformaticConnectionOptions;
+  private readonly isolation: IsolationLevel;
+  private readonly maxConnectionsPerBroker: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  /** Metadata, ApiVersions and ListOffsets. Never joins a group (no consume()/joinGroup()). */
+  private readonly client: Consumer;
+  /** Fetch connections: lane i holds at most one connection per broker. */
+  private readonly lanes: ConnectionPool[] = [];
+  private readonly inFlight = new Map<string, number>();
+  private fetchVersion: Promise<FetchVersion> | undefined;
+  private closed = false;
+
+  static async create(
+    cluster: ClusterConfig,
+    options: PlatformaticReaderOptions = {},
+  ): Promise<PlatformaticRecordReader> {
+    const settings = await resolveConnectionSettings(cluster, {
+      clientId: 'kraft-migrate-reader',
+      ...options.deps,
+    });
+    return new PlatformaticRecordReader(settings, options);
+  }
+
+  constructor(settings: ConnectionSettings, options: PlatformaticReaderOptions = {}) {
+    this.settings = settings;
+    this.connection = platformaticOptions(settings);
+    this.isolation = options.isolationLevel ?? 'read_committed';
+    this.maxConnectionsPerBroker = Math.max(1, options.connectionsPerBroker ?? 4);
+    this.retries = options.retries ?? 5;
+    this.backoffMs = options.retryBackoffMs ?? 200;
+    this.client = new Consumer({
+      ...this.connection,
+      ...PLATFORMATIC_RETRY,
+      groupId: `${settings.clientId}-no-group`,
+      isolationLevel: this.isolation === 'read_committed' ? 1 : 0,
+    });
+  }
+
+  async fetch(
+    ref: PartitionRef,
+    offset: bigint,
+    options: { maxBytes: number; maxWaitMs: number },
+  ): Promise<FetchResult> {
+    const op: KafkaOperation = { operation: 'Fetch', resource: `partition ${partitionKey(ref)}` };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.fetchOnce(ref, offset, options, attempt > 0);
+      } catch (e) {
+        const again =
+          !this.closed &&
+          attempt < this.retries &&
+          !(e instanceof UndecodableBatchError) &&
+          (e instanceof RetryFetch || hasKafkaError(e, RETRY_AFTER_METADATA) || isNetworkFailure(e));
+        if (!again) throw toDataPathError(e, this.settings.brokers, op);
+        await sleep(this.backoffMs * 2 ** attempt);
+      }
+    }
+  }
+
+  async offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
+    const op: KafkaOperation = {
+      operation: 'ListOffsets',
+      resource:
+        refs.length === 1
+          ? `partition ${partitionKey(refs[0] as PartitionRef)}`
+          : `${refs.length} partitions`,
+    };
+    try {
+      await this.partitionMetadata(refs, false);
+      const [logStart, highWatermark, lastStable] = await Promise.all([
+        listPartitionOffsets(this.client, refs, EARLIEST, 'read_uncommitted'),
+        listPartitionOffsets(this.client, refs, LATEST, 'read_uncommitted'),
+        listPartitionOffsets(this.client, refs, LATEST, 'read_committed'),
+      ]);
+      const out = new Map<string, PartitionOffsetsDetail>();
+      for (const ref of refs) {
+        const key = partitionKey(ref);
+        out.set(key, {
+          topic: ref.topic,
+          partition: ref.partition,
+          logStart: logStart.get(key) as bigint,
+          highWatermark: highWatermark.get(key) as bigint,
+          lastStable: lastStable.get(key) as bigint,
+        });
+      }
+      return out;
+    } catch (e) {
+      throw toDataPathError(e, this.settings.brokers, op);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.client.close(), ...this.lanes.map((lane) => lane.close())]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async fetchOnce(
+    ref: PartitionRef,
+    offset: bigint,
+    options: { maxBytes: number; maxWaitMs: number },
+    refreshMetadata: boolean,
+  ): Promise<FetchResult> {
+    const metadata = await this.partitionMetadata([ref], refreshMetadata);
+    const topic = metadata.topics.get(ref.topic);
+    const leader = topic?.partitions[ref.partition]?.leader ?? -1;
+    const broker = metadata.brokers.get(leader);
+    if (!topic || leader < 0 || !broker)
+      throw protocolError(5, `partition ${partitionKey(ref)} has no leader`);
+
+    let version = await this.negotiatedFetchVersion();
+    const hasTopicId = typeof topic.id === 'string' && topic.id !== NULL_TOPIC_ID;
+    if (!hasTopicId && version >= FIRST_TOPIC_ID_VERSION)
+      version = (FIRST_TOPIC_ID_VERSION - 1) as FetchVersion;
+    const useTopicId = version >= FIRST_TOPIC_ID_VERSION;
+
+    const lane = this.acquireLane(leader);
+    let response: FetchResponseShape;
+    try {
+      const connection = await (this.lanes[lane] as ConnectionPool).get(broker);
+      response = await sendFetch(
+        connection,
+        version,
+        [
+          Math.min(Math.max(0, options.maxWaitMs), MAX_WAIT_MS),
+          1, // min bytes: answer as soon as there is anything
+          options.maxBytes,
+          this.isolation === 'read_committed' ? 1 : 0,
+          0, // session id: no fetch session (KIP-227) …
+          -1, // … session epoch FINAL_EPOCH: a full, sessionless fetch
+          [
+            {
+              topicId: useTopicId ? topic.id : ref.topic,
+              partitions: [
+                {
+                  partition: ref.partition,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: offset,
+                  lastFetchedEpoch: -1,
+                  partitionMaxBytes: options.maxBytes,
+                },
+              ],
+            },
+          ],
+          [],
+          '',
+        ],
+        offset,
+      );
+    } finally {
+      this.releaseLane(lane, leader);
+    }
+
+    if (response.errorCode) throw protocolError(response.errorCode, `Fetch of ${partitionKey(ref)}`);
+    const result = response.responses
+      .flatMap((t) => t.partitions)
+      .find((p) => p.partitionIndex === ref.partition);
+    if (!result) throw protocolError(3, `Fetch response without ${partitionKey(ref)}`);
+    if (result.errorCode === 1) return this.offsetOutOfRange(ref, offset);
+    if (result.errorCode !== 0) throw protocolError(result.errorCode, `Fetch of ${partitionKey(ref)}`);
+
+    const decoded = decodeFetchedBatches(result.records ?? [], {
+      fetchOffset: offset,
+      isolationLevel: this.isolation,
+      abortedTransactions: result.abortedTransactions,
+    });
+    return {
+      records: decoded.records,
+      nextOffset: decoded.nextOffset,
+      highWatermark: result.highWatermark,
+      lastStableOffset: result.lastStableOffset,
+      logStartOffset: result.logStartOffset,
+    };
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE: the broker does not say where the log starts in that answer, so ask.
+   * Below the log start → PreconditionError OFFSET_OUT_OF_RANGE (the caller records a gap); above
+   * the high watermark → the same code (the source log was truncated); in range by now → retry.
+   */
+  private async offsetOutOfRange(ref: PartitionRef, offset: bigint): Promise<never> {
+    const offsets = (await this.offsets([ref])).get(partitionKey(ref)) as PartitionOffsetsDetail;
+    const where = `${ref.topic} partition ${ref.partition}`;
+    if (offset < offsets.logStart) {
+      throw new PreconditionError(
+        `OFFSET_OUT_OF_RANGE: offset ${offset} of ${where} is below the log start ${offsets.logStart} — ` +
+          `records ${offset}…${offsets.logStart - 1n} were deleted on the source (retention or DeleteRecords)`,
+        {
+          code: 'OFFSET_OUT_OF_RANGE',
+          fix:
+            `Record the gap and continue from ${offsets.logStart}. To avoid gaps, raise retention.ms / ` +
+            'retention.bytes of the source topic for the duration of the migration.',
+        },
+      );
+    }
+    if (offset > offsets.highWatermark) {
+      throw new PreconditionError(
+        `OFFSET_OUT_OF_RANGE: offset ${offset} of ${where} is beyond the high watermark ${offsets.highWatermark} — ` +
+          'the source log was truncated (e.g. after an unclean leader election)',
+        {
+          code: 'OFFSET_OUT_OF_RANGE',
+          fix: 'Compare the copied range with the source and re-seed the partition; data on the source was lost.',
+        },
+      );
+    }
+    throw new RetryFetch(
+      `Fetch of ${partitionKey(ref)} at ${offset}: OFFSET_OUT_OF_RANGE, but in range by now`,
+    );
+  }
+
+  private async partitionMetadata(
+    refs: readonly PartitionRef[],
+    forceUpdate: boolean,
+  ): Promise<ClusterMetadata> {
+    const topics = [...new Set(refs.map((r) => r.topic))];
+    const metadata = await this.client.metadata({ topics, forceUpdate });
+    for (const ref of refs) {
+      const topic = metadata.topics.get(ref.topic);
+      if (!topic || ref.partition < 0 || ref.partition >= topic.partitionsCount) {
+        throw protocolError(3, `partition ${partitionKey(ref)} is not in the cluster metadata`);
+      }
+    }
+    return metadata;
+  }
+
+  private negotiatedFetchVersion(): Promise<FetchVersion> {
+    this.fetchVersion ??= this.client.listApis().then((apis) => {
+      const fetch = apis.find((a) => a.apiKey === FETCH_API_KEY);
+      const max = Math.min(fetch?.maxVersion ?? -1, MAX_FETCH_VERSION);
+      if (!fetch || max < MIN_FETCH_VERSION || fetch.minVersion > max) {
+        throw new PreconditionError(
+          `the brokers ${this.settings.brokers.join(',')} support no Fetch version between ` +
+            `${MIN_FETCH_VERSION} and ${MAX_FETCH_VERSION} (they offer ${fetch ? `${fetch.minVersion}–${fetch.maxVersion}` : 'none'})`,
+          { code: 'KAFKA_UNSUPPORTED_VERSION', fix: 'Use a cluster running Kafka 3.5 or later.' },
+        );
+      }
+      return max as FetchVersion;
+    });
+    this.fetchVersion.catch(() => {
+      this.fetchVersion = undefined;
+    });
+    return this.fetchVersion;
+  }
+
+  /** A lane (connection pool) for a fetch from `node`: idle first, then a new one, then least busy. */
+  private acquireLane(node: number): number {
+    let best = -1;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.lanes.length; i++) {
+      const n = this.inFlight.get(`${i}/${node}`) ?? 0;
+      if (n < bestCount) {
+        best = i;
+        bestCount = n;
+      }
+    }
+    if ((best < 0 || bestCount > 0) && this.lanes.length < this.maxConnectionsPerBroker) {
+      this.lanes.push(new ConnectionPool(this.connection.clientId, this.connection));
+      best = this.lanes.length - 1;
+      bestCount = 0;
+    }
+    this.inFlight.set(`${best}/${node}`, bestCount + 1);
+    return best;
+  }
+
+  private releaseLane(lane: number, node: number): void {
+    const key = `${lane}/${node}`;
+    this.inFlight.set(key, Math.max(0, (this.inFlight.get(key) ?? 1) - 1));
+  }
+}
+
+type FetchArgs = [
+  maxWaitMs: number,
+  minBytes: number,
+  maxBytes: number,
+  isolationLevel: number,
+  sessionId: number,
+  sessionEpoch: number,
+  topics: {
+    topicId: string;
+    partitions: {
+      partition: number;
+      currentLeaderEpoch: number;
+      fetchOffset: bigint;
+      lastFetchedEpoch: number;
+      partitionMaxBytes: number;
+    }[];
+  }[],
+  forgottenTopicsData: never[],
+  rackId: string,
+];
+
+/**
+ * One Fetch request on `connection`. platformatic's parser throws a ResponseError when any error
+ * code is set; the parsed response travels on that error, and we want to read the partition's
+ * error code ourselves (OFFSET_OUT_OF_RANGE, leadership), so it is unwrapped here.
+ */
+function sendFetch(
+  connection: Connection,
+  version: FetchVersion,
+  args: FetchArgs,
+  fetchOffset: bigint,
+): Promise<FetchResponseShape> {
+  const api = FETCH_VERSIONS[version];
+  const flexible = version >= FIRST_FLEXIBLE_VERSION;
+  const createRequest = api.createRequest as (...a: FetchArgs) => ReturnType<typeof api.createRequest>;
+  const parse = (correlationId: number, apiKey: number, apiVersion: number, reader: unknown) => {
+    try {
+      return api.parseResponse(
+        correlationId,
+        apiKey,
+        apiVersion,
+        reader as never,
+      ) as unknown as FetchResponseShape;
+    } catch (e) {
+      const response = (e as { response?: unknown; code?: string }).response;
+      if ((e as { code?: string }).code === 'PLT_KFK_RESPONSE' && response)
+        return response as FetchResponseShape;
+      // A record batch platformatic cannot parse (e.g. message format v0/v1, which it reads as v2).
+      throw new UndecodableBatchError(
+        `the record batches fetched from offset ${fetchOffset} cannot be decoded (${(e as Error).message}); ` +
+          'data in message format v0/v1 (written before Kafka 0.11) is not supported',
+        fetchOffset,
+      );
+    }
+  };
+  return new Promise((resolve, reject) => {
+    connection.send(
+      FETCH_API_KEY,
+      version,
+      () => createRequest(...args),
+      parse,
+      flexible,
+      flexible,
+      (error: Error | null, response?: FetchResponseShape) => {
+        if (error) reject(error);
+        else resolve(response as FetchResponseShape);
+      },
+    );
+  });
+}

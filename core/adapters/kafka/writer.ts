@@ -1,0 +1,349 @@
+/**
+ * RecordWriter on @platformatic/kafka's idempotent Producer: explicit partition, the record's own
+ * timestamp (CreateTime), key/value kept null or empty as they are, headers as ordered pairs with
+ * duplicates and null values, acks=all, lz4 by default.
+ *
+ * What `Producer.send()` returns: `{ offsets: [{ topic, partition, offset }] }`, one entry per
+ * partition of the Produce response, `offset` being that partition's `base_offset` — the offset the
+ * broker gave the first record of the batch. A send here carries the records of one partition, so
+ * it is one record batch, and `firstOffset` of a write is the base offset of its first batch.
+ * Every later batch of the same write must start at base + count of the previous one; anything
+ * else means another writer on the partition or a duplicate, and raises an InvariantError.
+ *
+ * Batching: records are cut into batches of at most `maxBatchBytes` uncompressed record bytes
+ * (default 1,000,000: even incompressible data stays below the broker default
+ * message.max.bytes of 1 MiB + 12 after lz4/gzip/zstd framing); a record larger than that goes
+ * alone. When the target still answers MESSAGE_TOO_LARGE (a topic with a smaller
+ * max.message.bytes), the batch is halved and retried — nothing of a rejected batch is written —
+ * until a single record is too large, which is a PreconditionError naming the record. A batch
+ * also ends before a record whose timestamp is more than 2^31-1 ms (24.8 days) away from the
+ * batch's first one: platformatic 2.12.1 encodes larger record timestamp deltas wrongly (see
+ * MAX_TIMESTAMP_DELTA in data-records.ts) — old, sparse topics would otherwise get wrong timestamps.
+ *
+ * Ordering and in-flight requests: one request per partition at a time. The batches of a write
+ * are sent one after another, and writes to the same partition are queued behind each other.
+ * (platformatic's idempotent producer also limits each connection to one request in flight.) We
+ * do not pipeline several batches of one partition under idempotence: platformatic resets the
+ * producer id after a failed request and re-sends OUT_OF_ORDER_SEQUENCE batches under a new one,
+ * so a failure of batch n while n+1 is in flight could reorder or gap the target. Throughput comes
+ * from partitions in parallel instead: partitions are spread over `producers` idempotent producers
+ * (each its own producer id and connection per broker), so partitions of one broker do not wait
+ * for each other's acks=all round trips.
+ *
+ * After a failed write some of its batches may be on the target. The caller must reconcile with
+ * `endOffsets()` before writing that partition again (SPEC §6.2 resume); writes that were queued
+ * behind a failed one for the same partition are rejected without being attempted.
+ */
+import { Consumer, type MessageToProduce, Producer } from '@platformatic/kafka';
+import type { ClusterConfig } from '../../domain/config/schema.ts';
+import { InvariantError, PreconditionError, TransientError } from '../../domain/errors.ts';
+import {
+  type PartitionRef,
+  partitionKey,
+  type RecordHeader,
+  type RecordToWrite,
+  type RecordWriter,
+} from '../../ports.ts';
+import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
+import {
+  kafkaErrorName,
+  LATEST,
+  listPartitionOffsets,
+  PLATFORMATIC_RETRY,
+  type PlatformaticConnectionOptions,
+  PRODUCE_TIMEOUT_MS,
+  platformaticOptions,
+  toDataPathError,
+} from './data-client.ts';
+import { recordWireBytes, splitIntoBatches } from './data-records.ts';
+import type { KafkaOperation } from './errors.ts';
+
+export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface PlatformaticWriterOptions {
+  /** @default 'lz4' */
+  readonly compression?: WriterCompression;
+  /** Uncompressed record bytes per produce batch. @default 1_000_000 */
+  readonly maxBatchBytes?: number;
+  /** Idempotent producers (connections per broker) the partitions are spread over. @default 4 */
+  readonly producers?: number;
+  /** Attempts of one produce request on retriable errors (same sequence numbers). @default 5 */
+  readonly retries?: number;
+  readonly deps?: ClientDeps;
+}
+
+export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+interface PartitionQueue {
+  tail: Promise<void>;
+  failed: unknown;
+  pending: number;
+}
+
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer | null>;
+
+/** A Buffer view of the bytes (no copy); always a new object, so Map keys never collide. */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toHeaderMap(headers: readonly RecordHeader[]): Map<Buffer, Buffer | null> {
+  // platformatic writes a Map's entries in insertion order; distinct key objects keep duplicates.
+  const map = new Map<Buffer, Buffer | null>();
+  for (const [k, v] of headers) map.set(view(k), v === null ? null : view(v));
+  return map;
+}
+
+export class PlatformaticRecordWriter implements RecordWriter {
+  private readonly settings: ConnectionSettings;
+  private readonly connection: PlatformaticConnectionOptions;
+  private readonly compression: WriterCompression;
+  private readonly maxBatchBytes: number;
+  private readonly producerCount: number;
+  private readonly retries: number;
+  private readonly producers: Producer<Buffer, Buffer, Buffer, Buffer | null>[] = [];
+  private readonly assigned = new Map<string, number>();
+  private readonly load: number[] = [];
+  private readonly queues = new Map<string, PartitionQueue>();
+  /** Metadata checks and ListOffsets (never joins a group). */
+  private readonly client: Consumer;
+  private closed = false;
+
+  static async create(
+    cluster: ClusterConfig,
+    options: PlatformaticWriterOptions = {},
+  ): Promise<PlatformaticRecordWriter> {
+    const settings = await resolveConnectionSettings(cluster, {
+      clientId: 'kraft-migrate-writer',
+      ...options.deps,
+    });
+    return new PlatformaticRecordWriter(settings, options);
+  }
+
+  constructor(settings: ConnectionSettings, options: PlatformaticWriterOptions = {}) {
+    this.settings = settings;
+    this.connection = platformaticOptions(settings);
+    this.compression = options.compression ?? 'lz4';
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.producerCount = Math.max(1, options.producers ?? 4);
+    this.retries = options.retries ?? 5;
+    if (!Number.isInteger(this.maxBatchBytes) || this.maxBatchBytes < 1024) {
+      throw new InvariantError(`maxBatchBytes must be an integer ≥ 1024, got ${options.maxBatchBytes}`);
+    }
+    this.client = new Consumer({
+      ...this.connection,
+      ...PLATFORMATIC_RETRY,
+      groupId: `${settings.clientId}-no-group`,
+    });
+  }
+
+  write(ref: PartitionRef, records: readonly RecordToWrite[]): Promise<{ firstOffset: bigint }> {
+    const key = partitionKey(ref);
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), failed: undefined, pending: 0 };
+      this.queues.set(key, queue);
+    }
+    const q = queue;
+    q.pending++;
+    const run = q.tail.then(() => {
+      if (q.failed !== undefined) {
+        throw new TransientError(
+          `write to ${key} not attempted: an earlier write to the same partition, issued before it, failed`,
+          {
+            code: 'KAFKA_WRITE_ABORTED',
+            fix: 'Reconcile with the target end offset (endOffsets) and write again from there.',
+            cause: q.failed,
+          },
+        );
+      }
+      return this.writeNow(ref, records);
+    });
+    q.tail = run.then(
+      () => undefined,
+      (e: unknown) => {
+        q.failed ??= e;
+      },
+    );
+    const settle = () => {
+      q.pending--;
+      if (q.pending === 0 && this.queues.get(key) === q) this.queues.delete(key);
+    };
+    run.then(settle, settle);
+    return run;
+  }
+
+  async endOffsets(refs: readonly PartitionRef[]): Promise<Map<string, bigint>> {
+    const op: KafkaOperation = {
+      operation: 'ListOffsets',
+      resource:
+        refs.length === 1
+          ? `partition ${partitionKey(refs[0] as PartitionRef)}`
+          : `${refs.length} partitions`,
+    };
+    try {
+      await this.checkPartitions(refs);
+      return await listPartitionOffsets(this.client, refs, LATEST, 'read_uncommitted');
+    } catch (e) {
+      throw toDataPathError(e, this.settings.brokers, op);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.client.close(), ...this.producers.map((p) => p.close())]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async writeNow(
+    ref: PartitionRef,
+    records: readonly RecordToWrite[],
+  ): Promise<{ firstOffset: bigint }> {
+    if (records.length === 0) {
+      // Nothing to append: the offset the first record would have had.
+      return { firstOffset: (await this.endOffsets([ref])).get(partitionKey(ref)) as bigint };
+    }
+    try {
+      await this.checkPartitions([ref]);
+    } catch (e) {
+      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+    }
+    let first: bigint | undefined;
+    let expected: bigint | undefined;
+    for (const batch of splitIntoBatches(records, this.maxBatchBytes)) {
+      const base = await this.sendBatch(ref, batch);
+      if (expected !== undefined && base !== expected) throw this.notConsecutive(ref, expected, base);
+      first ??= base;
+      expected = base + BigInt(batch.length);
+    }
+    return { firstOffset: first as bigint };
+  }
+
+  /** Sends one batch; halves it on MESSAGE_TOO_LARGE. Resolves with the base offset. */
+  private async sendBatch(ref: PartitionRef, batch: readonly RecordToWrite[]): Promise<bigint> {
+    try {
+      return await this.produce(ref, batch);
+    } catch (e) {
+      const name = kafkaErrorName(e);
+      if (name === undefined || !TOO_LARGE.has(name))
+        throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+      if (batch.length === 1) throw this.tooLarge(ref, batch[0] as RecordToWrite, name, e);
+      const half = Math.ceil(batch.length / 2);
+      const base = await this.sendBatch(ref, batch.slice(0, half));
+      const second = await this.sendBatch(ref, batch.slice(half));
+      if (second !== base + BigInt(half)) throw this.notConsecutive(ref, base + BigInt(half), second);
+      return base;
+    }
+  }
+
+  private async produce(ref: PartitionRef, batch: readonly RecordToWrite[]): Promise<bigint> {
+    const messages: Message[] = batch.map((r) => ({
+      topic: ref.topic,
+      partition: ref.partition,
+      // null is written as length -1 (a null key / tombstone value), an empty buffer as length 0.
+      key: (r.key === null ? null : view(r.key)) as Buffer,
+      value: (r.value === null ? null : view(r.value)) as Buffer,
+      timestamp: r.timestamp,
+      headers: toHeaderMap(r.headers),
+    }));
+    const result = await this.producerFor(ref).send({ messages });
+    const base = result.offsets?.find((o) => o.topic === ref.topic && o.partition === ref.partition)?.offset;
+    if (base === undefined || base < 0n) {
+      throw new InvariantError(
+        `Produce to ${partitionKey(ref)} was acknowledged without a base offset (${String(base)})`,
+        { code: 'KAFKA_NO_BASE_OFFSET', fix: 'Check the target broker version (Kafka ≥ 3.5 expected).' },
+      );
+    }
+    return base;
+  }
+
+  /** The partition's producer: assigned on first use to the producer with the fewest partitions. */
+  private producerFor(ref: PartitionRef): Producer<Buffer, Buffer, Buffer, Buffer | null> {
+    const key = partitionKey(ref);
+    let index = this.assigned.get(key);
+    if (index === undefined) {
+      if (this.producers.length < this.producerCount) {
+        index = this.producers.length;
+        this.producers.push(
+          new Producer<Buffer, Buffer, Buffer, Buffer | null>({
+            ...this.connection,
+            retries: this.retries,
+            retryDelay: PLATFORMATIC_RETRY.retryDelay,
+            idempotent: true,
+            acks: -1,
+            compression: this.compression,
+            timeout: PRODUCE_TIMEOUT_MS,
+            autocreateTopics: false,
+            repeatOnStaleMetadata: true,
+          }),
+        );
+        this.load.push(0);
+      } else {
+        index = this.load.indexOf(Math.min(...this.load));
+      }
+      this.assigned.set(key, index);
+      this.load[index] = (this.load[index] ?? 0) + 1;
+    }
+    return this.producers[index] as Producer<Buffer, Buffer, Buffer, Buffer | null>;
+  }
+
+  /**
+   * The partition must exist: platformatic takes an explicit partition modulo the partition count,
+   * so writing to a partition the target lacks would silently land in another one.
+   */
+  private async checkPartitions(refs: readonly PartitionRef[]): Promise<void> {
+    const metadata = await this.client.metadata({ topics: [...new Set(refs.map((r) => r.topic))] });
+    for (const ref of refs) {
+      const count = metadata.topics.get(ref.topic)?.partitionsCount ?? 0;
+      if (ref.partition < 0 || ref.partition >= count) {
+        throw new PreconditionError(
+          `partition ${ref.partition} of topic ${ref.topic} does not exist on the target (${count} partitions)`,
+          {
+            code: 'KAFKA_UNKNOWN_TOPIC',
+            fix: 'Run the topology step first: the target topic needs the source partition count.',
+          },
+        );
+      }
+    }
+  }
+
+  private produceOp(ref: PartitionRef): KafkaOperation {
+    return { operation: 'Produce', resource: `partition ${partitionKey(ref)}` };
+  }
+
+  private tooLarge(
+    ref: PartitionRef,
+    record: RecordToWrite,
+    name: string,
+    cause: unknown,
+  ): PreconditionError {
+    const bytes = recordWireBytes(record);
+    return new PreconditionError(
+      `${name}: the target rejected a record of ${bytes} bytes for ${ref.topic} partition ${ref.partition}`,
+      {
+        code: 'KAFKA_MESSAGE_TOO_LARGE',
+        fix:
+          `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
+          `least ${bytes + 100} — the source accepted this record, so its limit was higher — then resume.`,
+        cause,
+      },
+    );
+  }
+
+  private notConsecutive(ref: PartitionRef, expected: bigint, got: bigint): InvariantError {
+    return new InvariantError(
+      `records written to ${partitionKey(ref)} are not consecutive on the target: expected base offset ${expected}, ` +
+        `the broker reported ${got}`,
+      {
+        code: 'KAFKA_TARGET_NOT_CONSECUTIVE',
+        fix:
+          'Something else writes to this target partition (only kraft-migrate may write to the target until ' +
+          'cutover). Stop it, then reconcile the partition with endOffsets before resuming.',
+      },
+    );
+  }
+}

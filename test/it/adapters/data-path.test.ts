@@ -1,0 +1,742 @@
+/**
+ * The data path against the real local stack (scripts/stack/up.sh): PlatformaticRecordReader and
+ * PlatformaticRecordWriter on Kafka 3.9 (ZooKeeper mode, the source) and Kafka 4.1 (KRaft, the
+ * target). Records are written to the source (with the writer itself, kafkajs transactions or the
+ * Java console producer for specific batch shapes), read back with the reader, copied to the target
+ * with reader + writer and read back there, and compared byte for byte: offset, key, value,
+ * headers in order, timestamp. Every test makes its own topics (uniqueName); topics that carry old
+ * CreateTime timestamps use retention.ms=-1 so the broker does not delete them at once.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import kafkajs, { type Transaction } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCodecs } from '../../../core/adapters/kafka/codecs.ts';
+import { RawConnection } from '../../../core/adapters/kafka/connection.ts';
+import {
+  API_KEYS,
+  decodeFetchResponse,
+  encodeFetchRequest,
+  FETCH_VERSION,
+  READ_UNCOMMITTED,
+  scanBatchHeaders,
+} from '../../../core/adapters/kafka/protocol.ts';
+import { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
+import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
+import { type KraftMigrateError, PreconditionError } from '../../../core/domain/errors.ts';
+import {
+  type PartitionRef,
+  partitionKey,
+  type RecordHeader,
+  type RecordReader,
+  type RecordToWrite,
+  type SourceRecord,
+} from '../../../core/ports.ts';
+import { createTopics, kafka, withAdmin } from '../fixtures.ts';
+import { STACK, uniqueName } from '../stack.ts';
+import { REPO_ROOT } from '../stack-control.ts';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+const plain = (bootstrap: string): ClusterConfig =>
+  ({ bootstrap_servers: [bootstrap], auth: { mode: 'none' } }) as ClusterConfig;
+
+type Role = 'source' | 'target';
+const readers = {} as Record<Role, PlatformaticRecordReader>;
+const writers = {} as Record<Role, PlatformaticRecordWriter>;
+let uncommittedSource: PlatformaticRecordReader;
+
+beforeAll(async () => {
+  readers.source = await PlatformaticRecordReader.create(plain(STACK.source));
+  readers.target = await PlatformaticRecordReader.create(plain(STACK.target));
+  uncommittedSource = await PlatformaticRecordReader.create(plain(STACK.source), {
+    isolationLevel: 'read_uncommitted',
+  });
+  writers.source = await PlatformaticRecordWriter.create(plain(STACK.source));
+  writers.target = await PlatformaticRecordWriter.create(plain(STACK.target));
+});
+
+afterAll(async () => {
+  await Promise.all([
+    ...Object.values(readers).map((r) => r.close()),
+    ...Object.values(writers).map((w) => w.close()),
+    uncommittedSource?.close(),
+  ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const b = (s: string) => Buffer.from(s, 'utf8');
+
+async function topicOn(role: Role, prefix: string, partitions = 1, configs: Record<string, string> = {}) {
+  const name = uniqueName(prefix);
+  await createTopics(role, [{ name, partitions, configs: { 'retention.ms': '-1', ...configs } }]);
+  return name;
+}
+
+/** The same topic name on both clusters (as the topology step creates it). */
+async function topicOnBoth(prefix: string, partitions = 1, configs: Record<string, string> = {}) {
+  const name = uniqueName(prefix);
+  for (const role of ['source', 'target'] as const) {
+    await createTopics(role, [{ name, partitions, configs: { 'retention.ms': '-1', ...configs } }]);
+  }
+  return name;
+}
+
+interface ReadAll {
+  readonly records: SourceRecord[];
+  readonly nextOffset: bigint;
+  readonly fetches: number;
+}
+
+/** Reads a partition from `from` (default: log start) to its high watermark, fetch by fetch. */
+async function readAll(
+  reader: RecordReader,
+  ref: PartitionRef,
+  options: {
+    from?: bigint;
+    maxBytes?: number;
+    onFetch?: (records: readonly SourceRecord[]) => Promise<void>;
+  } = {},
+): Promise<ReadAll> {
+  const o = (await reader.offsets([ref])).get(partitionKey(ref));
+  if (!o) throw new Error(`no offsets for ${partitionKey(ref)}`);
+  const records: SourceRecord[] = [];
+  let offset = options.from ?? o.logStart;
+  let fetches = 0;
+  while (offset < o.highWatermark) {
+    const f = await reader.fetch(ref, offset, { maxBytes: options.maxBytes ?? 1 << 20, maxWaitMs: 100 });
+    fetches++;
+    if (fetches > 10_000) throw new Error(`no progress reading ${partitionKey(ref)} at ${offset}`);
+    records.push(...f.records);
+    if (f.records.length > 0) await options.onFetch?.(f.records);
+    offset = f.nextOffset;
+  }
+  return { records, nextOffset: offset, fetches };
+}
+
+/**
+ * Copies a source partition to the same partition on the target, one write per fetch, and checks
+ * that every write's firstOffset is where the previous one ended (the target high watermark).
+ */
+async function copy(topic: string, partition: number, maxBytes?: number): Promise<{ writes: number }> {
+  const ref = { topic, partition };
+  let expected = (await writers.target.endOffsets([ref])).get(partitionKey(ref));
+  let writes = 0;
+  await readAll(readers.source, ref, {
+    ...(maxBytes === undefined ? {} : { maxBytes }),
+    onFetch: async (records) => {
+      const { firstOffset } = await writers.target.write(ref, records);
+      expect(firstOffset).toBe(expected);
+      expected = firstOffset + BigInt(records.length);
+      writes++;
+    },
+  });
+  return { writes };
+}
+
+function bytes(x: Uint8Array | null): string | null {
+  if (x === null) return null;
+  const buf = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  return buf.length > 256
+    ? `${buf.length} bytes sha256:${createHash('sha256').update(buf).digest('hex')}`
+    : `hex:${buf.toString('hex')}`;
+}
+
+/** A comparable view of a record: every byte (hashed when long), header order, timestamp. */
+function view(r: RecordToWrite & { offset?: bigint }, withOffset: boolean) {
+  return {
+    ...(withOffset ? { offset: r.offset } : {}),
+    timestamp: r.timestamp,
+    key: bytes(r.key),
+    value: bytes(r.value),
+    headers: r.headers.map(([k, v]) => [bytes(k), bytes(v)]),
+  };
+}
+
+/** Byte-for-byte equality of records, with or without comparing offsets. */
+function expectSameRecords(
+  actual: readonly (RecordToWrite & { offset?: bigint })[],
+  expected: readonly (RecordToWrite & { offset?: bigint })[],
+  compare: { offsets: boolean },
+) {
+  expect(actual.length).toBe(expected.length);
+  expect(actual.map((r) => view(r, compare.offsets))).toEqual(expected.map((r) => view(r, compare.offsets)));
+}
+
+async function expectRejected(p: Promise<unknown>): Promise<KraftMigrateError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as KraftMigrateError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Compression codec ids of the batches stored in partition 0 (raw Fetch, no decompression). */
+async function storedCodecs(topic: string): Promise<number[]> {
+  const conn = await RawConnection.open({ host: '127.0.0.1', port: 19092 });
+  try {
+    const body = encodeFetchRequest({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: READ_UNCOMMITTED,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const [p] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
+    return [...new Set(scanBatchHeaders(p?.records ?? Buffer.alloc(0)).map((x) => x.compression))];
+  } finally {
+    conn.close();
+  }
+}
+
+/** The records of the edge-case test: nulls, empties, duplicate and null headers, old timestamps. */
+const EDGE_RECORDS: RecordToWrite[] = [
+  { timestamp: 946_684_800_000n, key: null, value: b('null key, year 2000'), headers: [] },
+  { timestamp: 1_000_000_000_000n, key: b('tombstone'), value: null, headers: [] },
+  { timestamp: 1_100_000_000_000n, key: b('empty value'), value: Buffer.alloc(0), headers: [] },
+  { timestamp: 1_200_000_000_000n, key: Buffer.alloc(0), value: b('empty key'), headers: [] },
+  {
+    timestamp: 1_300_000_000_000n,
+    key: b('headers'),
+    value: b('a:1 a:2 b:null c:empty'),
+    headers: [
+      [b('a'), b('1')],
+      [b('a'), b('2')],
+      [b('b'), null],
+      [b('c'), Buffer.alloc(0)],
+    ],
+  },
+  {
+    timestamp: 1_400_000_000_000n,
+    key: b('interleaved'),
+    value: b('a b a'),
+    headers: [
+      [b('a'), b('first')],
+      [b('b'), b('middle')],
+      [b('a'), b('last')],
+    ],
+  },
+  {
+    timestamp: 1n,
+    key: b('binary'),
+    value: Buffer.from([0, 255, 1, 254, 0]),
+    headers: [[Buffer.from([0xff, 0x00]), Buffer.from([0x00])]],
+  },
+  { timestamp: 1_700_000_000_000n, key: null, value: null, headers: [[b('only'), null]] },
+];
+
+// ---------------------------------------------------------------------------------------------
+
+describe('records survive source → target byte for byte', () => {
+  it('keeps null and empty keys and values, header order, duplicates, null headers and old CreateTime', async () => {
+    // Arrange
+    const topic = await topicOnBoth('it-dp-edge', 2);
+    const written = await writers.source.write({ topic, partition: 1 }, EDGE_RECORDS);
+    // Act
+    const source = await readAll(readers.source, { topic, partition: 1 });
+    const copied = await copy(topic, 1);
+    const target = await readAll(readers.target, { topic, partition: 1 });
+    // Assert
+    expect(written.firstOffset).toBe(0n);
+    const expected = EDGE_RECORDS.map((r, i) => ({ ...r, offset: BigInt(i) }));
+    expectSameRecords(source.records, expected, { offsets: true });
+    expect(source.records.every((r) => r.timestampType === 'CreateTime')).toBe(true);
+    // records days apart go to separate batches; the broker may roll a segment per batch (time-based
+    // rolling follows CreateTime) and a fetch never crosses a segment: several fetches and writes
+    expect(copied.writes).toBeGreaterThanOrEqual(1);
+    expectSameRecords(target.records, source.records, { offsets: true });
+    expect((await readAll(readers.target, { topic, partition: 0 })).records).toEqual([]);
+  });
+
+  it('returns the target high watermark before the write as firstOffset, across split batches', async () => {
+    // Arrange: 5 records already on the target partition, then 40 records of ~1 KiB through a
+    // writer whose batches hold at most 8 KiB (several produce requests for one write)
+    const topic = await topicOn('target', 'it-dp-first-offset');
+    const ref = { topic, partition: 0 };
+    await writers.target.write(ref, EDGE_RECORDS.slice(0, 5));
+    const small = await PlatformaticRecordWriter.create(plain(STACK.target), { maxBatchBytes: 8192 });
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      timestamp: 1_500_000_000_000n + BigInt(i),
+      key: b(`k${i}`),
+      value: Buffer.alloc(1000, i),
+      headers: [[b('i'), b(String(i))]] as RecordHeader[],
+    }));
+    try {
+      const before = (await small.endOffsets([ref])).get(partitionKey(ref));
+      // Act
+      const { firstOffset } = await small.write(ref, records);
+      const after = (await small.endOffsets([ref])).get(partitionKey(ref));
+      const empty = await small.write(ref, []);
+      // Assert
+      expect(before).toBe(5n);
+      expect(firstOffset).toBe(before);
+      expect(after).toBe(45n);
+      expect(empty.firstOffset).toBe(45n);
+      const read = await readAll(readers.target, ref, { from: 5n });
+      expectSameRecords(
+        read.records,
+        records.map((r, i) => ({ ...r, offset: 5n + BigInt(i) })),
+        { offsets: true },
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('keeps concurrent writes to one partition in call order', async () => {
+    // Arrange
+    const topic = await topicOn('target', 'it-dp-order');
+    const ref = { topic, partition: 0 };
+    const calls = Array.from({ length: 5 }, (_, c) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        timestamp: BigInt(c * 100 + i),
+        key: b(`${c}-${i}`),
+        value: Buffer.alloc(200, c),
+        headers: [],
+      })),
+    );
+    // Act
+    const results = await Promise.all(calls.map((records) => writers.target.write(ref, records)));
+    // Assert
+    expect(results.map((r) => r.firstOffset)).toEqual([0n, 20n, 40n, 60n, 80n]);
+    const read = await readAll(readers.target, ref);
+    expectSameRecords(read.records, calls.flat(), { offsets: false });
+  });
+
+  it('copies a record near 1 MiB and batches of large records that exceed 1 MiB together', async () => {
+    // Arrange: incompressible values; the broker default max.message.bytes is 1 MiB + 12
+    const topic = await topicOnBoth('it-dp-large');
+    const random = (n: number, seed: number) =>
+      Buffer.concat(
+        Array.from({ length: Math.ceil(n / 32) }, (_, i) =>
+          createHash('sha256').update(`${seed}-${i}`).digest(),
+        ),
+      ).subarray(0, n);
+    const records: RecordToWrite[] = [
+      {
+        timestamp: 1_650_000_000_000n,
+        key: b('near-1MiB'),
+        value: random(1_048_000, 1),
+        headers: [[b('h'), b('1')]],
+      },
+      ...Array.from({ length: 4 }, (_, i) => ({
+        timestamp: 1_650_000_000_001n + BigInt(i),
+        key: b(`300k-${i}`),
+        value: random(300_000, 10 + i),
+        headers: [],
+      })),
+    ];
+    // Act
+    const written = await writers.source.write({ topic, partition: 0 }, records);
+    const source = await readAll(readers.source, { topic, partition: 0 }, { maxBytes: 64 * 1024 });
+    const copied = await copy(topic, 0, 64 * 1024);
+    const target = await readAll(readers.target, { topic, partition: 0 });
+    // Assert
+    expect(written.firstOffset).toBe(0n);
+    expectSameRecords(
+      source.records,
+      records.map((r, i) => ({ ...r, offset: BigInt(i) })),
+      { offsets: true },
+    );
+    // the writer cut the write into [1 MB] [3 × 300 kB] [300 kB]; with max bytes 64 KiB every fetch
+    // returns exactly one (whole, KIP-74) batch, so the copy takes one write per batch
+    expect(source.fetches).toBe(3);
+    expect(copied.writes).toBe(3);
+    expectSameRecords(target.records, source.records, { offsets: true });
+  });
+
+  it('reports LogAppendTime timestamps of a LogAppendTime topic as such', async () => {
+    // Arrange
+    const topic = await topicOn('source', 'it-dp-logappend', 1, {
+      'message.timestamp.type': 'LogAppendTime',
+    });
+    const before = BigInt(Date.now());
+    await writers.source.write({ topic, partition: 0 }, [
+      { timestamp: 1n, key: b('k'), value: b('v'), headers: [] },
+    ]);
+    // Act
+    const [record] = (await readAll(readers.source, { topic, partition: 0 })).records;
+    // Assert
+    expect(record?.timestampType).toBe('LogAppendTime');
+    expect(record?.timestamp).toBeGreaterThanOrEqual(before - 1000n);
+  });
+});
+
+describe('transactions under read_committed', () => {
+  /**
+   * Producer P writes commit, abort, commit, abort, commit (3 records each, one batch per
+   * transaction); producer Q interleaves a committed and an aborted transaction of its own, and a
+   * non-transactional producer one record in the middle.
+   */
+  async function writeTransactions(topic: string): Promise<{ committed: string[] }> {
+    const client = kafka('source');
+    const open = async (id: string) => {
+      const p = client.producer({
+        transactionalId: `${topic}-${id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await p.connect();
+      return p;
+    };
+    const P = await open('P');
+    const Q = await open('Q');
+    const plainProducer = client.producer();
+    await plainProducer.connect();
+    const committed: string[] = [];
+    const send = (tx: Transaction, names: string[]) =>
+      tx.send({ topic, messages: names.map((value) => ({ partition: 0, key: value, value })) });
+    const pTxn = async (name: string, commit: boolean) => {
+      const tx = await P.transaction();
+      const values = [0, 1, 2].map((i) => `P-${name}-${i}`);
+      await send(tx, values);
+      if (commit) {
+        await tx.commit();
+        committed.push(...values);
+      } else {
+        await tx.abort();
+      }
+    };
+    try {
+      const q1 = await Q.transaction();
+      await send(q1, ['Q-1-0']);
+      await pTxn('A', true);
+      await send(q1, ['Q-1-1']);
+      await pTxn('B', false);
+      await plainProducer.send({ topic, messages: [{ partition: 0, key: 'plain', value: 'plain' }] });
+      await q1.commit();
+      committed.push('Q-1-0', 'Q-1-1', 'plain');
+      const q2 = await Q.transaction();
+      await send(q2, ['Q-2-0']);
+      await pTxn('C', true);
+      await pTxn('D', false);
+      await send(q2, ['Q-2-1']);
+      await q2.abort();
+      await pTxn('E', true);
+    } finally {
+      await Promise.all([P.disconnect(), Q.disconnect(), plainProducer.disconnect()]);
+    }
+    return { committed };
+  }
+
+  it('returns exactly the committed records with their source offsets, however the fetches are cut', async () => {
+    // Arrange
+    const topic = await topicOnBoth('it-dp-txn');
+    const ref = { topic, partition: 0 };
+    const { committed } = await writeTransactions(topic);
+    // Act
+    const everything = await readAll(uncommittedSource, ref);
+    const whole = await readAll(readers.source, ref);
+    const batchByBatch = await readAll(readers.source, ref, { maxBytes: 1 });
+    // Assert
+    const offsets = (await readers.source.offsets([ref])).get(partitionKey(ref));
+    const textOf = (r: SourceRecord) => Buffer.from(r.value ?? []).toString();
+    expect(committed).toHaveLength(3 * 3 + 3);
+    expect(everything.records.map(textOf).sort()).toEqual(
+      [
+        ...committed,
+        ...['B', 'D'].flatMap((n) => [0, 1, 2].map((i) => `P-${n}-${i}`)),
+        'Q-2-0',
+        'Q-2-1',
+      ].sort(),
+    );
+    const expected = everything.records.filter((r) => committed.includes(textOf(r)));
+    expectSameRecords(whole.records, expected, { offsets: true });
+    expect(whole.records.map(textOf).sort()).toEqual([...committed].sort());
+    expectSameRecords(batchByBatch.records, expected, { offsets: true });
+    expect(batchByBatch.fetches).toBeGreaterThan(10);
+    // nextOffset skips the markers: it ends at the high watermark, one past the last marker
+    expect(whole.nextOffset).toBe(offsets?.highWatermark);
+    expect(offsets?.lastStable).toBe(offsets?.highWatermark);
+    const last = whole.records.at(-1)?.offset ?? 0n;
+    expect(whole.nextOffset).toBeGreaterThan(last + 1n);
+  });
+
+  it('copies only the committed records to the target, consecutively', async () => {
+    // Arrange
+    const topic = await topicOnBoth('it-dp-txn-copy');
+    const { committed } = await writeTransactions(topic);
+    const source = await readAll(readers.source, { topic, partition: 0 });
+    // Act
+    const copied = await copy(topic, 0, 1);
+    const target = await readAll(readers.target, { topic, partition: 0 });
+    // Assert
+    expect(target.records.map((r) => r.offset)).toEqual(committed.map((_, i) => BigInt(i)));
+    expectSameRecords(target.records, source.records, { offsets: false });
+    expect(copied.writes).toBeGreaterThan(3);
+  });
+});
+
+describe('an open transaction on the source', () => {
+  it('stops at the last stable offset until the transaction ends', async () => {
+    // Arrange: 2 committed plain records, then an open transaction, then 1 more plain record
+    const topic = await topicOn('source', 'it-dp-open-txn');
+    const ref = { topic, partition: 0 };
+    const client = kafka('source');
+    const txProducer = client.producer({
+      transactionalId: `${topic}-T`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    const plainProducer = client.producer();
+    await Promise.all([txProducer.connect(), plainProducer.connect()]);
+    try {
+      await plainProducer.send({ topic, messages: ['a', 'b'].map((value) => ({ partition: 0, value })) });
+      const tx = await txProducer.transaction();
+      await tx.send({ topic, messages: [{ partition: 0, value: 'open' }] });
+      await plainProducer.send({ topic, messages: [{ partition: 0, value: 'after' }] });
+      // Act
+      const during = await readers.source.offsets([ref]);
+      const fetched = await readers.source.fetch(ref, 0n, { maxBytes: 1 << 20, maxWaitMs: 50 });
+      const atLso = await readers.source.fetch(ref, fetched.nextOffset, { maxBytes: 1 << 20, maxWaitMs: 50 });
+      await tx.abort();
+      const afterAbort = await readAll(readers.source, ref, { from: fetched.nextOffset });
+      // Assert
+      expect(during.get(partitionKey(ref))).toMatchObject({ lastStable: 2n, highWatermark: 4n });
+      expect(fetched.records.map((r) => Buffer.from(r.value ?? []).toString())).toEqual(['a', 'b']);
+      expect(fetched.nextOffset).toBe(2n);
+      expect(fetched.lastStableOffset).toBe(2n);
+      expect(atLso.records).toEqual([]);
+      expect(atLso.nextOffset).toBe(2n);
+      expect(afterAbort.records.map((r) => [r.offset, Buffer.from(r.value ?? []).toString()])).toEqual([
+        [3n, 'after'],
+      ]);
+    } finally {
+      await Promise.all([txProducer.disconnect(), plainProducer.disconnect()]);
+    }
+  });
+});
+
+describe('compressed source batches', () => {
+  it('reads gzip, snappy, lz4 and zstd batches written by the Java producer and copies them exactly', async () => {
+    for (const [codec, id] of [
+      ['gzip', 1],
+      ['snappy', 2],
+      ['lz4', 3],
+      ['zstd', 4],
+    ] as const) {
+      // Arrange: keys, headers (order, duplicates) and values of growing size in one batch
+      const topic = await topicOnBoth(`it-dp-java-${codec}`);
+      const lines = Array.from(
+        { length: 50 },
+        (_, i) => `a:${i},a:dup,z:last|key-${i}|java-${codec}-${i}-${'x'.repeat(i * 40)}`,
+      );
+      const run = spawnSync(
+        'java',
+        [
+          '-cp',
+          join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
+          'kafka.tools.ConsoleProducer',
+          '--bootstrap-server',
+          STACK.source,
+          '--topic',
+          topic,
+          '--compression-codec',
+          codec,
+          '--batch-size',
+          '1000000',
+          '--timeout',
+          '100',
+          '--property',
+          'parse.key=true',
+          '--property',
+          'key.separator=|',
+          '--property',
+          'parse.headers=true',
+          '--property',
+          'headers.delimiter=|',
+        ],
+        { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      // Act
+      const source = await readAll(readers.source, { topic, partition: 0 });
+      await copy(topic, 0);
+      const target = await readAll(readers.target, { topic, partition: 0 });
+      // Assert
+      expect(await storedCodecs(topic)).toEqual([id]);
+      expect(
+        source.records.map((r) => [
+          Buffer.from(r.key ?? []).toString(),
+          Buffer.from(r.value ?? []).toString(),
+          r.headers.map(([k, v]) => `${Buffer.from(k)}=${Buffer.from(v ?? [])}`).join(','),
+        ]),
+      ).toEqual(
+        lines.map((line, i) => {
+          const [, key, value] = line.split('|');
+          return [key, value, `a=${i},a=dup,z=last`];
+        }),
+      );
+      expectSameRecords(target.records, source.records, { offsets: true });
+    }
+  });
+
+  it('reads gzip, snappy and zstd batches written by kafkajs and lz4 batches written by the writer', async () => {
+    registerCodecs();
+    const producer = kafka('source').producer();
+    await producer.connect();
+    try {
+      for (const [codec, id] of [
+        ['gzip', kafkajs.CompressionTypes.GZIP],
+        ['snappy', kafkajs.CompressionTypes.Snappy],
+        ['zstd', kafkajs.CompressionTypes.ZSTD],
+      ] as const) {
+        // Arrange
+        const topic = await topicOn('source', `it-dp-kafkajs-${codec}`);
+        const values = Array.from({ length: 30 }, (_, i) => `kafkajs-${codec}-${i}-${'y'.repeat(i * 30)}`);
+        await producer.send({
+          topic,
+          compression: id,
+          messages: values.map((value, i) => ({ partition: 0, key: `k${i}`, value })),
+        });
+        // Act
+        const read = await readAll(readers.source, { topic, partition: 0 });
+        // Assert
+        expect(await storedCodecs(topic)).toEqual([id]);
+        expect(read.records.map((r) => Buffer.from(r.value ?? []).toString())).toEqual(values);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // Arrange: lz4 is the writer's default codec
+    const topic = await topicOn('source', 'it-dp-writer-lz4');
+    await writers.source.write({ topic, partition: 0 }, EDGE_RECORDS);
+    // Act
+    const read = await readAll(readers.source, { topic, partition: 0 });
+    // Assert
+    expect(await storedCodecs(topic)).toEqual([3]);
+    expectSameRecords(read.records, EDGE_RECORDS, { offsets: false });
+  });
+});
+
+describe('log start, errors and concurrency', () => {
+  it('reads from a log start above 0 and reports OFFSET_OUT_OF_RANGE below it', async () => {
+    // Arrange
+    const topic = await topicOn('source', 'it-dp-log-start');
+    const ref = { topic, partition: 0 };
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      timestamp: 1_600_000_000_000n + BigInt(i),
+      key: b(`k${i}`),
+      value: b(`v${i}`),
+      headers: [],
+    }));
+    await writers.source.write(ref, records);
+    await withAdmin('source', async (admin) => {
+      await admin.fetchTopicMetadata({ topics: [topic] }); // kafkajs needs the topic's metadata loaded
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '4' }] });
+    });
+    // Act
+    const offsets = (await readers.source.offsets([ref])).get(partitionKey(ref));
+    const read = await readAll(readers.source, ref);
+    const error = await expectRejected(readers.source.fetch(ref, 2n, { maxBytes: 1 << 20, maxWaitMs: 10 }));
+    // Assert
+    expect(offsets).toEqual({ topic, partition: 0, logStart: 4n, highWatermark: 10n, lastStable: 10n });
+    expectSameRecords(
+      read.records,
+      records.slice(4).map((r, i) => ({ ...r, offset: 4n + BigInt(i) })),
+      { offsets: true },
+    );
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.code).toBe('OFFSET_OUT_OF_RANGE');
+    expect(error.message).toMatch(/offset 2 .* below the log start 4/);
+  });
+
+  it('answers an empty partition with no records and nextOffset = the requested offset', async () => {
+    // Arrange
+    const topic = await topicOn('source', 'it-dp-empty');
+    // Act
+    const f = await readers.source.fetch({ topic, partition: 0 }, 0n, { maxBytes: 1 << 20, maxWaitMs: 50 });
+    // Assert
+    expect(f).toEqual({
+      records: [],
+      nextOffset: 0n,
+      highWatermark: 0n,
+      lastStableOffset: 0n,
+      logStartOffset: 0n,
+    });
+  });
+
+  it('names the topic, partition and record size when the target rejects a too large record', async () => {
+    // Arrange
+    const topic = await topicOn('target', 'it-dp-too-large', 1, { 'max.message.bytes': '100000' });
+    const records: RecordToWrite[] = [
+      { timestamp: 1n, key: b('small'), value: Buffer.alloc(1000, 1), headers: [] },
+      { timestamp: 2n, key: b('big'), value: randomBytes(256_000), headers: [] }, // incompressible
+    ];
+    // Act
+    const error = await expectRejected(writers.target.write({ topic, partition: 0 }, records));
+    // Assert
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.code).toBe('KAFKA_MESSAGE_TOO_LARGE');
+    expect(error.message).toContain(`${topic} partition 0`);
+    expect(error.message).toMatch(/record of 2560\d\d bytes/);
+    expect(error.fix).toMatch(/max\.message\.bytes/);
+    // the small record went through on its own (the too-large batch was halved)
+    expect((await writers.target.endOffsets([{ topic, partition: 0 }])).get(`${topic}/0`)).toBe(1n);
+  });
+
+  it('rejects writes queued behind a failed write to the same partition, then accepts new ones', async () => {
+    // Arrange
+    const topic = await topicOn('target', 'it-dp-queue', 1, { 'max.message.bytes': '100000' });
+    const ref = { topic, partition: 0 };
+    const tooLarge: RecordToWrite = {
+      timestamp: 1n,
+      key: b('big'),
+      value: randomBytes(200_000),
+      headers: [],
+    };
+    const fine: RecordToWrite = { timestamp: 2n, key: b('fine'), value: b('x'), headers: [] };
+    // Act
+    const failing = expectRejected(writers.target.write(ref, [tooLarge]));
+    const queued = expectRejected(writers.target.write(ref, [fine]));
+    const [first, second] = await Promise.all([failing, queued]);
+    const later = await writers.target.write(ref, [fine]);
+    // Assert
+    expect(first.code).toBe('KAFKA_MESSAGE_TOO_LARGE');
+    expect(second.name).toBe('TransientError');
+    expect(second.code).toBe('KAFKA_WRITE_ABORTED');
+    expect(later.firstOffset).toBe(0n);
+  });
+
+  it('refuses unknown topics and partitions with a PreconditionError', async () => {
+    // Arrange
+    const topic = await topicOn('target', 'it-dp-known');
+    // Act
+    const unknownRead = await expectRejected(
+      readers.source.fetch({ topic: uniqueName('it-dp-missing'), partition: 0 }, 0n, {
+        maxBytes: 1024,
+        maxWaitMs: 10,
+      }),
+    );
+    const unknownWrite = await expectRejected(writers.target.write({ topic, partition: 3 }, EDGE_RECORDS));
+    // Assert
+    expect(unknownRead).toBeInstanceOf(PreconditionError);
+    expect(unknownRead.code).toBe('KAFKA_UNKNOWN_TOPIC');
+    expect(unknownWrite).toBeInstanceOf(PreconditionError);
+    expect(unknownWrite.message).toContain(`partition 3 of topic ${topic}`);
+  });
+
+  it('does not hold a partition with data behind long-polling fetches of idle partitions', async () => {
+    // Arrange
+    const topic = await topicOn('source', 'it-dp-concurrent', 4);
+    const now = BigInt(Date.now());
+    const records = EDGE_RECORDS.map((r, i) => ({ ...r, timestamp: now + BigInt(i) }));
+    await writers.source.write({ topic, partition: 0 }, records);
+    const options = { maxBytes: 1 << 20, maxWaitMs: 3000 };
+    // Act
+    const idle = [1, 2, 3].map((partition) => readers.source.fetch({ topic, partition }, 0n, options));
+    const started = Date.now();
+    const busy = await readers.source.fetch({ topic, partition: 0 }, 0n, options);
+    const elapsed = Date.now() - started;
+    const idleResults = await Promise.all(idle);
+    // Assert
+    expectSameRecords(busy.records, records, { offsets: false });
+    expect(elapsed).toBeLessThan(1500);
+    expect(idleResults.map((r) => r.records.length)).toEqual([0, 0, 0]);
+  });
+});
