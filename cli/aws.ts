@@ -3,8 +3,6 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -108,22 +106,6 @@ export async function executionStatus(clients: AwsClients, executionArn: string)
     error: exec.error,
     cause: exec.cause,
   };
-}
-
-export async function sendTaskResult(
-  clients: AwsClients,
-  token: string,
-  result: { success: unknown } | { error: string; cause?: string | undefined },
-): Promise<void> {
-  if ('success' in result) {
-    await clients.sfn.send(
-      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result.success) }),
-    );
-  } else {
-    await clients.sfn.send(
-      new SendTaskFailureCommand({ taskToken: token, error: result.error, cause: result.cause }),
-    );
-  }
 }
 
 /** A one-time EventBridge Scheduler schedule that starts an execution with the config as input. */

@@ -1,7 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
+import { runCallback } from './commands/callback.ts';
+import { runExecute } from './commands/execute.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
+import { runSchedule } from './commands/schedule.ts';
+import { runStatus } from './commands/status.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
 
 /** Options every command understands (SPEC §2). */
@@ -53,6 +57,61 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     )
     .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
     .action(async (opts) => setExit(await runPrecheck(opts, io)));
+
+  const runnerOption = () =>
+    new Option(
+      '--runner <runner>',
+      'local: run the workflow in this process; aws: the deployed state machine',
+    )
+      .choices(['local', 'aws'])
+      .default('local');
+
+  withCommon(root.command('execute'))
+    .description('start or resume the migration workflow (precheck, …); resumes from the journal')
+    .addOption(runnerOption())
+    .option('--force-restart', 'accept a changed config fingerprint (only before cutover; risks duplicates)')
+    .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
+    .option(
+      '--state-dir <dir>',
+      'local runner state (token broker); default $KRAFT_MIGRATE_STATE_DIR or .local/runner',
+    )
+    .option(
+      '--state-machine-arn <arn>',
+      'with --runner aws: the deployed state machine (or KRAFT_MIGRATE_STATE_MACHINE_ARN)',
+    )
+    .option('--region <region>', 'AWS region for --runner aws')
+    .action(async (opts) => setExit(await runExecute(opts, io)));
+
+  withCommon(root.command('status'))
+    .description('current state, time in state, the journal and what the workflow waits for')
+    .addOption(runnerOption())
+    .option('--watch', 'refresh until Ctrl-C')
+    .option('--interval <seconds>', 'refresh interval for --watch', '2')
+    .option('--execution-arn <arn>', 'with --runner aws: the execution to read')
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .option('--region <region>', 'AWS region for --runner aws')
+    .action(async (opts) => setExit(await runStatus(opts, io)));
+
+  root
+    .command('callback')
+    .description('answer a task token: --success JSON | --failure ERROR [--cause TEXT] | --heartbeat')
+    .option('--token <token>', 'the task token the workflow handed out')
+    .option('--success <json>', 'task output as JSON')
+    .option('--failure <error>', 'fail the task with this error name')
+    .option('--cause <text>', 'with --failure: the cause')
+    .option('--heartbeat', 'send a heartbeat')
+    .addOption(runnerOption())
+    .option('--state-dir <dir>', 'local runner state dir (default $KRAFT_MIGRATE_STATE_DIR or .local/runner)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => setExit(await runCallback(opts, io)));
+
+  withCommon(root.command('schedule'))
+    .description('create a one-time EventBridge Scheduler schedule that starts the execution')
+    .requiredOption('--at <iso8601>', 'when, e.g. 2026-12-01T02:30:00Z')
+    .option('--state-machine-arn <arn>', 'the deployed state machine (or KRAFT_MIGRATE_STATE_MACHINE_ARN)')
+    .option('--role-arn <arn>', 'role the scheduler assumes (or KRAFT_MIGRATE_SCHEDULER_ROLE_ARN)')
+    .option('--region <region>', 'AWS region')
+    .action(async (opts) => setExit(await runSchedule(opts, io)));
 
   return root;
 }

@@ -10,10 +10,11 @@ import type { MigrationConfig } from '../../core/domain/config/schema.ts';
 export function adapterCache(env: NodeJS.ProcessEnv = process.env): (config: MigrationConfig) => Adapters {
   const cache = new Map<string, Adapters>();
   return (config) => {
-    const key = canonicalSha256({ source: config.source, target: config.target, storage: config.storage });
+    const journalDir = env['KRAFT_MIGRATE_JOURNAL_DIR'] || undefined;
+    const key = canonicalSha256({ source: config.source, target: config.target, storage: config.storage, journalDir });
     let adapters = cache.get(key);
     if (!adapters) {
-      adapters = createAdapters(config, { env, journalDir: env['KRAFT_MIGRATE_JOURNAL_DIR'] || undefined });
+      adapters = createAdapters(config, { env, journalDir });
       cache.set(key, adapters);
     }
     return adapters;
