@@ -11,7 +11,12 @@ export function adapterCache(env: NodeJS.ProcessEnv = process.env): (config: Mig
   const cache = new Map<string, Adapters>();
   return (config) => {
     const journalDir = env['KRAFT_MIGRATE_JOURNAL_DIR'] || undefined;
-    const key = canonicalSha256({ source: config.source, target: config.target, storage: config.storage, journalDir });
+    const key = canonicalSha256({
+      source: config.source,
+      target: config.target,
+      storage: config.storage,
+      journalDir,
+    });
     let adapters = cache.get(key);
     if (!adapters) {
       adapters = createAdapters(config, { env, journalDir });

@@ -2,8 +2,6 @@ import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-schedule
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -13,7 +11,6 @@ import {
   createOneTimeSchedule,
   executionName,
   executionStatus,
-  sendTaskResult,
   startExecution,
   stateMachineArn,
 } from '../../cli/aws.ts';
@@ -82,22 +79,6 @@ storage: {segments: "s3://seg-bucket", evidence: "s3://ev-bucket"}`,
     expect(s.status).toBe('RUNNING');
     expect(s.currentState).toBe('Precheck');
     expect(s.enteredAt).toEqual(new Date(2000));
-  });
-
-  it('answers task tokens with success or failure', async () => {
-    sfn.on(SendTaskSuccessCommand).resolves({});
-    sfn.on(SendTaskFailureCommand).resolves({});
-    await sendTaskResult(clients, 'tok', { success: { frozen: true } });
-    await sendTaskResult(clients, 'tok', { error: 'FreezeFailed', cause: 'producers still writing' });
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input).toEqual({
-      taskToken: 'tok',
-      output: '{"frozen":true}',
-    });
-    expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toEqual({
-      taskToken: 'tok',
-      error: 'FreezeFailed',
-      cause: 'producers still writing',
-    });
   });
 
   it('creates a one-time schedule that starts the state machine with the config', async () => {
