@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
 import { runCallback } from './commands/callback.ts';
+import { runCutover } from './commands/cutover.ts';
 import { runExecute } from './commands/execute.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
@@ -91,6 +92,12 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .option('--region <region>', 'AWS region for --runner aws')
     .action(async (opts) => setExit(await runStatus(opts, io)));
+
+  withCommon(root.command('cutover'))
+    .description('approve the cutover the workflow waits for (after drain_ready)')
+    .addOption(runnerOption())
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .action(async (opts) => setExit(await runCutover(opts, io)));
 
   root
     .command('callback')

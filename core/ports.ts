@@ -101,7 +101,32 @@ export interface TransactionalProbe {
   readonly topics: readonly string[];
 }
 
-/** Read side of a Kafka cluster's administration (kafkajs + a small raw-protocol client). */
+/** A topic for KafkaAdmin.createTopics. */
+export interface NewTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic configs set at creation. */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** Per topic: created now, or it already existed (nothing was changed then). */
+export type CreateTopicOutcome = 'created' | 'exists';
+
+/** An IncrementalAlterConfigs change of one topic: only the named configs change. */
+export interface TopicConfigChange {
+  readonly topic: string;
+  /** SET name=value. */
+  readonly set: Readonly<Record<string, string>>;
+  /** DELETE (back to the cluster default). */
+  readonly delete?: readonly string[];
+}
+
+/**
+ * Administration of a Kafka cluster (kafkajs + a small raw-protocol client). The read side serves
+ * plan, precheck and gathering; the write side (createTopics … waitForLeaders) is used on the
+ * target by the topology copy only.
+ */
 export interface KafkaAdmin {
   describeCluster(): Promise<ClusterInfo>;
   listTopics(): Promise<TopicInfo[]>;
@@ -116,6 +141,22 @@ export interface KafkaAdmin {
   describeLogDirs(topics: readonly string[]): Promise<PartitionSize[]>;
   /** Looks at the data of the given partitions for transactional batches / control records. */
   probeTransactional(topics: readonly string[]): Promise<TransactionalProbe>;
+
+  // write side (target, topology copy)
+  /** CreateTopics; a topic that already exists is reported as 'exists', any other failure throws. */
+  createTopics(topics: readonly NewTopic[]): Promise<Map<string, CreateTopicOutcome>>;
+  /** IncrementalAlterConfigs on topics: only the named configs change, the others stay as they are. */
+  alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void>;
+  /** CreateAcls (idempotent in Kafka: an existing binding stays as it is). */
+  createAcls(bindings: readonly AclBinding[]): Promise<void>;
+  /**
+   * Polls metadata until every given partition has a leader or `timeoutMs` has passed; returns the
+   * partitions still without one (empty: all led).
+   */
+  waitForLeaders(
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+    options: { readonly timeoutMs: number; readonly pollMs?: number },
+  ): Promise<{ topic: string; partition: number }[]>;
   close(): Promise<void>;
 }
 
@@ -199,4 +240,86 @@ export interface JournalStore {
   readonly location: string;
   load(): Promise<JournalLoad>;
   append(entry: import('./domain/journal/entry.ts').JournalEntry): Promise<void>;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Data path (seed and tail). Records are copied byte for byte: key, value (null = tombstone),
+ * headers in order with duplicates (null distinct from empty), CreateTime timestamp, same partition.
+ * ------------------------------------------------------------------------------------------- */
+
+/** One header as it is on the wire: order and duplicates matter; a null value is not an empty one. */
+export type RecordHeader = readonly [key: Uint8Array, value: Uint8Array | null];
+
+export interface SourceRecord {
+  readonly offset: bigint;
+  /** Milliseconds since the epoch: CreateTime of the record (or LogAppendTime when the topic uses it). */
+  readonly timestamp: bigint;
+  readonly timestampType: 'CreateTime' | 'LogAppendTime';
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+export interface FetchResult {
+  /** Data records only (control records and aborted transactional records removed under read_committed). */
+  readonly records: readonly SourceRecord[];
+  /** The offset to fetch next: one past the last offset covered by this fetch, gaps included. */
+  readonly nextOffset: bigint;
+  readonly highWatermark: bigint;
+  /** Last stable offset (read_committed upper bound). */
+  readonly lastStableOffset: bigint;
+  readonly logStartOffset: bigint;
+}
+
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Reads one partition at a time from explicit offsets, without a consumer group. */
+export interface RecordReader {
+  /**
+   * Records from `offset` on (at most about `maxBytes`), waiting up to `maxWaitMs` for data.
+   * Throws a PreconditionError with code `OFFSET_OUT_OF_RANGE` when `offset` is below the log start
+   * (the data aged out) — the caller records a gap.
+   */
+  fetch(
+    ref: PartitionRef,
+    offset: bigint,
+    options: { maxBytes: number; maxWaitMs: number },
+  ): Promise<FetchResult>;
+  /** Log start, high watermark and last stable offset of each partition. */
+  offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>>;
+  close(): Promise<void>;
+}
+
+export interface PartitionOffsetsDetail extends PartitionRef {
+  readonly logStart: bigint;
+  readonly highWatermark: bigint;
+  readonly lastStable: bigint;
+}
+
+export interface RecordToWrite {
+  readonly timestamp: bigint;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** Writes to explicit partitions with an idempotent producer, acks=all, compressed batches. */
+export interface RecordWriter {
+  /**
+   * Appends `records` to the partition in order as one or more batches and resolves once all are
+   * acknowledged, with the target offset of the first record. Records of one call are consecutive
+   * on the target (nobody else writes these partitions).
+   */
+  write(ref: PartitionRef, records: readonly RecordToWrite[]): Promise<{ firstOffset: bigint }>;
+  /** High watermark of each partition (used to reconcile after a crash). */
+  endOffsets(refs: readonly PartitionRef[]): Promise<Map<string, bigint>>;
+  close(): Promise<void>;
+}
+
+/** Map key of a partition in the Maps above: `topic/partition`. */
+export function partitionKey(ref: PartitionRef): string {
+  return `${ref.topic}/${ref.partition}`;
 }

@@ -47,6 +47,25 @@ export const TASK_FUNCTIONS = {
     inVpc: false,
     dataAccess: 'journal',
   },
+  CopyTopology: {
+    description:
+      'Creates the target topics with the source partitions, copies configs and ACLs, shards the seed',
+    timeout: Duration.minutes(10),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  CheckDrain: {
+    description: 'One poll of WaitForDrain: per-partition lag from the tail copier status documents',
+    timeout: Duration.minutes(1),
+    inVpc: false,
+    dataAccess: 'all',
+  },
+  AwaitCutoverApproval: {
+    description: 'Cutover approval gate: records the task token where `kraft-migrate cutover` finds it',
+    timeout: Duration.minutes(1),
+    inVpc: false,
+    dataAccess: 'journal',
+  },
 } as const satisfies Record<LambdaTask, TaskFunctionSpec>;
 
 /** `ValidateInput` → `validate-input` (the folder under lambdas/). */

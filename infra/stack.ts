@@ -66,13 +66,15 @@ export class KraftMigrateStack extends Stack {
       network: this.network,
       policies: { all: dataPathPolicy, journal: journalPolicy },
     });
+    this.copier = new Copier(this, 'Copier', { ctx, vpc: this.network.vpc, dataPathPolicy });
     this.workflow = new Workflow(this, 'Workflow', {
       migrationName: ctx.migrationName,
       functions: this.functions.byState,
+      copier: this.copier,
+      subnets: this.network.subnets,
+      securityGroups: this.network.securityGroups,
     });
     const stateMachine = this.workflow.stateMachine;
-
-    this.copier = new Copier(this, 'Copier', { ctx, vpc: this.network.vpc, dataPathPolicy });
 
     const freezeRole = freezeCallbackRole(this, ctx, stateMachine);
     const startRole = schedulerRole(this, ctx, stateMachine);

@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -6,8 +8,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { precheckOutput, recordFailureOutput, validateInputOutput } from '../core/domain/contracts.ts';
+import { checkDrainOutput } from '../core/domain/drain.ts';
 import { ERROR_NAMES, type ErrorName } from '../core/domain/errors.ts';
-import { STATE_NAMES } from '../core/domain/workflow.ts';
+import { DRAIN_POLL_SECONDS, STATE_NAMES } from '../core/domain/workflow.ts';
+import type { Copier } from './copier.ts';
 import type { LambdaTask, TaskFunction } from './functions.ts';
 
 /**
@@ -59,6 +63,11 @@ function payloadFields(schema: z.ZodObject): Record<string, string> {
 export interface WorkflowProps {
   readonly migrationName: string;
   readonly functions: Readonly<Record<LambdaTask, TaskFunction>>;
+  /** The copier's cluster, task definition and container (Seed and Tail run it). */
+  readonly copier: Copier;
+  /** Where copier tasks run: the subnets and security groups that reach both clusters. */
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
 export class Workflow extends Construct {
@@ -152,11 +161,157 @@ export class Workflow extends Construct {
     precheck.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
     precheck.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-    // Later issues replace this with CopyTopology → Seed → Tail → … (SPEC §7).
-    const precheckPassed = new sfn.Succeed(this, STATE_NAMES.precheckPassed, {
-      stateName: STATE_NAMES.precheckPassed,
-      comment: 'End of the graph so far; CopyTopology and the copy phases follow in later releases.',
+    // --- copy route (SPEC §6.1–6.3) ---------------------------------------------------------------
+    const copyTopology = new tasks.LambdaInvoke(this, STATE_NAMES.copyTopology, {
+      stateName: STATE_NAMES.copyTopology,
+      comment:
+        'Topics with the source partition counts, copyable configs, ACLs; the seed shards. Idempotent.',
+      lambdaFunction: fn(STATE_NAMES.copyTopology),
+      payload: sfn.TaskInput.fromObject({
+        'config.$': '$.config',
+        'migration_id.$': '$.precheck.migration_id',
+      }),
+      resultSelector: {
+        'seed_shards.$': '$.Payload.seed_shards',
+        'partition_count.$': '$.Payload.partition_count',
+        'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
+      },
+      resultPath: '$.topology',
+      retryOnServiceExceptions: false,
+      taskTimeout: taskTimeout(STATE_NAMES.copyTopology),
     });
+
+    const copierEnv = (
+      mode: 'seed' | 'tail',
+      migrationIdPath: string,
+      extra: tasks.TaskEnvironmentVariable[],
+    ) => [
+      { name: 'KRAFT_MIGRATE_CONFIG', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.config')) },
+      { name: 'KRAFT_MIGRATE_MIGRATION_ID', value: sfn.JsonPath.stringAt(migrationIdPath) },
+      { name: 'KRAFT_MIGRATE_MODE', value: mode },
+      ...extra,
+    ];
+    const copierTask = (
+      name: string,
+      comment: string,
+      pattern: sfn.IntegrationPattern,
+      env: tasks.TaskEnvironmentVariable[],
+    ) =>
+      new tasks.EcsRunTask(this, name, {
+        stateName: name,
+        comment,
+        integrationPattern: pattern,
+        cluster: props.copier.cluster,
+        taskDefinition: props.copier.taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget({
+          platformVersion: ecs.FargatePlatformVersion.LATEST,
+        }),
+        subnets: props.subnets,
+        securityGroups: [...props.securityGroups],
+        containerOverrides: [{ containerDefinition: props.copier.container, environment: env }],
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+
+    const seedShard = copierTask(
+      STATE_NAMES.seedShard,
+      'The copier in seed mode for one shard: log start → boundary, staged in S3 and produced to the target.',
+      sfn.IntegrationPattern.RUN_JOB,
+      copierEnv('seed', '$.migration_id', [
+        {
+          name: 'KRAFT_MIGRATE_PARTITIONS',
+          value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.shard.partitions')),
+        },
+        { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard.shard_id') },
+      ]),
+    );
+    retryTransient(seedShard);
+    const seed = new sfn.Map(this, STATE_NAMES.seed, {
+      stateName: STATE_NAMES.seed,
+      comment: 'One copier per shard; a restarted shard resumes exactly from its checkpoints.',
+      itemsPath: '$.topology.seed_shards',
+      itemSelector: {
+        'config.$': '$.config',
+        'migration_id.$': '$.precheck.migration_id',
+        'shard.$': '$$.Map.Item.Value',
+      },
+      maxConcurrencyPath: '$.topology.max_parallel_copiers',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    seed.itemProcessor(seedShard);
+
+    const startTail = copierTask(
+      STATE_NAMES.startTail,
+      'The copier in tail mode over every partition, from the seed boundaries on; runs through cutover.',
+      sfn.IntegrationPattern.REQUEST_RESPONSE,
+      copierEnv('tail', '$.precheck.migration_id', [{ name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' }]),
+    );
+
+    const initDrain = new sfn.Pass(this, STATE_NAMES.initDrain, {
+      stateName: STATE_NAMES.initDrain,
+      result: sfn.Result.fromObject({ checks: 0 }),
+      resultPath: '$.drain',
+    });
+    const checkDrain = new tasks.LambdaInvoke(this, STATE_NAMES.checkDrain, {
+      stateName: STATE_NAMES.checkDrain,
+      comment:
+        'Lag per partition from the tail status; drain_ready after drain_stable_window, or drain_timeout.',
+      lambdaFunction: fn(STATE_NAMES.checkDrain),
+      payload: sfn.TaskInput.fromObject({
+        'config.$': '$.config',
+        'migration_id.$': '$.precheck.migration_id',
+        'expected_partitions.$': '$.topology.partition_count',
+        'drain.$': '$.drain',
+      }),
+      resultSelector: payloadFields(checkDrainOutput),
+      resultPath: '$.drain',
+      retryOnServiceExceptions: false,
+      taskTimeout: taskTimeout(STATE_NAMES.checkDrain),
+    });
+    const waitForDrain = new sfn.Wait(this, STATE_NAMES.waitForDrain, {
+      stateName: STATE_NAMES.waitForDrain,
+      time: sfn.WaitTime.duration(Duration.seconds(DRAIN_POLL_SECONDS)),
+    });
+    waitForDrain.next(checkDrain);
+
+    const awaitApproval = new tasks.LambdaInvoke(this, STATE_NAMES.awaitCutoverApproval, {
+      stateName: STATE_NAMES.awaitCutoverApproval,
+      comment: 'Waits for `kraft-migrate cutover` (or SendTaskSuccess with the recorded token).',
+      lambdaFunction: fn(STATE_NAMES.awaitCutoverApproval),
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        'config.$': '$.config',
+        'migration_id.$': '$.precheck.migration_id',
+        task_token: sfn.JsonPath.taskToken,
+      }),
+      resultPath: '$.approval',
+      retryOnServiceExceptions: false,
+    });
+    const cutoverApproved = new sfn.Succeed(this, STATE_NAMES.cutoverApproved, {
+      stateName: STATE_NAMES.cutoverApproved,
+      comment:
+        'Cutover approved; the tail keeps running. Freeze, sentinels and offset translation follow in the next release.',
+    });
+    awaitApproval.next(cutoverApproved);
+    const autoApprove = new sfn.Choice(this, STATE_NAMES.autoApprove, { stateName: STATE_NAMES.autoApprove })
+      .when(sfn.Condition.booleanEquals('$.config.cutover.auto_approve', true), cutoverApproved)
+      .otherwise(awaitApproval);
+    const drainReady = new sfn.Choice(this, STATE_NAMES.drainReady, { stateName: STATE_NAMES.drainReady })
+      .when(sfn.Condition.booleanEquals('$.drain.ready', true), autoApprove)
+      .otherwise(waitForDrain);
+
+    for (const task of [copyTopology, checkDrain, awaitApproval]) {
+      retryTransient(task);
+      retryLambdaService(task);
+    }
+    for (const task of [copyTopology, seed, startTail, checkDrain, awaitApproval]) {
+      task.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
+      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    }
+    copyTopology.next(seed);
+    seed.next(startTail);
+    startTail.next(initDrain);
+    initDrain.next(checkDrain);
+    checkDrain.next(drainReady);
 
     const blockersFound = new sfn.Choice(this, STATE_NAMES.checkBlockers, {
       stateName: STATE_NAMES.checkBlockers,
@@ -166,7 +321,7 @@ export class Workflow extends Construct {
         sfn.Condition.stringEquals('$.precheck.overall', precheckOutput.shape.overall.enum.BLOCKED),
         recordFailure,
       )
-      .otherwise(precheckPassed);
+      .otherwise(copyTopology);
 
     const definition = sfn.Chain.start(validateInput).next(precheck).next(blockersFound);
 

@@ -70,6 +70,7 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
     KRAFT_MIGRATE_JOURNAL_DIR: opts.journalDir,
     KRAFT_MIGRATE_ALLOW_KRAFT_SOURCE: opts.allowKraftSource ? '1' : undefined,
   });
+  const verbose = io.env['KRAFT_MIGRATE_VERBOSE'] === '1';
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -80,7 +81,10 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
       input: config,
       handlers: localHandlers(),
       stateDir: resolveStateDir(opts.stateDir, io.env),
-      onEvent: (e) => io.out(formatEvent(e)),
+      onEvent: (e) => {
+        const line = formatEvent(e);
+        if (verbose || !ROUTINE_COPIER_LINE.test(line)) io.out(line);
+      },
       signal: abort.signal,
     });
     const output = (result.output ?? {}) as { precheck?: { migration_id?: string; summary?: string } };
@@ -115,6 +119,12 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
     restoreEnv();
   }
 }
+
+/**
+ * Copier log lines that only repeat what `kraft-migrate status` shows (per-second status, progress,
+ * per-partition start and reconcile). KRAFT_MIGRATE_VERBOSE=1 prints them too.
+ */
+const ROUTINE_COPIER_LINE = /stdout\] \{.*"event":"(status|progress|partition_started|reconciled)"/;
 
 /** The handlers read their settings from the environment, as they do in AWS. */
 function setHandlerEnv(values: Record<string, string | undefined>): () => void {

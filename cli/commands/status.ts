@@ -1,12 +1,14 @@
+import type { Adapters } from '../../core/adapters/factory.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
+import { type CopierStatus, parseCopierStatus, statusPrefix } from '../../core/app/copy/status.ts';
 import { locateMigration } from '../../core/app/locate.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { currentState } from '../../core/domain/journal/journal.ts';
-import { formatHumanDuration } from '../../core/domain/precheck/format.ts';
+import { formatBytes, formatHumanDuration } from '../../core/domain/precheck/format.ts';
 import { awsClients, executionStatus } from '../aws.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';
-import { toJson } from '../render.ts';
+import { table, toJson } from '../render.ts';
 import { listPending } from '../runner/broker-client.ts';
 import { resolveStateDir } from '../runner/state-dir.ts';
 
@@ -68,6 +70,7 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
   const pending =
     opts.runner === 'local' ? await listPending(resolveStateDir(opts.stateDir, io.env)).catch(() => []) : [];
   const state = currentState(located.entries);
+  const copiers = await copierStatuses(adapters, located.migrationId);
   if (opts.json) {
     io.out(
       toJson({
@@ -76,6 +79,7 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
         since: last?.ts,
         journal: located.entries,
         waiting_for: pending,
+        copiers,
       }),
     );
     return EXIT.ok;
@@ -86,9 +90,43 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
     io.out(
       `waiting   ${p.gate ? `gate "${p.gate}" (kraft-migrate ${p.gate})` : p.stateName} token ${p.token}`,
     );
+  for (const c of copiers) io.out(renderCopier(c));
   io.out('journal:');
   for (const e of located.entries.slice(-15)) io.out(`  ${renderEntry(e)}`);
   return EXIT.ok;
+}
+
+/** Every copier's latest status document (seed shards and the tail). Missing or unreadable: none. */
+async function copierStatuses(adapters: Adapters, migrationId: string): Promise<CopierStatus[]> {
+  const store = adapters.objectStore('segments');
+  const out: CopierStatus[] = [];
+  try {
+    for (const head of await store.list(statusPrefix(migrationId))) {
+      const bytes = await store.get(head.key);
+      if (bytes) out.push(parseCopierStatus(new TextDecoder().decode(bytes)));
+    }
+  } catch {
+    // The segments bucket may not exist yet (before precheck) — nothing to show then.
+  }
+  return out.sort((a, b) => `${a.mode}${a.shard_id}`.localeCompare(`${b.mode}${b.shard_id}`));
+}
+
+function renderCopier(c: CopierStatus): string {
+  const rows = c.partitions.map((p) => [
+    `${p.topic}/${p.partition}`,
+    p.phase,
+    p.next_source_offset ?? '-',
+    p.source_high_watermark ?? '-',
+    p.lag,
+    p.records_copied,
+    formatBytes(BigInt(p.bytes_copied)),
+  ]);
+  const t = c.totals;
+  return [
+    `copier ${c.mode}/${c.shard_id}: ${c.state}${c.error ? ` (${c.error})` : ''}, updated ${c.updated_at}`,
+    table(['partition', 'phase', 'next offset', 'high watermark', 'lag', 'records', 'bytes'], rows),
+    `totals: ${t.partitions_complete}/${t.partitions} partition(s) complete, ${t.records_copied} record(s), ${formatBytes(BigInt(t.bytes_copied))}, lag ${t.lag} (max ${t.max_partition_lag}); ${Math.round(c.throughput.records_per_second)} rec/s, ${formatBytes(Math.round(c.throughput.bytes_per_second))}/s`,
+  ].join('\n');
 }
 
 function since(at: Date | undefined): string {

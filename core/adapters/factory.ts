@@ -1,10 +1,12 @@
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
-import type { JournalStore, KafkaAdmin, MskApi, ObjectStore } from '../ports.ts';
+import type { JournalStore, KafkaAdmin, MskApi, ObjectStore, RecordReader, RecordWriter } from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
 import { KafkajsAdmin } from './kafka/admin.ts';
+import { type PlatformaticReaderOptions, PlatformaticRecordReader } from './kafka/reader.ts';
+import { PlatformaticRecordWriter, type PlatformaticWriterOptions } from './kafka/writer.ts';
 import { AwsMskApi } from './msk.ts';
 import { createS3Client, S3ObjectStore } from './s3/object-store.ts';
 import { probeBucket } from './s3/probe.ts';
@@ -19,6 +21,16 @@ import { probeSigningKey } from './signing-key.ts';
 export interface Adapters {
   readonly msk: MskApi;
   kafkaAdmin(role: 'source' | 'target', bootstrap?: readonly string[]): Promise<KafkaAdmin>;
+  /**
+   * Data-path reader of one cluster. Isolation: `seed.isolation_level` on the source,
+   * read_uncommitted on the target (only the copier writes there, never transactionally).
+   */
+  recordReader(
+    role: 'source' | 'target',
+    options?: Omit<PlatformaticReaderOptions, 'deps'>,
+  ): Promise<RecordReader>;
+  /** Data-path writer to the target (idempotent, acks=all). */
+  recordWriter(options?: Omit<PlatformaticWriterOptions, 'deps'>): Promise<RecordWriter>;
   objectStore(role: 'segments' | 'evidence'): ObjectStore;
   probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
   probeSigningKey(): Promise<SigningKeySnapshot>;
@@ -64,6 +76,19 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
     async kafkaAdmin(role, bootstrap) {
       const cluster = bootstrap ? { ...config[role], bootstrap_servers: [...bootstrap] } : config[role];
       return KafkajsAdmin.create(cluster, { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}` });
+    },
+    recordReader(role, readerOptions = {}) {
+      return PlatformaticRecordReader.create(config[role], {
+        isolationLevel: role === 'source' ? config.seed.isolation_level : 'read_uncommitted',
+        ...readerOptions,
+        deps: { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-reader` },
+      });
+    },
+    recordWriter(writerOptions = {}) {
+      return PlatformaticRecordWriter.create(config.target, {
+        ...writerOptions,
+        deps: { msk: mskApi(), secrets, env, clientId: 'kraft-migrate-writer' },
+      });
     },
     objectStore,
     async probeBucket(role) {

@@ -60,7 +60,10 @@ export async function locateMigration(
 }
 
 /** A journal directory holds one migration; a finished one is not silently overwritten. */
-export function refuseFinishedLocalJournal(located: LocatedMigration | undefined, journalDir: string | undefined): void {
+export function refuseFinishedLocalJournal(
+  located: LocatedMigration | undefined,
+  journalDir: string | undefined,
+): void {
   const state = located ? currentState(located.entries) : undefined;
   if (journalDir && located && state && isTerminal(state)) {
     throw new InvalidInputError(

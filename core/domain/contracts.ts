@@ -51,3 +51,80 @@ export const recordFailureOutput = z.object({
   error: z.string(),
   cause: z.string(),
 });
+
+/**
+ * CopyTopology input. The migration id comes from Precheck's result: `{config, migration_id}` (the
+ * ASL's payload) or `{config, precheck: {migration_id, …}}` (the state's whole input) — both are
+ * accepted and normalised to `{config, migration_id}`.
+ */
+export const copyTopologyInput = configEnvelope
+  .extend({
+    migration_id: z.string().min(1).optional(),
+    precheck: z.object({ migration_id: z.string().min(1) }).optional(),
+  })
+  .refine((v) => v.migration_id !== undefined || v.precheck !== undefined, {
+    message: 'migration_id (or precheck.migration_id) is required',
+    path: ['migration_id'],
+  })
+  .transform((v) => ({
+    config: v.config,
+    migration_id: (v.migration_id ?? v.precheck?.migration_id) as string,
+  }));
+
+const decimal = z.string().regex(/^\d+$/);
+const configDrift = z.object({ name: z.string(), source: z.string(), target: z.string().nullable() });
+const deferredConfig = z.object({
+  topic: z.string(),
+  name: z.string(),
+  value: z.string(),
+  during: z.string(),
+});
+
+export const copyTopologyOutput = z.object({
+  migration_id: z.string(),
+  /** the journal's state after this step (`seeding` once the topology is complete) */
+  state: z.enum(MIGRATION_STATES),
+  created: z.array(
+    z.object({
+      topic: z.string(),
+      partitions: z.int().min(1),
+      replication_factor: z.int().min(1),
+      configs: z.record(z.string(), z.string()),
+    }),
+  ),
+  /** existing target topics whose drifted configs were set to the source values (overwrite_with_source) */
+  altered: z.array(z.object({ topic: z.string(), configs: z.array(configDrift) })),
+  /** existing target topics that already match */
+  unchanged: z.array(z.string()),
+  /** existing target topics whose drifted configs were kept (keep_target) */
+  kept: z.array(z.object({ topic: z.string(), configs: z.array(configDrift) })),
+  /** migration-window configs: set to `during` now, to be set to `value` after the client switch */
+  deferred_configs: z.array(deferredConfig),
+  acls: z.object({
+    handling: z.enum(['merge', 'skip', 'access-map']),
+    /** bindings on the source; null when it has no authorizer or ACLs were not read */
+    source: z.int().min(0).nullable(),
+    relevant: z.int().min(0),
+    created: z.int().min(0),
+    already_present: z.int().min(0),
+  }),
+  acls_created: z.int().min(0),
+  /** access-map.json, key in the evidence store (IAM targets) */
+  access_map_key: z.string().optional(),
+  access_map_url: z.string().optional(),
+  warnings: z.array(z.string()),
+  /** every selected source partition, by topic then partition (bytes on disk when known) */
+  partitions: z.array(z.object({ topic: z.string(), partition: z.int().min(0), bytes: decimal.optional() })),
+  /** the Seed Map's items */
+  seed_shards: z.array(
+    z.object({
+      shard_id: z.string(),
+      partitions: z.array(z.object({ topic: z.string(), partition: z.int().min(0) })),
+    }),
+  ),
+  partition_count: z.int().min(0),
+  max_parallel_copiers: z.int().min(1),
+  /** one line, e.g. `topology: 3 topic(s) created, 1 altered, 2 unchanged; 4 ACL(s) created; 12 partition(s) in 3 shard(s)` */
+  summary: z.string(),
+});
+export type CopyTopologyOutput = z.output<typeof copyTopologyOutput>;

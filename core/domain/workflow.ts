@@ -17,7 +17,26 @@ export const STATE_NAMES = {
   inputNotValidated: 'InputNotValidated',
   recordFailure: 'RecordFailure',
   failed: 'MigrationFailed',
-  precheckPassed: 'PrecheckPassed',
+  /** Lambda: creates topics, copies configs and ACLs (or access-map.json), shards the partitions. */
+  copyTopology: 'CopyTopology',
+  /** Map over the seed shards; each iteration is one SeedShard copier task. */
+  seed: 'Seed',
+  /** ECS RunTask .sync: the copier in seed mode for one shard of partitions. */
+  seedShard: 'SeedShard',
+  /** ECS RunTask (not .sync): the long-running copier in tail mode; it keeps running through cutover. */
+  startTail: 'StartTail',
+  /** Pass: starts the WaitForDrain loop's state at $.drain. */
+  initDrain: 'InitDrain',
+  /** Lambda: one poll of the tail's lag (WaitForDrain loop). */
+  checkDrain: 'CheckDrain',
+  drainReady: 'DrainReady',
+  waitForDrain: 'WaitForDrain',
+  /** Choice: cutover.auto_approve skips the approval gate. */
+  autoApprove: 'AutoApprove',
+  /** Lambda .waitForTaskToken: the cutover approval gate (`kraft-migrate cutover`). */
+  awaitCutoverApproval: 'AwaitCutoverApproval',
+  /** End of the graph so far: cutover (freeze, sentinels, offsets) lands next. */
+  cutoverApproved: 'CutoverApproved',
 } as const;
 
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
@@ -30,7 +49,19 @@ export const LAMBDA_TASKS = [
   STATE_NAMES.validateInput,
   STATE_NAMES.precheck,
   STATE_NAMES.recordFailure,
+  STATE_NAMES.copyTopology,
+  STATE_NAMES.checkDrain,
+  STATE_NAMES.awaitCutoverApproval,
 ] as const;
 
+/** Task states that run the copier container (locally: `node fargate-copier/main.ts` child processes). */
+export const COPIER_TASKS = [STATE_NAMES.seedShard, STATE_NAMES.startTail] as const;
+
 /** Named task-token gates, answered by `kraft-migrate <gate>` or `callback --token`. */
-export const TOKEN_GATES = {} as const satisfies Record<string, StateName>;
+export const TOKEN_GATES = { cutover: STATE_NAMES.awaitCutoverApproval } as const satisfies Record<
+  string,
+  StateName
+>;
+
+/** Seconds between two polls of the WaitForDrain loop. */
+export const DRAIN_POLL_SECONDS = 5;

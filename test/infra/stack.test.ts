@@ -210,6 +210,8 @@ describe('IAM', () => {
     expect(withPolicy.sort()).toEqual(
       [
         logicalId('AWS::IAM::Role', '/Functions/Precheck/Role'),
+        logicalId('AWS::IAM::Role', '/Functions/CopyTopology/Role'),
+        logicalId('AWS::IAM::Role', '/Functions/CheckDrain/Role'),
         logicalId('AWS::IAM::Role', '/Copier/TaskRole'),
       ].sort(),
     );
@@ -264,7 +266,16 @@ describe('state machine', () => {
 
   it('starts at ValidateInput and has exactly the states of WORKFLOW_STATE_NAMES', () => {
     expect(definition().StartAt).toBe(STATE_NAMES.validateInput);
-    expect(Object.keys(states()).sort()).toEqual([...WORKFLOW_STATE_NAMES].sort());
+    const names = (states: Record<string, Record<string, unknown>>): string[] =>
+      Object.entries(states).flatMap(([name, st]) => {
+        const inner = (st['ItemProcessor'] ?? st['Iterator']) as
+          | { States: Record<string, Record<string, unknown>> }
+          | undefined;
+        return [name, ...(inner ? names(inner.States) : [])];
+      });
+    expect(names(states() as Record<string, Record<string, unknown>>).sort()).toEqual(
+      [...WORKFLOW_STATE_NAMES].sort(),
+    );
   });
 
   it('every state is reachable from StartAt and every transition names an existing state', () => {
@@ -324,7 +335,11 @@ describe('state machine', () => {
     for (const name of LAMBDA_TASKS) {
       const st = states()[name]!;
       expect(st.Type).toBe('Task');
-      expect(st['Resource']).toBe('arn:aws:states:::lambda:invoke');
+      expect(st['Resource']).toBe(
+        name === STATE_NAMES.awaitCutoverApproval
+          ? 'arn:aws:states:::lambda:invoke.waitForTaskToken'
+          : 'arn:aws:states:::lambda:invoke',
+      );
       const retries = st.Retry ?? [];
       expect(retries.some((r) => r.ErrorEquals.includes('Lambda.ServiceException'))).toBe(true);
       expect(retries.some((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'))).toBe(true);
@@ -370,7 +385,7 @@ describe('state machine', () => {
     expect(all[STATE_NAMES.checkBlockers]).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.precheck.overall', StringEquals: 'BLOCKED', Next: STATE_NAMES.recordFailure }],
-      Default: STATE_NAMES.precheckPassed,
+      Default: STATE_NAMES.copyTopology,
     });
     expect(all[STATE_NAMES.recordFailure]).toMatchObject({
       Next: STATE_NAMES.failed,
@@ -380,7 +395,51 @@ describe('state machine', () => {
     expect(all[STATE_NAMES.failed]).toEqual(
       expect.objectContaining({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' }),
     );
-    expect(all[STATE_NAMES.precheckPassed]?.Type).toBe('Succeed');
+    expect(all[STATE_NAMES.cutoverApproved]?.Type).toBe('Succeed');
+  });
+
+  it('the copy route: CopyTopology → Seed (Map of copier tasks) → StartTail → WaitForDrain loop → approval gate', () => {
+    const all = states();
+    expect(all[STATE_NAMES.copyTopology]).toMatchObject({ Next: STATE_NAMES.seed, ResultPath: '$.topology' });
+    const seed = all[STATE_NAMES.seed] as Record<string, unknown>;
+    expect(seed).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.topology.seed_shards',
+      MaxConcurrencyPath: '$.topology.max_parallel_copiers',
+      Next: STATE_NAMES.startTail,
+    });
+    const processor = (seed['ItemProcessor'] ?? seed['Iterator']) as {
+      States: Record<string, { Resource: string }>;
+    };
+    expect(processor.States[STATE_NAMES.seedShard]?.Resource).toContain('ecs:runTask.sync');
+    expect(String(all[STATE_NAMES.startTail]?.['Resource'])).toMatch(/ecs:runTask$/);
+    expect(all[STATE_NAMES.initDrain]).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.drain',
+      Next: STATE_NAMES.checkDrain,
+    });
+    expect(all[STATE_NAMES.checkDrain]).toMatchObject({
+      Next: STATE_NAMES.drainReady,
+      ResultPath: '$.drain',
+    });
+    expect(all[STATE_NAMES.drainReady]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.drain.ready', BooleanEquals: true, Next: STATE_NAMES.autoApprove }],
+      Default: STATE_NAMES.waitForDrain,
+    });
+    expect(all[STATE_NAMES.waitForDrain]).toMatchObject({ Type: 'Wait', Next: STATE_NAMES.checkDrain });
+    expect(String(all[STATE_NAMES.awaitCutoverApproval]?.['Resource'])).toContain('waitForTaskToken');
+    for (const name of [
+      STATE_NAMES.copyTopology,
+      STATE_NAMES.seed,
+      STATE_NAMES.startTail,
+      STATE_NAMES.checkDrain,
+    ]) {
+      expect((all[name]?.Catch ?? []).map((c) => c.Next)).toEqual([
+        STATE_NAMES.recordFailure,
+        STATE_NAMES.recordFailure,
+      ]);
+    }
   });
 
   it('ValidateInput passes the execution input as the payload and keeps only the validated config', () => {

@@ -78,7 +78,16 @@ interface Outcome {
   readonly cause?: string;
 }
 
-async function run(input: unknown, precheck: (input: unknown) => Promise<unknown>): Promise<Outcome> {
+/** CopyTopology stands in for the copy route, which test/it/cli/execute.test.ts runs for real. */
+const stopAtCopyTopology = async (): Promise<unknown> => {
+  throw new PreconditionError('CopyTopology reached');
+};
+
+async function run(
+  input: unknown,
+  precheck: (input: unknown) => Promise<unknown>,
+  copyTopology: (input: unknown) => Promise<unknown> = stopAtCopyTopology,
+): Promise<Outcome> {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: {
@@ -86,6 +95,7 @@ async function run(input: unknown, precheck: (input: unknown) => Promise<unknown
         [STATE_NAMES.validateInput]: envelope((i) => validateInput(i)) as never,
         [STATE_NAMES.precheck]: envelope(precheck) as never,
         [STATE_NAMES.recordFailure]: envelope((i) => recordFailure(i)) as never,
+        [STATE_NAMES.copyTopology]: envelope(copyTopology) as never,
       },
       retryIntervalOverrides: { [STATE_NAMES.validateInput]: 0, [STATE_NAMES.precheck]: 0 },
     },
@@ -115,24 +125,35 @@ const failureRouteAfterValidate = [
 ];
 
 describe('the synthesized workflow, run locally', () => {
-  it('passes a valid config through ValidateInput and Precheck to PrecheckPassed', async () => {
+  it('passes a valid config through ValidateInput and Precheck to CopyTopology with the migration id', async () => {
     const seen: unknown[] = [];
-    const outcome = await run(CONFIG, async (i) => {
-      seen.push(i);
-      return precheckResult('PASSED');
-    });
+    const topologyInput: unknown[] = [];
+    const outcome = await run(
+      CONFIG,
+      async (i) => {
+        seen.push(i);
+        return precheckResult('PASSED');
+      },
+      async (i) => {
+        topologyInput.push(i);
+        throw new PreconditionError('CopyTopology reached');
+      },
+    );
     expect(outcome.states).toEqual([
       STATE_NAMES.validateInput,
       STATE_NAMES.precheck,
       STATE_NAMES.checkBlockers,
-      STATE_NAMES.precheckPassed,
+      STATE_NAMES.copyTopology,
+      STATE_NAMES.recordFailure,
+      STATE_NAMES.failed,
     ]);
     expect(seen).toHaveLength(1);
     expect(Object.keys(seen[0] as object)).toEqual(['config']);
-    expect(outcome.output).toMatchObject({
+    expect(topologyInput[0]).toMatchObject({
       config: { source: { bootstrap_servers: ['127.0.0.1:19092'] }, seed: { max_concurrent_partitions: 4 } },
-      precheck: { overall: 'PASSED', migration_id: 'mig-1' },
+      migration_id: 'mig-1',
     });
+    expect(outcome.cause).toContain('CopyTopology reached');
   });
 
   it('routes precheck blockers through BlockersFound to RecordFailure and fails with the blockers', async () => {
@@ -170,7 +191,7 @@ describe('the synthesized workflow, run locally', () => {
       return precheckResult('PASSED');
     });
     expect(calls).toBe(3);
-    expect(outcome.states.at(-1)).toBe(STATE_NAMES.precheckPassed);
+    expect(outcome.states).toContain(STATE_NAMES.copyTopology);
   });
 
   it('routes an invalid config through InputNotValidated and fails with InvalidInputError', async () => {

@@ -14,7 +14,7 @@ import kafkajs, {
   type Kafka,
 } from 'kafkajs';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
-import { TransientError } from '../../domain/errors.ts';
+import { PreconditionError, TransientError } from '../../domain/errors.ts';
 import { isInternalTopic } from '../../domain/selection.ts';
 import type {
   AclBinding,
@@ -24,14 +24,26 @@ import type {
   ClusterInfo,
   CommittedOffset,
   ConfigEntryDetail,
+  CreateTopicOutcome,
   GroupSummary,
   KafkaAdmin,
+  NewTopic,
   PartitionInfo,
   PartitionOffsets,
   PartitionSize,
+  TopicConfigChange,
   TopicInfo,
   TransactionalProbe,
 } from '../../ports.ts';
+import {
+  ALTER_CONFIGS_ERRORS,
+  CONFIG_OPERATION,
+  CONFIG_RESOURCE_TOPIC,
+  decodeIncrementalAlterConfigsResponse,
+  encodeIncrementalAlterConfigsRequest,
+  INCREMENTAL_ALTER_CONFIGS_KEY,
+  INCREMENTAL_ALTER_CONFIGS_VERSION,
+} from './alter-configs.ts';
 import {
   CLIENT_TIMEOUTS,
   type ClientDeps,
@@ -41,6 +53,8 @@ import {
 } from './client.ts';
 import { RawConnection } from './connection.ts';
 import {
+  AUTHORIZATION_ERROR_TYPES,
+  authorizationError,
   type KafkaOperation,
   NOT_CONTROLLER_MESSAGE,
   notControllerError,
@@ -63,6 +77,7 @@ import {
   encodeFindCoordinatorRequest,
   encodeListOffsetsRequest,
   encodeOffsetFetchRequest,
+  errorName,
   FETCH_VERSION,
   FIND_COORDINATOR_VERSION,
   finalizedMetadataVersion,
@@ -114,6 +129,11 @@ export interface KafkajsAdminOptions {
 }
 
 const DESCRIBE_CONFIGS_CHUNK = 50;
+const ALTER_CONFIGS_CHUNK = 50;
+const CREATE_ACLS_CHUNK = 100;
+const CREATE_TOPICS_CONCURRENCY = 8;
+/** IncrementalAlterConfigs codes worth another attempt: REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED. */
+const ALTER_CONFIGS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
 const DESCRIBE_GROUPS_CHUNK = 50;
 const PARTITION_RETRIES = 4;
 
@@ -593,6 +613,159 @@ export class KafkajsAdmin implements KafkaAdmin {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Write side (the target, during the topology copy)
+
+  /**
+   * One CreateTopics request per topic (at most CREATE_TOPICS_CONCURRENCY at a time), so that each
+   * outcome is known: kafkajs answers `false` when every topic of a request already existed.
+   * Leaders are not awaited here (waitForLeaders, once for all).
+   */
+  async createTopics(topics: readonly NewTopic[]): Promise<Map<string, CreateTopicOutcome>> {
+    const out = new Map<string, CreateTopicOutcome>();
+    const queue = [...topics];
+    const worker = async () => {
+      for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+        const configs = Object.entries(t.configs);
+        const op = {
+          operation: 'CreateTopics',
+          resource:
+            `topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}` +
+            `${configs.length ? `, configs ${configs.map(([k, v]) => `${k}=${v}`).join(',')}` : ''})`,
+        };
+        const topic = t;
+        const created = await this.run(op, () =>
+          this.admin.createTopics({
+            waitForLeaders: false,
+            timeout: 30_000,
+            topics: [
+              {
+                topic: topic.name,
+                numPartitions: topic.partitions,
+                replicationFactor: topic.replicationFactor,
+                configEntries: configs.map(([name, value]) => ({ name, value })),
+              },
+            ],
+          }),
+        );
+        out.set(t.name, created ? 'created' : 'exists');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CREATE_TOPICS_CONCURRENCY, topics.length) }, worker));
+    return out;
+  }
+
+  /** IncrementalAlterConfigs v0 (raw client) to any broker: the controller applies topic configs. */
+  async alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void> {
+    const resources = changes
+      .map((c) => ({
+        resourceType: CONFIG_RESOURCE_TOPIC,
+        resourceName: c.topic,
+        configs: [
+          ...Object.entries(c.set).map(([name, value]) => ({ name, operation: CONFIG_OPERATION.SET, value })),
+          ...(c.delete ?? []).map((name) => ({ name, operation: CONFIG_OPERATION.DELETE, value: null })),
+        ],
+      }))
+      .filter((r) => r.configs.length > 0);
+    for (const batch of chunks(resources, ALTER_CONFIGS_CHUNK)) {
+      let pending = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const op = {
+          operation: 'IncrementalAlterConfigs',
+          resource: `topic ${pending.map((r) => r.resourceName).join(', ')}`,
+        };
+        const answer = await this.run(op, async () => {
+          const conn = await this.anyBrokerConnection();
+          requireVersion(
+            conn,
+            INCREMENTAL_ALTER_CONFIGS_KEY,
+            INCREMENTAL_ALTER_CONFIGS_VERSION,
+            'IncrementalAlterConfigs',
+          );
+          return decodeIncrementalAlterConfigsResponse(
+            await conn.request(
+              INCREMENTAL_ALTER_CONFIGS_KEY,
+              INCREMENTAL_ALTER_CONFIGS_VERSION,
+              encodeIncrementalAlterConfigsRequest(pending),
+              false,
+            ),
+          );
+        });
+        const retry: typeof pending = [];
+        for (const r of answer) {
+          if (r.errorCode === 0) continue;
+          const resource = pending.find((x) => x.resourceName === r.resourceName);
+          const type = ALTER_CONFIGS_ERRORS[r.errorCode] ?? errorName(r.errorCode);
+          const what = {
+            operation: 'IncrementalAlterConfigs',
+            resource: `topic ${r.resourceName} (${(resource?.configs ?? [])
+              .map((c) => (c.value === null ? `delete ${c.name}` : `${c.name}=${c.value}`))
+              .join(',')})`,
+          };
+          if (AUTHORIZATION_ERROR_TYPES.has(type)) throw authorizationError(type, what);
+          if (ALTER_CONFIGS_RETRY_CODES.has(r.errorCode) && resource) {
+            if (attempt >= PARTITION_RETRIES) {
+              throw new TransientError(`${what.operation} on ${what.resource} failed: ${type}`, {
+                code: 'KAFKA_REQUEST_FAILED',
+                fix: 'A transient broker condition; the step is retried automatically. If it persists, check broker health.',
+              });
+            }
+            retry.push(resource);
+            continue;
+          }
+          throw new PreconditionError(
+            `${what.operation} on ${what.resource} failed: ${type}${r.errorMessage ? ` (${r.errorMessage})` : ''}`,
+            {
+              code: 'KAFKA_REQUEST_FAILED',
+              fix: 'The target refused the topic config: check the value is valid for its Kafka version and allowed by its policies, or set topology.on_config_drift: keep_target.',
+            },
+          );
+        }
+        pending = retry;
+        if (pending.length > 0) await this.sleep(Math.min(300 * 2 ** attempt, 3_000));
+      }
+    }
+  }
+
+  async createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    for (const batch of chunks(bindings, CREATE_ACLS_CHUNK)) {
+      const acl = batch.map(toKafkajsAcl);
+      const op = { operation: 'CreateAcls', resource: `${batch.length} ACL binding(s)` };
+      await this.run(op, () =>
+        this.admin.createAcls({ acl: acl as Parameters<Admin['createAcls']>[0]['acl'] }),
+      );
+    }
+  }
+
+  async waitForLeaders(
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+    options: { readonly timeoutMs: number; readonly pollMs?: number },
+  ): Promise<{ topic: string; partition: number }[]> {
+    const deadline = Date.now() + options.timeoutMs;
+    let pending = partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+    for (;;) {
+      if (pending.length === 0) return [];
+      const topics = [...new Set(pending.map((p) => p.topic))];
+      let led: Set<string>;
+      try {
+        const meta = await this.topicMetadata(topics);
+        led = new Set(
+          meta.flatMap((t) =>
+            t.partitions.filter((p) => p.leader >= 0).map((p) => `${t.name}/${p.partitionId}`),
+          ),
+        );
+      } catch (e) {
+        const type = protocolErrorType(e);
+        if (type !== 'LEADER_NOT_AVAILABLE' && type !== 'UNKNOWN_TOPIC_OR_PARTITION' && !isNoLeaderError(e))
+          throw e;
+        led = new Set();
+      }
+      pending = pending.filter((p) => !led.has(`${p.topic}/${p.partition}`));
+      if (pending.length === 0 || Date.now() >= deadline) return pending;
+      await this.sleep(Math.min(options.pollMs ?? 250, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Plumbing
 
   async close(): Promise<void> {
@@ -684,6 +857,34 @@ export class KafkajsAdmin implements KafkaAdmin {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
+
+/** A topic whose metadata failed because a partition has no leader yet (wrapped by the catalogue). */
+function isNoLeaderError(e: unknown): boolean {
+  return e instanceof Error && /LEADER_NOT_AVAILABLE|UNKNOWN_TOPIC_OR_PARTITION/.test(e.message);
+}
+
+/** Our binding as kafkajs' CreateAcls wants it (protocol enum codes, which kafkajs' enums equal). */
+function toKafkajsAcl(b: AclBinding) {
+  const code = (table: Readonly<Record<number, string>>, name: string, what: string): number => {
+    const found = Object.entries(table).find(([, v]) => v === name);
+    if (!found) {
+      throw new PreconditionError(`cannot create an ACL with ${what} ${name}`, {
+        code: 'KAFKA_ACL_UNSUPPORTED',
+        fix: 'Create this binding on the target by hand (kafka-acls.sh), or leave it out of the migration.',
+      });
+    }
+    return Number(found[0]);
+  };
+  return {
+    resourceType: code(ACL_RESOURCE_TYPES, b.resourceType, 'resource type'),
+    resourceName: b.resourceName,
+    resourcePatternType: code(ACL_PATTERN_TYPES, b.patternType, 'pattern type'),
+    principal: b.principal,
+    host: b.host,
+    operation: code(ACL_OPERATIONS, b.operation, 'operation'),
+    permissionType: b.permissionType === 'DENY' ? 2 : 3,
+  };
+}
 
 function partitionInfos(t: ITopicMetadata): PartitionInfo[] {
   return t.partitions

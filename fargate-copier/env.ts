@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { CopyMode } from '../core/app/copy/types.ts';
+import { validateConfig } from '../core/domain/config/parse.ts';
+import type { MigrationConfig } from '../core/domain/config/schema.ts';
+import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
+import type { PartitionRef } from '../core/ports.ts';
+
+/**
+ * The copier is configured by its environment only (container overrides of the ECS RunTask call in
+ * AWS, the container's environment in the local runner):
+ *
+ * | variable | |
+ * |---|---|
+ * | KRAFT_MIGRATE_CONFIG | the migration config as JSON (validated like the execution input; `${ENV}` interpolated) |
+ * | KRAFT_MIGRATE_MIGRATION_ID | the migration id (checkpoints, segments and status live under it) |
+ * | KRAFT_MIGRATE_MODE | `seed` or `tail` |
+ * | KRAFT_MIGRATE_PARTITIONS | JSON array of `{"topic","partition"}`; required for seed; tail default: every selected partition with a checkpoint |
+ * | KRAFT_MIGRATE_SHARD_ID | this task's shard (status document `status/<mode>-<shard>.json`) |
+ */
+export interface CopierEnv {
+  readonly config: MigrationConfig;
+  readonly migrationId: string;
+  readonly mode: CopyMode;
+  /** undefined: tail over every checkpointed partition the topic selection covers. */
+  readonly partitions: readonly PartitionRef[] | undefined;
+  readonly shardId: string;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+const partitionsSchema = z
+  .array(z.strictObject({ topic: z.string().regex(TOPIC), partition: z.int().min(0).max(2_147_483_647) }))
+  .min(1);
+
+const envSchema = z.object({
+  KRAFT_MIGRATE_CONFIG: z.string({ error: 'is not set' }).min(1, 'is empty'),
+  KRAFT_MIGRATE_MIGRATION_ID: z
+    .string({ error: 'is not set' })
+    .regex(ID, 'expected letters, digits, ".", "_" or "-" (it becomes part of S3 keys)'),
+  KRAFT_MIGRATE_MODE: z.enum(['seed', 'tail'], { error: 'expected "seed" or "tail"' }),
+  KRAFT_MIGRATE_PARTITIONS: z.string().optional(),
+  KRAFT_MIGRATE_SHARD_ID: z
+    .string({ error: 'is not set' })
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 letters, digits, ".", "_" or "-"'),
+});
+
+const FIX = 'Set the KRAFT_MIGRATE_* variables of the copier task (see fargate-copier/env.ts).';
+
+function bad(message: string, code = 'COPIER_ENV_INVALID'): InvalidInputError {
+  return new InvalidInputError(message, { code, fix: FIX });
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw bad(`${name} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Validates the environment; InvalidInputError naming the variable otherwise. */
+export function parseCopierEnv(env: NodeJS.ProcessEnv): CopierEnv {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw bad(`${name} ${issue.message}`);
+  }
+  const e = parsed.data;
+  let config: MigrationConfig;
+  try {
+    config = validateConfig(
+      parseJson('KRAFT_MIGRATE_CONFIG', e.KRAFT_MIGRATE_CONFIG),
+      env,
+      'KRAFT_MIGRATE_CONFIG',
+    );
+  } catch (err) {
+    if (isKraftMigrateError(err)) throw err;
+    throw bad(`KRAFT_MIGRATE_CONFIG: ${(err as Error).message}`);
+  }
+  let partitions: PartitionRef[] | undefined;
+  if (e.KRAFT_MIGRATE_PARTITIONS !== undefined && e.KRAFT_MIGRATE_PARTITIONS.trim() !== '') {
+    const list = partitionsSchema.safeParse(
+      parseJson('KRAFT_MIGRATE_PARTITIONS', e.KRAFT_MIGRATE_PARTITIONS),
+    );
+    if (!list.success) {
+      const issue = list.error.issues[0]!;
+      throw bad(
+        `KRAFT_MIGRATE_PARTITIONS${issue.path.length ? `[${issue.path.join('].')}` : ''}: ${issue.message} ` +
+          '(expected a non-empty JSON array of {"topic": "…", "partition": 0})',
+      );
+    }
+    partitions = list.data;
+  }
+  if (e.KRAFT_MIGRATE_MODE === 'seed' && partitions === undefined) {
+    throw bad('KRAFT_MIGRATE_PARTITIONS is required in seed mode (the partitions of this shard)');
+  }
+  return {
+    config,
+    migrationId: e.KRAFT_MIGRATE_MIGRATION_ID,
+    mode: e.KRAFT_MIGRATE_MODE,
+    partitions,
+    shardId: e.KRAFT_MIGRATE_SHARD_ID,
+  };
+}

@@ -1,0 +1,135 @@
+import type { CopierStatus } from '../core/app/copy/status.ts';
+import type { CopyEvent } from '../core/app/copy/types.ts';
+
+/**
+ * The copier's output. Not a TTY (Fargate → CloudWatch Logs, the local runner, tests): one JSON object
+ * per line on stdout, `{"ts","level","event",…}`. A TTY: a progress line (records, bytes, rate, ETA)
+ * rewritten in place, and only warnings, gaps and the end as separate lines.
+ */
+export interface CopierLog {
+  event(e: CopyEvent): void;
+  status(s: CopierStatus): void;
+  line(level: 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>): void;
+  /** Ends the progress line (TTY). */
+  close(): void;
+}
+
+export function createLog(
+  stream: NodeJS.WriteStream,
+  isTty: boolean,
+  now: () => Date = () => new Date(),
+): CopierLog {
+  return isTty ? new TtyLog(stream, now) : new JsonLog(stream, now);
+}
+
+class JsonLog implements CopierLog {
+  readonly #out: NodeJS.WriteStream;
+  readonly #now: () => Date;
+
+  constructor(out: NodeJS.WriteStream, now: () => Date) {
+    this.#out = out;
+    this.#now = now;
+  }
+
+  event(e: CopyEvent): void {
+    const { type, ...fields } = e;
+    const level = type === 'warning' || type === 'gap' || type === 'recovering' ? 'warn' : 'info';
+    this.line(level, type, fields);
+  }
+
+  status(s: CopierStatus): void {
+    this.line('info', 'status', {
+      state: s.state,
+      partitions: s.totals.partitions,
+      partitions_complete: s.totals.partitions_complete,
+      records_copied: s.totals.records_copied,
+      bytes_copied: s.totals.bytes_copied,
+      lag: s.totals.lag,
+      records_per_second: s.throughput.records_per_second,
+      bytes_per_second: s.throughput.bytes_per_second,
+    });
+  }
+
+  line(level: string, event: string, fields: Record<string, unknown> = {}): void {
+    this.#out.write(`${JSON.stringify({ ts: this.#now().toISOString(), level, event, ...fields })}\n`);
+  }
+
+  close(): void {}
+}
+
+class TtyLog implements CopierLog {
+  readonly #out: NodeJS.WriteStream;
+  readonly #now: () => Date;
+  #progressShown = false;
+
+  constructor(out: NodeJS.WriteStream, now: () => Date) {
+    this.#out = out;
+    this.#now = now;
+  }
+
+  event(e: CopyEvent): void {
+    if (e.type === 'warning') this.line('warn', 'warning', { message: e.message });
+    else if (e.type === 'gap')
+      this.line('warn', 'gap', {
+        partition: `${e.topic}/${e.partition}`,
+        from: e.from,
+        to: e.to,
+        scope: e.scope,
+      });
+    else if (e.type === 'recovering')
+      this.line('warn', 'recovering', { partition: `${e.topic}/${e.partition}`, error: e.error });
+  }
+
+  status(s: CopierStatus): void {
+    const t = s.totals;
+    const rate = s.throughput.bytes_per_second;
+    const recordRate = s.throughput.records_per_second;
+    const eta = recordRate > 0 ? formatDuration(Number(BigInt(t.lag)) / recordRate) : '–';
+    const text =
+      `${s.mode} ${t.partitions_complete}/${t.partitions} partitions · ${formatBytes(Number(t.bytes_copied))} · ` +
+      `${Number(t.records_copied).toLocaleString('en-US')} records · ${formatBytes(rate)}/s · ` +
+      `lag ${Number(t.lag).toLocaleString('en-US')}${s.mode === 'seed' ? ` · ETA ${eta}` : ''}`;
+    this.#out.write(`\r\u001b[2K${text}`);
+    this.#progressShown = true;
+  }
+
+  line(level: string, event: string, fields: Record<string, unknown> = {}): void {
+    this.#endProgress();
+    const details = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    this.#out.write(`${this.#now().toISOString()} ${level} ${event}${details ? ` ${details}` : ''}\n`);
+  }
+
+  close(): void {
+    this.#endProgress();
+  }
+
+  #endProgress(): void {
+    if (this.#progressShown) this.#out.write('\n');
+    this.#progressShown = false;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}

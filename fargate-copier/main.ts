@@ -1,0 +1,171 @@
+/**
+ * The copier task (SPEC §6.2 seed, §6.3 tail): `node fargate-copier/main.ts`. The Fargate task in
+ * AWS, a child process of the local runner and of the tests — configured by the environment only
+ * (env.ts). Wires the real adapters (reader on the source, reader and writer on the target, the
+ * segments bucket) and runs core/app/copy.
+ *
+ * Exit codes: 0 = seed complete, or tail stopped cleanly (SIGTERM/SIGINT); 2 = bad environment or
+ * config; 75 = seed stopped by SIGTERM before every partition reached its boundary (run it again: it
+ * resumes from the checkpoints); 1 = failure (one line on stderr, `<ErrorName> <CODE>: message Fix: …`).
+ * A second SIGTERM/SIGINT exits at once with 130 (the checkpoints make that safe too).
+ */
+
+import { type Adapters, createAdapters } from '../core/adapters/factory.ts';
+import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
+import { oneLine, runCopier } from '../core/app/copy/copier.ts';
+import type { CopierStatus } from '../core/app/copy/status.ts';
+import type { CopyDeps } from '../core/app/copy/types.ts';
+import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
+import { isInternalTopic, matcher } from '../core/domain/selection.ts';
+import type { PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
+import { type CopierEnv, parseCopierEnv } from './env.ts';
+import { type CopierLog, createLog } from './log.ts';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 75, forced: 130 } as const;
+
+/** How often a status summary goes to the JSON log (the status object itself is written every second). */
+const STATUS_LOG_INTERVAL_MS = 10_000;
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const log = createLog(process.stdout, process.stdout.isTTY === true);
+  let settings: CopierEnv;
+  try {
+    settings = parseCopierEnv(env);
+  } catch (e) {
+    process.stderr.write(`${oneLine(e)}\n`);
+    return EXIT.badInput;
+  }
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      log.line('warn', 'forced_exit', { signal });
+      process.exit(EXIT.forced);
+    }
+    log.line('info', 'stopping', { signal });
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    return await copy(settings, env, stop.signal, log);
+  } catch (e) {
+    log.close();
+    process.stderr.write(`${oneLine(e)}\n`);
+    if (!isKraftMigrateError(e) && env['KRAFT_MIGRATE_DEBUG']) console.error(e);
+    return isKraftMigrateError(e) && e.name === 'InvalidInputError' ? EXIT.badInput : EXIT.failed;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+async function copy(
+  settings: CopierEnv,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+  log: CopierLog,
+): Promise<number> {
+  const { config, migrationId, mode, shardId } = settings;
+  const adapters = createAdapters(config, { env });
+  const segments = adapters.objectStore('segments');
+  const partitions = settings.partitions ?? (await tailPartitions(settings, adapters));
+  log.line('info', 'copier_started', {
+    migration_id: migrationId,
+    mode,
+    shard_id: shardId,
+    partitions: partitions.length,
+  });
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const source = await open(opened, adapters.recordReader('source'));
+    const target = await open(opened, adapters.recordReader('target'));
+    const writer = await open(opened, adapters.recordWriter());
+    const deps: CopyDeps = { source, target, writer, segments };
+    let lastStatusLog = 0;
+    const result = await runCopier(
+      partitions,
+      deps,
+      {
+        migrationId,
+        mode,
+        shardId,
+        isolationLevel: config.seed.isolation_level,
+        segmentMaxBytes: config.seed.segment_max_bytes,
+        maxConcurrentPartitions: config.seed.max_concurrent_partitions,
+      },
+      {
+        signal,
+        onEvent: (e) => log.event(e),
+        onStatus: (s: CopierStatus) => {
+          if (
+            process.stdout.isTTY ||
+            s.state !== 'running' ||
+            Date.now() - lastStatusLog >= STATUS_LOG_INTERVAL_MS
+          ) {
+            lastStatusLog = Date.now();
+            log.status(s);
+          }
+        },
+      },
+    );
+    log.line('info', 'copier_finished', {
+      mode,
+      state: result.status.state,
+      complete: result.complete,
+      records_copied: result.status.totals.records_copied,
+      bytes_copied: result.status.totals.bytes_copied,
+      lag: result.status.totals.lag,
+    });
+    log.close();
+    if (mode === 'seed' && !result.complete) {
+      process.stderr.write(
+        'seed stopped before every partition reached its boundary — run the seed again: it resumes from the checkpoints\n',
+      );
+      return EXIT.interrupted;
+    }
+    return EXIT.ok;
+  } finally {
+    await Promise.allSettled(opened.map((c) => c.close()));
+  }
+}
+
+async function open<T extends RecordReader | RecordWriter>(
+  opened: { close(): Promise<void> }[],
+  client: Promise<T>,
+): Promise<T> {
+  const c = await client;
+  opened.push(c);
+  return c;
+}
+
+/** Tail without a partition list: every partition with a checkpoint whose topic the config selects. */
+async function tailPartitions(settings: CopierEnv, adapters: Adapters): Promise<PartitionRef[]> {
+  const selected = matcher(settings.config.topics);
+  const refs = (await checkpointedPartitions(adapters.objectStore('segments'), settings.migrationId)).filter(
+    (r) => !isInternalTopic(r.topic) && selected(r.topic),
+  );
+  if (refs.length === 0) {
+    throw new InvalidInputError(
+      `no partition of migration ${settings.migrationId} has a checkpoint in ${adapters.objectStore('segments').url}: nothing to tail`,
+      {
+        code: 'COPIER_NOTHING_TO_TAIL',
+        fix: 'Run the seed first, or pass KRAFT_MIGRATE_PARTITIONS.',
+      },
+    );
+  }
+  return refs;
+}
+
+if (import.meta.main) {
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`unhandled rejection: ${oneLine(e)}\n`);
+    process.exit(EXIT.failed);
+  });
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${oneLine(e)}\n`);
+      process.exit(EXIT.failed);
+    },
+  );
+}
