@@ -1,20 +1,29 @@
 /**
- * The local demo (npm run demo). Today it covers the foundation: realistic source data, then the
- * two read-only questions an operator asks first — plan and precheck — through the real CLI
- * against the real local clusters and S3 emulator. Copying, cutover, validation and evidence join
- * as they land.
+ * The local demo (npm run demo): the migration workflow on one machine, through the same state
+ * machine definition `cdk deploy` deploys. A ZooKeeper-mode Kafka 3.9 source full of realistic
+ * topics (codecs, compaction with tombstones, transactions with aborts, large messages, headers)
+ * with a producer still writing; plan and precheck; then `execute --runner local`: precheck →
+ * topology → seed (S3 segments) → tail → drain → the cutover approval gate, which a second process
+ * answers with `kraft-migrate cutover`. Finally every partition of the target is compared with the
+ * source, record by record.
  */
-import { mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
+import { loadConfigFile } from '../../cli/config-file.ts';
 import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
-import { ensureSourceData } from './source-data.ts';
+import { createAdapters } from '../../core/adapters/factory.ts';
+import { comparePartitions } from '../../core/app/compare.ts';
+import { DEMO_TOPICS, ensureSourceData } from './source-data.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CONFIG = join(ROOT, 'examples/local.yaml');
 const OUT = join(ROOT, '.local/demo');
+const JOURNAL_DIR = join(OUT, 'journal');
+const STATE_DIR = join(OUT, 'runner');
 
 const env = {
   ...process.env,
@@ -22,15 +31,17 @@ const env = {
   AWS_SECRET_ACCESS_KEY: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'test',
   AWS_REGION: process.env['AWS_REGION'] ?? 'us-east-1',
 };
+Object.assign(process.env, env); // the workflow's handlers read AWS settings from the environment, as in Lambda
 const io = { ...processIO(), env };
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const kafka = (brokers: string) =>
+  new Kafka({ brokers: [brokers], clientId: 'demo', logLevel: logLevel.NOTHING });
 
 async function ensureBuckets(): Promise<void> {
   const s3 = new S3Client({
     endpoint: 'http://127.0.0.1:24566',
     region: env.AWS_REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
   });
   for (const [bucket, objectLock] of [
     ['kraft-migrate-segments', false],
@@ -46,15 +57,87 @@ async function ensureBuckets(): Promise<void> {
   }
 }
 
+/** The demo owns the local target: a previous run's copies are removed so the run starts clean. */
+async function resetTarget(): Promise<void> {
+  const admin = kafka('127.0.0.1:29092').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const mine = DEMO_TOPICS.map((t) => t.name).filter((t) => existing.has(t));
+    if (mine.length) {
+      await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+      for (let i = 0; i < 50 && (await admin.listTopics()).some((t) => mine.includes(t)); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      say(`  removed ${mine.length} topic(s) of a previous demo run from the target`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  await rm(JOURNAL_DIR, { recursive: true, force: true });
+}
+
+/** Keeps writing orders to the source until stopped: the tail must carry them over. */
+function liveProducer(): { stop: () => Promise<number> } {
+  const producer = kafka('127.0.0.1:19092').producer({ idempotent: true, maxInFlightRequests: 1 });
+  let running = true;
+  let sent = 0;
+  const loop = (async () => {
+    await producer.connect();
+    while (running) {
+      await producer.send({
+        topic: 'demo.orders',
+        acks: -1,
+        messages: Array.from({ length: 10 }, (_, i) => ({
+          key: `live-${sent + i}`,
+          value: JSON.stringify({ live: sent + i, at: new Date().toISOString() }),
+          headers: { source: 'live-producer' },
+        })),
+      });
+      sent += 10;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await producer.disconnect();
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return sent;
+    },
+  };
+}
+
+/** Waits for the journal to reach `state`, then answers the cutover gate from a second process. */
+async function approveWhenDrainReady(stopProducer: () => Promise<number>): Promise<void> {
+  for (;;) {
+    const text = await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8').catch(() => '');
+    if (text.includes('"to":"failed"')) return;
+    if (text.includes('"to":"drain_ready"')) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const sent = await stopProducer();
+  say(
+    `\n== demo: drain_ready reached; producers stopped after ${sent} live record(s) (the freeze a real cutover asks for)`,
+  );
+  await new Promise((r) => setTimeout(r, 6_000)); // the tail drains the last live records
+  say('== demo: a second process approves the cutover: kraft-migrate cutover');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['bin/kraft-migrate.mjs', 'cutover', '--config', CONFIG, '--state-dir', STATE_DIR],
+      { cwd: ROOT, env, stdio: 'inherit' },
+    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cutover exited with ${code}`))));
+  });
+}
+
 async function main(): Promise<number> {
-  await mkdir(OUT, { recursive: true });
   say('\n== 1. buckets on the S3 emulator');
   await ensureBuckets();
-  say('\n== 2. source data (Kafka 3.9, ZooKeeper mode)');
-  await ensureSourceData(
-    new Kafka({ brokers: ['127.0.0.1:19092'], clientId: 'demo', logLevel: logLevel.NOTHING }),
-    say,
-  );
+  say('\n== 2. source data (Kafka 3.9, ZooKeeper mode) and a clean target (Kafka 4.1, KRaft)');
+  await ensureSourceData(kafka('127.0.0.1:19092'), say);
+  await resetTarget();
 
   say('\n== 3. kraft-migrate plan --format all');
   const planCode = await run(
@@ -64,13 +147,50 @@ async function main(): Promise<number> {
 
   say('\n== 4. kraft-migrate precheck');
   const precheckCode = await run(['precheck', '--config', CONFIG], io);
+  if (precheckCode !== 0) return 1;
+
+  say('\n== 5. kraft-migrate execute --runner local (a producer keeps writing to demo.orders)');
+  const producer = liveProducer();
+  const approval = approveWhenDrainReady(producer.stop);
+  const executeCode = await run(
+    ['execute', '--config', CONFIG, '--journal-dir', JOURNAL_DIR, '--state-dir', STATE_DIR],
+    io,
+  );
+  await producer.stop();
+  await approval.catch((e) => say(`approval failed: ${e instanceof Error ? e.message : e}`));
+
+  say('\n== 6. every partition: source (read_committed) vs target, record by record');
+  const config = await loadConfigFile(CONFIG, env);
+  const adapters = createAdapters(config, { env });
+  const [source, target] = await Promise.all([
+    adapters.recordReader('source'),
+    adapters.recordReader('target'),
+  ]);
+  const refs = DEMO_TOPICS.flatMap((t) =>
+    Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, partition: p })),
+  );
+  const results = await comparePartitions(source, target, refs);
+  await Promise.all([source.close(), target.close()]);
+  for (const r of results) {
+    say(
+      `  ${`${r.topic}/${r.partition}`.padEnd(18)} source ${String(r.sourceRecords).padStart(5)}  target ${String(r.targetRecords).padStart(5)}  ${r.equal ? 'identical' : 'DIFFERENT'}`,
+    );
+  }
+  const identical = results.filter((r) => r.equal).length;
 
   say('\n== summary');
-  say(`  plan:     ${planCode === 0 ? 'written' : `failed (exit ${planCode})`} → ${join(OUT, 'plan')}`);
-  say(`  precheck: ${precheckCode === 0 ? 'PASSED (no blockers)' : `BLOCKED (exit ${precheckCode})`}`);
-  say('  This demo covers plan and precheck on the local stack. Copying (seed, tail), cutover,');
-  say('  offset translation, validation and signed evidence are not built yet (see the open issues).');
-  return planCode === 0 && precheckCode === 0 ? 0 : 1;
+  say(`  plan:      ${planCode === 0 ? 'written' : `exit ${planCode}`} → ${join(OUT, 'plan')}`);
+  say(`  precheck:  ${precheckCode === 0 ? 'PASSED' : `exit ${precheckCode}`}`);
+  say(
+    `  workflow:  ${executeCode === 0 ? 'SUCCEEDED (precheck → topology → seed → tail → drain_ready → cutover approved)' : `exit ${executeCode}`}`,
+  );
+  say(
+    `  data:      ${identical}/${results.length} partitions identical on the target (keys, values, headers, timestamps, order)`,
+  );
+  say(`  journal:   ${join(JOURNAL_DIR, 'journal.jsonl')}`);
+  say('  Not built yet: the cutover after approval (producer freeze webhook, sentinels, consumer offset');
+  say('  translation, log-start guard), client switch, validation and signed evidence (open issues).');
+  return planCode === 0 && executeCode === 0 && identical === results.length ? 0 : 1;
 }
 
 process.exitCode = await main();
