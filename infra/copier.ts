@@ -36,10 +36,9 @@ export interface CopierProps {
 /**
  * ECS cluster and the Fargate task definition of the copier (seed and tail, SPEC §6.2–6.3).
  *
- * The workflow does not run it yet: Seed (a Map of EcsRunTask .sync over partition shards) and
- * Tail land in a later release. It is deployed now so the image, the roles and the log group exist
- * and can be checked. Per-run settings (migration id, shard, config) will be container overrides
- * of the RunTask call, not environment variables of the task definition.
+ * The workflow runs it: Seed (a Map of EcsRunTask .sync over partition shards) and StartTail (one
+ * long-running task). Per-run settings (migration id, shard, config) are container overrides of the
+ * RunTask call, not environment variables of the task definition.
  */
 export class Copier extends Construct {
   readonly cluster: ecs.Cluster;
