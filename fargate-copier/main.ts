@@ -10,11 +10,13 @@
  * A second SIGTERM/SIGINT exits at once with 130 (the checkpoints make that safe too).
  */
 
+import { fileURLToPath } from 'node:url';
 import { type Adapters, createAdapters } from '../core/adapters/factory.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
 import type { CopyDeps } from '../core/app/copy/types.ts';
+import type { MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import { isInternalTopic, matcher } from '../core/domain/selection.ts';
 import type { PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
@@ -77,9 +79,10 @@ async function copy(
   });
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const source = await open(opened, adapters.recordReader('source'));
+    const lanes = parallelism(mode, partitions.length, config);
+    const source = await open(opened, adapters.recordReader('source', { connectionsPerBroker: lanes }));
     const target = await open(opened, adapters.recordReader('target'));
-    const writer = await open(opened, adapters.recordWriter());
+    const writer = await open(opened, adapters.recordWriter({ producers: lanes }));
     const deps: CopyDeps = { source, target, writer, segments };
     let lastStatusLog = 0;
     const result = await runCopier(
@@ -129,6 +132,18 @@ async function copy(
   }
 }
 
+/**
+ * Fetch connections per source broker and idempotent producers on the target. A broker answers one
+ * request per connection at a time, a tail fetch of an idle partition waits there up to its max wait,
+ * and the writer keeps one produce request in flight per producer: with fewer of them than partitions
+ * copied at once, partitions queue behind each other. Seed: one per partition copied at once; tail:
+ * one per partition; between 4 and 32 (beyond 32 partitions share them and tail latency grows).
+ */
+export function parallelism(mode: 'seed' | 'tail', partitions: number, config: MigrationConfig): number {
+  const wanted = mode === 'seed' ? config.seed.max_concurrent_partitions : partitions;
+  return Math.min(32, Math.max(4, wanted));
+}
+
 async function open<T extends RecordReader | RecordWriter>(
   opened: { close(): Promise<void> }[],
   client: Promise<T>,
@@ -156,7 +171,8 @@ async function tailPartitions(settings: CopierEnv, adapters: Adapters): Promise<
   return refs;
 }
 
-if (import.meta.main) {
+// `import.meta.main` (Node ≥ 22.18), else the script path: main() runs only as the entry point.
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   process.on('unhandledRejection', (e) => {
     process.stderr.write(`unhandled rejection: ${oneLine(e)}\n`);
     process.exit(EXIT.failed);

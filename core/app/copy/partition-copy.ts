@@ -164,8 +164,9 @@ class PartitionCopy {
           this.#stager = undefined;
           if (this.#advancedSinceRecovery) attempt = 0;
           attempt++;
-          if (!isTransient(e) || attempt > this.#o.transientRetries || this.#signal.aborted) throw e;
-          await this.#backoff(e, attempt);
+          if (!isTransient(e) || attempt > this.#o.transientRetries) throw e;
+          if (!this.#signal.aborted) await this.#backoff(e, attempt);
+          if (this.#signal.aborted) return await this.#stopAfterError(e, started);
           this.#advancedSinceRecovery = false;
           recovering = started;
         }
@@ -243,10 +244,9 @@ class PartitionCopy {
     );
     const plan = reconcile(this.#cp, target.end, target.start);
     if (plan.alreadyWritten > 0n) {
-      const records = await this.#readForAdoption(this.#cp.nextSourceOffset, plan.alreadyWritten);
-      const adopted = adoptAlreadyWritten(this.#cp, records, this.#now());
-      await this.#verifyLastTargetRecord(target.end - 1n, records[records.length - 1]!);
-      this.#cp = adopted;
+      const { checkpoint, last } = await this.#adopt(plan.alreadyWritten);
+      await this.#verifyLastTargetRecord(target.end - 1n, last);
+      this.#cp = checkpoint;
       this.#syncProgress();
     }
     await this.#checkpoints.flush(this.#cp);
@@ -259,34 +259,30 @@ class PartitionCopy {
     });
   }
 
-  /** Exactly `count` records from `from` on, as the reader returns them (markers and aborts skipped). */
-  async #readForAdoption(from: bigint, count: bigint): Promise<SourceRecord[]> {
-    const out: SourceRecord[] = [];
-    let pos = from;
-    while (BigInt(out.length) < count) {
-      let f: FetchResult;
-      try {
-        f = await this.#fetch(pos, this.#o.seedMaxWaitMs);
-      } catch (e) {
-        if (!isOutOfRange(e)) throw e;
-        throw new InvariantError(
-          `cannot reconcile ${this.#where}: the target holds ${count} record(s) written after the checkpoint, ` +
-            `but the source no longer has offset ${pos} to identify them (aged out)`,
-          {
-            code: 'RECONCILE_SOURCE_GONE',
-            fix: 'Raise the source topic retention for the migration, delete and recreate the target topic and the partition checkpoint, and seed the partition again.',
-            cause: e,
-          },
-        );
-      }
-      for (const r of f.records) {
-        if (r.offset >= pos && BigInt(out.length) < count) out.push(r);
+  /**
+   * Re-reads the next `count` source records from the checkpoint's next source offset (markers and
+   * aborted records skipped as before) and adopts them fetch by fetch, without writing. Returns the
+   * extended checkpoint and the last adopted record (for the check against the target).
+   */
+  async #adopt(count: bigint): Promise<{ checkpoint: PartitionCheckpoint; last: SourceRecord }> {
+    let cp = this.#cp;
+    let last: SourceRecord | undefined;
+    let adopted = 0n;
+    let pos = cp.nextSourceOffset;
+    while (adopted < count) {
+      const f = await this.#fetchForAdoption(pos, count);
+      const chunk = f.records.filter((r) => r.offset >= pos).slice(0, Number(count - adopted));
+      if (chunk.length > 0) {
+        cp = adoptAlreadyWritten(cp, chunk, this.#now());
+        adopted += BigInt(chunk.length);
+        last = chunk[chunk.length - 1];
       }
       const stable = this.#o.isolationLevel === 'read_committed' ? f.lastStableOffset : f.highWatermark;
-      if (f.records.length === 0 && f.nextOffset <= pos && pos >= stable) {
+      if (chunk.length === 0 && f.nextOffset <= pos && pos >= stable) {
         throw new InvariantError(
           `target ${this.#where} holds ${count} record(s) after the checkpoint's next target offset ` +
-            `${this.#cp.nextTargetOffset}, but the source has only ${out.length} record(s) from offset ${from} on`,
+            `${this.#cp.nextTargetOffset}, but the source has only ${adopted} record(s) from offset ` +
+            `${this.#cp.nextSourceOffset} on`,
           {
             code: 'TARGET_AHEAD_OF_SOURCE',
             fix: 'Something else wrote to the target partition, or the source was truncated. Delete and recreate the target topic and the checkpoint, and seed again.',
@@ -295,7 +291,24 @@ class PartitionCopy {
       }
       if (f.nextOffset > pos) pos = f.nextOffset;
     }
-    return out;
+    return { checkpoint: cp, last: last! };
+  }
+
+  async #fetchForAdoption(pos: bigint, count: bigint): Promise<FetchResult> {
+    try {
+      return await this.#fetch(pos, this.#o.seedMaxWaitMs);
+    } catch (e) {
+      if (!isOutOfRange(e)) throw e;
+      throw new InvariantError(
+        `cannot reconcile ${this.#where}: the target holds ${count} record(s) written after the checkpoint, ` +
+          `but the source no longer has offset ${pos} to identify them (aged out)`,
+        {
+          code: 'RECONCILE_SOURCE_GONE',
+          fix: 'Raise the source topic retention for the migration, delete and recreate the target topic and the partition checkpoint, and seed the partition again.',
+          cause: e,
+        },
+      );
+    }
   }
 
   async #verifyLastTargetRecord(targetOffset: bigint, source: SourceRecord): Promise<void> {
@@ -334,7 +347,25 @@ class PartitionCopy {
       error: error instanceof Error ? error.message : String(error),
       backoff_ms: backoff,
     });
-    await this.#sleep(backoff);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#signal.addEventListener('abort', done, { once: true });
+      void this.#sleep(backoff).then(done);
+    });
+  }
+
+  /**
+   * Stopped (SIGTERM) while recovering from a transient error: the newest acknowledged checkpoint is
+   * behind or at the target, so persisting it is safe; the next run reconciles.
+   */
+  async #stopAfterError(error: unknown, started: boolean): Promise<PartitionCopyResult> {
+    if (!started) throw error;
+    await this.#checkpoints.settle();
+    this.#setCheckpoint(this.#cp, false);
+    return this.#stop();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { encodeSegment, type SegmentManifestEntry, segmentKey, toDecimal } from '../../domain/copy/index.ts';
@@ -23,9 +23,9 @@ export interface StagerOptions {
  * segment, strictly in offset order (the checkpoint's manifest lists only complete objects, in order),
  * and never for a segment after one that failed.
  *
- * The object is encoded like `buildSegment` but gzipped on the libuv thread pool (zlib's async gzip),
- * so a 32 MiB segment does not block the event loop, and with it every partition's pipeline, for a
- * second. Keys may repeat after a restart (an orphan staged just before a crash): plain puts that
+ * The object is encoded like `buildSegment` but gzipped and hashed on the libuv thread pool (zlib's
+ * async gzip, WebCrypto's digest), so a 32 MiB segment does not block the event loop — and with it
+ * every partition's pipeline — for a second. Keys may repeat after a restart (an orphan staged just before a crash): plain puts that
  * overwrite, never `ifNoneMatch`.
  */
 export class SegmentStager {
@@ -135,12 +135,17 @@ export class SegmentStager {
       last_offset: toDecimal(last),
       records: records.length,
       bytes: body.length,
-      sha256: createHash('sha256').update(body).digest('hex'),
+      sha256: await sha256Hex(body),
     };
     await this.#store.put(key, body, { contentType: 'application/octet-stream' });
     await previous; // rejects when an earlier segment failed: this one is then never reported
     this.#onStaged(entry);
   }
+}
+
+/** SHA-256 on the thread pool (WebCrypto digest is asynchronous), off the event loop like the gzip. */
+async function sha256Hex(body: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
 }
 
 /** About the bytes a record takes in a segment (docs/segment-format.md, "Record"). */

@@ -203,6 +203,30 @@ describe('copyPartition (restart and recovery)', () => {
     expect(s.events.filter((e) => e.type === 'recovering')).toHaveLength(1);
   });
 
+  it('stops cleanly when the stop signal comes while it backs off after a transient error', async () => {
+    const s = setup(FakeLog.source(100));
+    const stop = new AbortController();
+    s.writer.hook = (_ref, _records, n) => {
+      if (n === 3) {
+        setTimeout(() => stop.abort(), 5); // SIGTERM during the (here endless) backoff
+        throw new TransientError('request timed out', { code: 'KAFKA_TIMEOUT' });
+      }
+      return undefined;
+    };
+    const deps = {
+      ...s,
+      source: s.sourceReader,
+      segments: s.store,
+      sleep: () => new Promise<void>(() => {}),
+    };
+
+    const result = await copyPartition(REF, deps, OPTIONS, { signal: stop.signal });
+
+    expect(result.complete).toBe(false);
+    expect(s.persisted()!.nextTargetOffset).toBe(30n);
+    expect(targetRecords(s.target)).toHaveLength(30);
+  });
+
   it('re-stages the range written before the restart without writing it again', async () => {
     const s = setup(FakeLog.source(100));
     await stoppedAfterThreeWrites(s); // nothing staged yet: the segment buffer was not full
