@@ -10,6 +10,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
 import { run } from '../../cli/main.ts';
+import { S3ObjectStore } from '../../core/adapters/s3/object-store.ts';
 import { STACK, uniqueName } from './stack.ts';
 
 export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -119,12 +120,27 @@ export function s3(): S3Client {
   });
 }
 
-export async function createBucket(options: { objectLock?: boolean } = {}): Promise<string> {
+/** Creates a fresh bucket (Object Lock also turns on versioning). */
+export async function createBucket(
+  options: { objectLock?: boolean } = {},
+  client: S3Client = s3(),
+): Promise<string> {
   const bucket = uniqueName('km-it').toLowerCase();
-  await s3().send(
+  await client.send(
     new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: options.objectLock ?? false }),
   );
   return bucket;
+}
+
+/** An S3ObjectStore on the stack with its own client (a separate "writer"). */
+export function stackStore(url: string, extra: { kmsKeyArn?: string } = {}): S3ObjectStore {
+  return new S3ObjectStore({
+    url,
+    endpoint: STACK.s3Endpoint,
+    region: STACK.s3Region,
+    credentials: S3_CREDENTIALS,
+    ...extra,
+  });
 }
 
 export async function tempDir(prefix = 'kraft-migrate-it-'): Promise<string> {

@@ -1,11 +1,10 @@
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFileJournalStore } from '../../../core/adapters/journal/local-file.ts';
 import { S3JournalStore } from '../../../core/adapters/journal/s3.ts';
-import { createS3Client, S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
 import { PreconditionError } from '../../../core/domain/errors.ts';
 import {
   appendEntry,
@@ -15,34 +14,8 @@ import {
   serializeEntry,
 } from '../../../core/domain/journal/index.ts';
 import { JOURNAL_SEQ_CONFLICT, type JournalStore } from '../../../core/ports.ts';
-import { STACK, uniqueName } from '../stack.ts';
-
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-/** A client for the local stack's moto S3. */
-function stackClient(): S3Client {
-  return createS3Client({ endpoint: STACK.s3Endpoint, region: STACK.s3Region, credentials: CREDENTIALS });
-}
-
-/** Creates a fresh bucket (optionally with Object Lock, which also turns on versioning). */
-async function createBucket(client: S3Client, options: { objectLock?: boolean } = {}): Promise<string> {
-  const bucket = uniqueName('km-test').toLowerCase();
-  await client.send(
-    new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: options.objectLock ?? false }),
-  );
-  return bucket;
-}
-
-/** An S3ObjectStore on the stack with its own client (a separate "writer"). */
-function stackStore(url: string, extra: { kmsKeyArn?: string } = {}): S3ObjectStore {
-  return new S3ObjectStore({
-    url,
-    endpoint: STACK.s3Endpoint,
-    region: STACK.s3Region,
-    credentials: CREDENTIALS,
-    ...extra,
-  });
-}
+import { createBucket, s3 as stackClient, stackStore } from '../fixtures.ts';
+import { uniqueName } from '../stack.ts';
 
 const FP = 'f'.repeat(64);
 const PATH: readonly MigrationState[] = [
@@ -92,7 +65,7 @@ describe('S3JournalStore', () => {
   let bucket: string;
   beforeAll(async () => {
     client = stackClient();
-    bucket = await createBucket(client, { objectLock: true });
+    bucket = await createBucket({ objectLock: true }, client);
   });
   afterAll(() => client.destroy());
 

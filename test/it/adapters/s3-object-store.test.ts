@@ -9,38 +9,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_DENIED_FIX, OBJECT_LOCK_NOT_ENABLED_FIX } from '../../../core/adapters/s3/errors.ts';
-import { createS3Client, S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
+import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
 import { PROBE_PREFIX, probeBucket } from '../../../core/adapters/s3/probe.ts';
 import { PreconditionError } from '../../../core/domain/errors.ts';
 import { CONDITIONAL_WRITE_CONFLICT } from '../../../core/ports.ts';
+import { createBucket, S3_CREDENTIALS, s3 as stackClient, stackStore } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
-
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-/** A client for the local stack's moto S3. */
-function stackClient(): S3Client {
-  return createS3Client({ endpoint: STACK.s3Endpoint, region: STACK.s3Region, credentials: CREDENTIALS });
-}
-
-/** Creates a fresh bucket (optionally with Object Lock, which also turns on versioning). */
-async function createBucket(client: S3Client, options: { objectLock?: boolean } = {}): Promise<string> {
-  const bucket = uniqueName('km-test').toLowerCase();
-  await client.send(
-    new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: options.objectLock ?? false }),
-  );
-  return bucket;
-}
-
-/** An S3ObjectStore on the stack with its own client (a separate "writer"). */
-function stackStore(url: string, extra: { kmsKeyArn?: string } = {}): S3ObjectStore {
-  return new S3ObjectStore({
-    url,
-    endpoint: STACK.s3Endpoint,
-    region: STACK.s3Region,
-    credentials: CREDENTIALS,
-    ...extra,
-  });
-}
 
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const text = (bytes: Uint8Array | undefined) =>
@@ -63,7 +37,7 @@ afterAll(() => client.destroy());
 
 describe('S3ObjectStore objects', () => {
   it('puts and gets an object under the prefix', async () => {
-    const bucket = await createBucket(client);
+    const bucket = await createBucket({}, client);
     const store = stackStore(`s3://${bucket}/migrations/m1/`);
 
     await store.put('a/b.json', '{"x":1}', { contentType: 'application/json' });
@@ -74,13 +48,13 @@ describe('S3ObjectStore objects', () => {
   });
 
   it('returns undefined for a missing key', async () => {
-    const store = stackStore(`s3://${await createBucket(client)}/p`);
+    const store = stackStore(`s3://${await createBucket({}, client)}/p`);
 
     expect(await store.get('nope')).toBeUndefined();
   });
 
   it('lists every page, with keys relative to the store prefix', async () => {
-    const bucket = await createBucket(client);
+    const bucket = await createBucket({}, client);
     const store = stackStore(`s3://${bucket}/pre`);
     const keys = Array.from({ length: 1005 }, (_, i) => `seg/${String(i).padStart(5, '0')}`);
     for (let i = 0; i < keys.length; i += 50) {
@@ -95,7 +69,7 @@ describe('S3ObjectStore objects', () => {
   });
 
   it('deletes an object', async () => {
-    const store = stackStore(`s3://${await createBucket(client)}`);
+    const store = stackStore(`s3://${await createBucket({}, client)}`);
     await store.put('k', 'v');
 
     await store.delete('k');
@@ -104,7 +78,7 @@ describe('S3ObjectStore objects', () => {
   });
 
   it('refuses a second conditional put of the same key and keeps the first body', async () => {
-    const store = stackStore(`s3://${await createBucket(client)}/c`);
+    const store = stackStore(`s3://${await createBucket({}, client)}/c`);
     await store.put('once', 'first', { ifNoneMatch: true });
 
     const error = await rejection(store.put('once', 'second', { ifNoneMatch: true }));
@@ -115,7 +89,7 @@ describe('S3ObjectStore objects', () => {
   });
 
   it('lets exactly one of many concurrent conditional puts win', async () => {
-    const bucket = await createBucket(client);
+    const bucket = await createBucket({}, client);
     const writers = Array.from({ length: 4 }, () => stackStore(`s3://${bucket}`));
 
     for (let round = 0; round < 25; round++) {
@@ -130,7 +104,7 @@ describe('S3ObjectStore objects', () => {
   });
 
   it('puts with SSE-KMS when a key is configured', async () => {
-    const bucket = await createBucket(client);
+    const bucket = await createBucket({}, client);
     const store = stackStore(`s3://${bucket}`, { kmsKeyArn: KMS_KEY });
 
     await store.put('enc', 'secret-free payload');
@@ -143,7 +117,7 @@ describe('S3ObjectStore objects', () => {
 
 describe('S3ObjectStore Object Lock retention', () => {
   it('puts with COMPLIANCE retention on an Object Lock bucket', async () => {
-    const bucket = await createBucket(client, { objectLock: true });
+    const bucket = await createBucket({ objectLock: true }, client);
     const store = stackStore(`s3://${bucket}/ev`);
     const until = new Date(Date.now() + 86_400_000);
     until.setUTCMilliseconds(0);
@@ -156,7 +130,7 @@ describe('S3ObjectStore Object Lock retention', () => {
   });
 
   it('gives the exact troubleshooting error for retention on a bucket without Object Lock', async () => {
-    const store = stackStore(`s3://${await createBucket(client)}/ev`);
+    const store = stackStore(`s3://${await createBucket({}, client)}/ev`);
 
     const error = await rejection(
       store.put('evidence.json', '{}', { retainUntil: new Date(Date.now() + 86_400_000) }),
@@ -170,7 +144,7 @@ describe('S3ObjectStore Object Lock retention', () => {
 
 describe('S3ObjectStore bucketFacts', () => {
   it('reports a plain bucket: no lock, no versioning, no KMS', async () => {
-    const store = stackStore(`s3://${await createBucket(client)}`);
+    const store = stackStore(`s3://${await createBucket({}, client)}`);
 
     expect(await store.bucketFacts()).toEqual({
       exists: true,
@@ -181,7 +155,7 @@ describe('S3ObjectStore bucketFacts', () => {
   });
 
   it('reports Object Lock, versioning and the default KMS key', async () => {
-    const bucket = await createBucket(client, { objectLock: true });
+    const bucket = await createBucket({ objectLock: true }, client);
     await client.send(
       new PutBucketEncryptionCommand({
         Bucket: bucket,
@@ -210,7 +184,7 @@ describe('S3ObjectStore bucketFacts', () => {
 
 describe('probeBucket', () => {
   it('finds a lock bucket reachable and writable and leaves no probe object visible', async () => {
-    const store = stackStore(`s3://${await createBucket(client, { objectLock: true })}/ev`);
+    const store = stackStore(`s3://${await createBucket({ objectLock: true }, client)}/ev`);
 
     const probe = await probeBucket(store);
 
@@ -260,7 +234,7 @@ describe('S3ObjectStore AccessDenied', () => {
     const store = new S3ObjectStore({
       url: 's3://evidence-bucket/prefix',
       endpoint,
-      credentials: CREDENTIALS,
+      credentials: S3_CREDENTIALS,
     });
 
     const error = await rejection(store.put('migrations/m1/evidence.json', '{}'));
@@ -275,7 +249,7 @@ describe('S3ObjectStore AccessDenied', () => {
 
   it('makes the probe report the bucket as not reachable', async () => {
     const probe = await probeBucket(
-      new S3ObjectStore({ url: 's3://evidence-bucket', endpoint, credentials: CREDENTIALS }),
+      new S3ObjectStore({ url: 's3://evidence-bucket', endpoint, credentials: S3_CREDENTIALS }),
     );
 
     expect(probe).toMatchObject({ reachable: false, writable: false });
