@@ -1,11 +1,16 @@
 /**
  * kraft-migrate execute --runner local: the ASL synthesized from the CDK app runs under
- * aws-local-stepfunctions against the real local stack, down both branches of Precheck, and
- * resumes from the journal.
+ * aws-local-stepfunctions against the real local stack — down the blocker branch, and down the
+ * copy route (CopyTopology → Seed → StartTail → WaitForDrain → approval gate), with the gate
+ * answered by a second process; a second run resumes from the journal.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdapters } from '../../../core/adapters/factory.ts';
+import { comparePartitions } from '../../../core/app/compare.ts';
+import { validateConfig } from '../../../core/domain/config/parse.ts';
 import {
   cli,
   createBucket,
@@ -17,6 +22,7 @@ import {
   writeConfig,
 } from '../fixtures.ts';
 import { uniqueName } from '../stack.ts';
+import { REPO_ROOT } from '../stack-control.ts';
 
 let dir: string;
 let segments: string;
@@ -33,17 +39,17 @@ beforeAll(async () => {
   [segments, evidence] = await Promise.all([createBucket(), createBucket({ objectLock: true })]);
 });
 
+/** Fast drain settings so a test reaches the gate in seconds. */
 function config(prefix: string, overrides: Record<string, unknown> = {}) {
   return stackConfig({
     topics: { include: [`${prefix}\\..*`] },
     storage: { segments: `s3://${segments}/seeds`, evidence: `s3://${evidence}/ev` },
+    cutover: { auto_approve: true, drain_stable_window: '1s', drain_timeout: '5m' },
     ...overrides,
   });
 }
 
-async function journalLines(
-  journalDir: string,
-): Promise<{ from: string | null; to: string; reason: string }[]> {
+async function journal(journalDir: string): Promise<{ from: string | null; to: string; reason: string }[]> {
   const text = await readFile(join(journalDir, 'journal.jsonl'), 'utf8');
   return text
     .trim()
@@ -51,49 +57,129 @@ async function journalLines(
     .map((l) => JSON.parse(l));
 }
 
-describe('execute --runner local', () => {
-  it('runs the synthesized workflow down the pass branch and journals planned -> prechecking', async () => {
-    const p = uniqueName('exec');
-    await createTopics('source', [{ name: `${p}.orders`, partitions: 2 }]);
-    await produce('source', `${p}.orders`, 10, 2);
-    const journalDir = join(dir, p);
-    const path = await writeConfig(dir, config(p));
+async function execute(path: string, journalDir: string, extra: string[] = []) {
+  return cli([
+    'execute',
+    '--config',
+    path,
+    '--journal-dir',
+    journalDir,
+    '--state-dir',
+    `${journalDir}-runner`,
+    ...extra,
+  ]);
+}
 
-    const run = await cli([
-      'execute',
-      '--config',
-      path,
-      '--journal-dir',
-      journalDir,
-      '--state-dir',
-      join(dir, `${p}-state`),
-    ]);
+describe('execute --runner local', () => {
+  it('copies topology and data, drains, passes the gate (auto_approve) and resumes on a second run', {
+    timeout: 240_000,
+  }, async () => {
+    const p = uniqueName('exec');
+    await createTopics('source', [{ name: `${p}.orders`, partitions: 2, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', `${p}.orders`, 50, 2);
+    const journalDir = join(dir, p);
+    const doc = config(p);
+    const path = await writeConfig(dir, doc);
+
+    const run = await execute(path, journalDir);
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    for (const state of ['ValidateInput', 'Precheck', 'BlockersFound', 'PrecheckPassed']) {
+    for (const state of [
+      'ValidateInput',
+      'Precheck',
+      'CopyTopology',
+      'Seed',
+      'StartTail',
+      'CheckDrain',
+      'AutoApprove',
+      'CutoverApproved',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`${state} entered`));
     }
-    expect(run.stdout).toContain('workflow SUCCEEDED — precheck PASSED');
-    const journal = await journalLines(journalDir);
-    expect(journal.map((e) => `${e.from}->${e.to}`)).toEqual(['null->planned', 'planned->prechecking']);
-
-    const again = await cli([
-      'execute',
-      '--config',
-      path,
-      '--journal-dir',
-      journalDir,
-      '--state-dir',
-      join(dir, `${p}-state`),
+    expect(run.stdout).toContain('workflow SUCCEEDED');
+    expect((await journal(journalDir)).map((e) => e.to)).toEqual([
+      'planned',
+      'prechecking',
+      'copying_topology',
+      'seeding',
+      'tailing',
+      'drain_ready',
     ]);
+    const adapters = createAdapters(validateConfig(doc, {}), { env: STACK_ENV });
+    const [source, target] = await Promise.all([
+      adapters.recordReader('source'),
+      adapters.recordReader('target'),
+    ]);
+    const cmp = await comparePartitions(
+      source,
+      target,
+      [0, 1].map((partition) => ({ topic: `${p}.orders`, partition })),
+    );
+    await Promise.all([source.close(), target.close()]);
+    expect(cmp.map((c) => [c.sourceRecords, c.equal])).toEqual([
+      [25n, true],
+      [25n, true],
+    ]);
+
+    const again = await execute(path, journalDir);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('resuming migration');
-    expect(await journalLines(journalDir)).toHaveLength(2);
+    expect((await journal(journalDir)).map((e) => e.to).at(-1)).toBe('drain_ready');
 
     const status = await cli(['status', '--config', path, '--journal-dir', journalDir, '--json']);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout).state).toBe('prechecking');
+    const s = JSON.parse(status.stdout);
+    expect(s.state).toBe('drain_ready');
+    expect(s.copiers.some((c: { mode: string }) => c.mode === 'tail')).toBe(true);
+  });
+
+  it('waits at the cutover gate until a second process runs kraft-migrate cutover', {
+    timeout: 240_000,
+  }, async () => {
+    const p = uniqueName('gate');
+    await createTopics('source', [{ name: `${p}.t`, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', `${p}.t`, 5);
+    const journalDir = join(dir, p);
+    const path = await writeConfig(
+      dir,
+      config(p, { cutover: { auto_approve: false, drain_stable_window: '1s', drain_timeout: '5m' } }),
+    );
+
+    const running = execute(path, journalDir);
+    let status: { state?: string; waiting_for?: { gate?: string }[] } = {};
+    for (let i = 0; i < 240 && !status.waiting_for?.some((w) => w.gate === 'cutover'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const out = await cli([
+        'status',
+        '--config',
+        path,
+        '--journal-dir',
+        journalDir,
+        '--state-dir',
+        `${journalDir}-runner`,
+        '--json',
+      ]);
+      if (out.code === 0) status = JSON.parse(out.stdout);
+    }
+    expect(status.state).toBe('drain_ready');
+    const approver = spawn(
+      process.execPath,
+      ['bin/kraft-migrate.mjs', 'cutover', '--config', path, '--state-dir', `${journalDir}-runner`],
+      { cwd: REPO_ROOT, env: STACK_ENV, stdio: 'pipe' },
+    );
+    let approverOut = '';
+    approver.stdout.on('data', (b) => {
+      approverOut += String(b);
+    });
+    const approverCode = await new Promise<number | null>((r) => approver.on('exit', r));
+
+    const run = await running;
+    expect(approverCode).toBe(0);
+    expect(approverOut).toContain('cutover approved by');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/AwaitCutoverApproval task token .* answered: success/);
+    expect(run.stdout).toMatch(/CutoverApproved entered/);
   });
 
   it('routes blockers to RecordFailure, journals failed with the reason, and exits 1', async () => {
@@ -104,24 +190,17 @@ describe('execute --runner local', () => {
       config(p, { storage: { segments: 's3://km-missing-zz-seg/x', evidence: `s3://${evidence}/ev` } }),
     );
 
-    const run = await cli([
-      'execute',
-      '--config',
-      path,
-      '--journal-dir',
-      journalDir,
-      '--state-dir',
-      join(dir, `${p}-state`),
-    ]);
+    const run = await execute(path, journalDir);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/RecordFailure entered/);
     expect(run.stdout).toMatch(/MigrationFailed entered/);
+    expect(run.stdout).not.toMatch(/CopyTopology entered/);
     expect(run.stderr).toContain('workflow FAILED: PreconditionError');
     expect(run.stderr).toContain('B07');
-    const journal = await journalLines(journalDir);
-    expect(journal.map((e) => e.to)).toEqual(['planned', 'prechecking', 'failed']);
-    expect(journal.at(-1)?.reason).toBe('precheck found 1 blocker(s): B07');
+    const entries = await journal(journalDir);
+    expect(entries.map((e) => e.to)).toEqual(['planned', 'prechecking', 'failed']);
+    expect(entries.at(-1)?.reason).toBe('precheck found 1 blocker(s): B07');
   });
 
   it('fails the input validation on a bad config before touching any cluster', async () => {
@@ -131,58 +210,36 @@ describe('execute --runner local', () => {
     expect(run.stderr).toContain('cutover.drain_timeout: expected a duration');
   });
 
-  it('refuses a changed config fingerprint on resume, and accepts it with --force-restart', async () => {
+  it('refuses a changed config fingerprint on resume, and accepts it with --force-restart', {
+    timeout: 240_000,
+  }, async () => {
     const p = uniqueName('fp');
-    await createTopics('source', [{ name: `${p}.t` }]);
+    await createTopics('source', [{ name: `${p}.t`, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', `${p}.t`, 3);
     const journalDir = join(dir, p);
     const first = await writeConfig(dir, config(p));
-    expect(
-      (
-        await cli([
-          'execute',
-          '--config',
-          first,
-          '--journal-dir',
-          journalDir,
-          '--state-dir',
-          join(dir, `${p}-s`),
-        ])
-      ).code,
-    ).toBe(0);
-    const other = await createBucket();
+    expect((await execute(first, journalDir)).code).toBe(0);
+    // A different evidence bucket changes the fingerprint; the segments (checkpoints) stay.
+    const otherEvidence = await createBucket({ objectLock: true });
     const changed = await writeConfig(
       dir,
-      config(p, { storage: { segments: `s3://${other}/seeds`, evidence: `s3://${evidence}/ev` } }),
+      config(p, { storage: { segments: `s3://${segments}/seeds`, evidence: `s3://${otherEvidence}/ev` } }),
     );
 
-    const refused = await cli([
-      'execute',
-      '--config',
-      changed,
-      '--journal-dir',
-      journalDir,
-      '--state-dir',
-      join(dir, `${p}-s`),
-    ]);
+    const refused = await execute(changed, journalDir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('resume fingerprint mismatch — config may have changed between runs');
 
-    const forced = await cli([
-      'execute',
-      '--config',
-      changed,
-      '--journal-dir',
-      journalDir,
-      '--state-dir',
-      join(dir, `${p}-s`),
-      '--force-restart',
-    ]);
+    const forced = await execute(changed, journalDir, ['--force-restart']);
     expect(forced.code).toBe(0);
-    expect((await journalLines(journalDir)).map((e) => e.to)).toEqual([
-      'planned',
-      'prechecking',
+    const states = (await journal(journalDir)).map((e) => e.to);
+    expect(states.slice(6)).toEqual([
       'failed',
       'prechecking',
+      'copying_topology',
+      'seeding',
+      'tailing',
+      'drain_ready',
     ]);
   });
 });
