@@ -12,8 +12,22 @@ echo "== lint (biome) and types (tsc)"
 biome check .
 tsc -p tsconfig.json --noEmit
 
+results=.local/test-results
+rm -rf "$results" && mkdir -p "$results"
+
 echo "== unit tests"
-vitest run --project unit
+vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 
 echo "== integration tests (real Kafka 3.9 ZooKeeper source, Kafka 4.1 KRaft target, moto S3)"
-vitest run --project it
+vitest run --project it --reporter=default --reporter=json --outputFile.json="$results/it.json"
+
+# One closing line for both projects: "N passed, N failed".
+node -e '
+  const fs = require("node:fs");
+  let passed = 0, failed = 0;
+  for (const f of process.argv.slice(1)) {
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$results/unit.json" "$results/it.json"
