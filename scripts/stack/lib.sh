@@ -80,3 +80,25 @@ stop_service() {
   fi
   rm -f "$PIDS/$svc.pid"
 }
+
+# Resolves every scripts/*/maven/pom-<name>.xml of a folder into .cache/kafka/<name>/libs, once:
+# one folder per POM (never mixed versions), a marker with the POM's hash so editing a POM
+# re-resolves exactly that one. Usage: resolve_poms <folder of POMs> <label for messages>
+resolve_poms() {
+  local pom v dir hash
+  for pom in "$1"/pom-*.xml; do
+    v="$(basename "$pom" .xml)"; v="${v#pom-}"
+    dir="$CACHE/kafka/$v"; hash="$(sha256sum "$pom" | cut -d' ' -f1)"
+    if [[ "$(cat "$dir/.complete" 2>/dev/null)" == "$hash" && -d "$dir/libs" ]]; then
+      say "$2 $v jars cached ($(ls "$dir/libs" | wc -l) jars)"; continue
+    fi
+    command -v mvn >/dev/null || die "mvn not found: needed once to download the $v jars"
+    mkdir -p "$dir"; rm -rf "$dir/libs.tmp" "$dir/.complete"
+    if ! mvn -B -q -ntp -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$dir/libs.tmp" >"$dir/mvn.log" 2>&1; then
+      tail -n 30 "$dir/mvn.log" >&2; die "maven failed for $v, full log: $dir/mvn.log"
+    fi
+    rm -rf "$dir/libs"; mv "$dir/libs.tmp" "$dir/libs"; printf '%s' "$hash" >"$dir/.complete"
+    say "$2 $v jars resolved ($(ls "$dir/libs" | wc -l) jars)"
+  done
+}
