@@ -1,12 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CreateBucketCommand,
-  HeadObjectCommand,
-  PutBucketEncryptionCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_DENIED_FIX, OBJECT_LOCK_NOT_ENABLED_FIX } from '../../../core/adapters/s3/errors.ts';
 import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
@@ -14,7 +9,6 @@ import { PROBE_PREFIX, probeBucket } from '../../../core/adapters/s3/probe.ts';
 import { PreconditionError } from '../../../core/domain/errors.ts';
 import { CONDITIONAL_WRITE_CONFLICT } from '../../../core/ports.ts';
 import { createBucket, S3_CREDENTIALS, s3 as stackClient, stackStore } from '../fixtures.ts';
-import { STACK, uniqueName } from '../stack.ts';
 
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const text = (bytes: Uint8Array | undefined) =>
