@@ -1,22 +1,7 @@
-import { InvalidInputError } from '../../domain/errors.ts';
+import type { S3Location } from '../../domain/plan/storage-layout.ts';
 
-export interface S3Location {
-  readonly bucket: string;
-  /** Without leading or trailing slashes; '' for the bucket root. */
-  readonly prefix: string;
-}
-
-/** `s3://bucket/some/prefix/` → `{bucket: 'bucket', prefix: 'some/prefix'}` */
-export function parseS3Url(url: string): S3Location {
-  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  if (!match?.[1]) {
-    throw new InvalidInputError(`not an S3 URL: ${JSON.stringify(url)}`, {
-      code: 'S3_BAD_URL',
-      fix: 'Use s3://bucket or s3://bucket/prefix (storage.segments, storage.evidence).',
-    });
-  }
-  return { bucket: match[1], prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
-}
+/** One parser for `s3://bucket/prefix` URLs: the domain's (storage layout). */
+export { parseS3Url, type S3Location } from '../../domain/plan/storage-layout.ts';
 
 export function formatS3Url(location: S3Location, key = ''): string {
   const path = [location.prefix, key].filter((p) => p !== '').join('/');

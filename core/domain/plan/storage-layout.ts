@@ -7,6 +7,8 @@
  *   journal:   <evidence>/migrations/<id>/journal/
  */
 
+import { InvalidInputError } from '../errors.ts';
+
 export interface S3Location {
   readonly bucket: string;
   /** Without leading or trailing `/`; '' for the whole bucket. */
@@ -16,8 +18,12 @@ export interface S3Location {
 /** Tolerant on purpose (CDK tokens are not valid bucket names but must pass through). */
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url.trim());
-  if (!m)
-    throw new Error(`not an s3:// URL: ${JSON.stringify(url)} (expected s3://bucket or s3://bucket/prefix)`);
+  if (!m?.[1]) {
+    throw new InvalidInputError(`not an S3 URL: ${JSON.stringify(url)}`, {
+      code: 'S3_BAD_URL',
+      fix: 'Use s3://bucket or s3://bucket/prefix (storage.segments, storage.evidence).',
+    });
+  }
   return { bucket: m[1]!, prefix: trimSlashes(m[2] ?? '') };
 }
 
