@@ -1,6 +1,7 @@
 /**
  * Shared helpers for integration tests: real Kafka clients on the local stack, real buckets on the
- * moto S3 server, config files, and the CLI run in-process with captured output.
+ * moto S3 server and config files. (The CLI run in-process is in cli-run.ts, so tests that do not
+ * drive the CLI do not load it.)
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -9,7 +10,6 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
-import { run } from '../../cli/main.ts';
 import { S3ObjectStore } from '../../core/adapters/s3/object-store.ts';
 import { STACK, uniqueName } from './stack.ts';
 
@@ -177,28 +177,4 @@ export async function writeConfig(dir: string, config: Record<string, unknown>):
   const path = join(dir, `config-${uniqueName('c')}.yaml`);
   await writeFile(path, stringify(config));
   return path;
-}
-
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real CLI in this process with captured output (no TTY). */
-export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = STACK_ENV): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    out: (t) => {
-      stdout += t.endsWith('\n') ? t : `${t}\n`;
-    },
-    err: (t) => {
-      stderr += t.endsWith('\n') ? t : `${t}\n`;
-    },
-    env,
-    stdoutIsTTY: false,
-    stdinIsTTY: false,
-  });
-  return { code, stdout, stderr };
 }

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdapters } from '../../../core/adapters/factory.ts';
 import { comparePartitions } from '../../../core/app/compare.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
+import { cli } from '../cli-run.ts';
 import {
-  cli,
   createBucket,
   createTopics,
   produce,

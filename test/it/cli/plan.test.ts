@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../cli-run.ts';
 import {
-  cli,
   commitGroupOffset,
   createBucket,
   createTopics,

@@ -5,8 +5,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, PrecheckResult } from '../../../core/domain/precheck/types.ts';
+import { cli } from '../cli-run.ts';
 import {
-  cli,
   commitGroupOffset,
   createBucket,
   createTopics,

@@ -5,8 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
 import { type CopierStatus, parseCopierStatus, statusKey } from '../../../core/app/copy/status.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
@@ -25,69 +23,12 @@ import {
   type RecordReader,
   type SourceRecord,
 } from '../../../core/ports.ts';
+import { createBucket, S3_CREDENTIALS, STACK_ENV } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
 
-/*
- * Stack helpers of our own rather than test/it/fixtures.ts: that module loads the whole CLI, which
- * the copier (a separate entry point) does not need and must not depend on.
- */
-
-export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-export const STACK_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: STACK.s3Region,
-};
-
-export function kafka(role: 'source' | 'target'): Kafka {
-  return new Kafka({ brokers: [STACK[role]], clientId: `it-copier-${role}`, logLevel: logLevel.NOTHING });
-}
-
-export async function withAdmin<T>(role: 'source' | 'target', fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka(role).admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-export interface TopicSpec {
-  readonly name: string;
-  readonly partitions: number;
-  readonly configs?: Record<string, string>;
-}
-
-/** Creates the topics (replication factor 1) and waits for their leaders. */
-export async function createTopics(role: 'source' | 'target', topics: readonly TopicSpec[]): Promise<void> {
-  await withAdmin(role, (admin) =>
-    admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-    }),
-  );
-}
-
-async function createBucket(): Promise<string> {
-  const bucket = uniqueName('km-it-copier').toLowerCase();
-  const s3 = new S3Client({
-    endpoint: STACK.s3Endpoint,
-    region: STACK.s3Region,
-    forcePathStyle: true,
-    credentials: S3_CREDENTIALS,
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3.destroy();
-  return bucket;
-}
+// Stack helpers shared with every integration test.
+export { createTopics, kafka, S3_CREDENTIALS, STACK_ENV, type TopicSpec, withAdmin } from '../fixtures.ts';
 
 export const plain = (bootstrap: string): ClusterConfig =>
   ({ bootstrap_servers: [bootstrap], auth: { mode: 'none' } }) as ClusterConfig;

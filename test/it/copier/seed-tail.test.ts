@@ -127,7 +127,7 @@ describe('copier seed then tail (child processes, real stack)', () => {
     await createTopics('source', specs);
     await createTopics('target', specs);
     const refs: PartitionRef[] = specs.flatMap((s) =>
-      Array.from({ length: s.partitions }, (_, partition) => ({ topic: s.name, partition })),
+      Array.from({ length: s.partitions ?? 1 }, (_, partition) => ({ topic: s.name, partition })),
     );
 
     await sourceWriter.write({ topic: plainTopic, partition: 0 }, varied(400, 0, 'p0'));
