@@ -24,7 +24,7 @@ import {
   type SourceRecord,
 } from '../../../core/ports.ts';
 import { createBucket, S3_CREDENTIALS, STACK_ENV } from '../fixtures.ts';
-import { STACK, uniqueName } from '../stack.ts';
+import { STACK } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
 
 // Stack helpers shared with every integration test.
