@@ -3,6 +3,7 @@ import type { MigrationConfig } from '../config/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import { estimateSeed } from '../precheck/estimate.ts';
 import type { ClusterSnapshot, TopicSnapshot } from '../precheck/types.ts';
+import { targetReplicationFactor } from '../topology/topics.ts';
 import { humanBytes, humanSeconds } from './format.ts';
 import { WORKFLOW_STEPS } from './steps.ts';
 import {
@@ -185,16 +186,14 @@ function planTopic(
   }
   const configuredRf = config.topology.replication_factor;
   const brokers = target.brokerCount;
-  let targetRf: number;
+  const targetRf = targetReplicationFactor(sourceRf, brokers ?? undefined, configuredRf);
   if (configuredRf !== undefined) {
-    targetRf = configuredRf;
     if (brokers !== null && configuredRf > brokers) {
       warnings.push(
         `topology.replication_factor=${configuredRf} exceeds the target's ${brokers} broker(s): topic creation would fail (INVALID_REPLICATION_FACTOR)`,
       );
     }
   } else {
-    targetRf = Math.max(1, brokers === null ? sourceRf : Math.min(sourceRf, brokers));
     if (targetRf < sourceRf) {
       warnings.push(
         `replication factor reduced from ${sourceRf} to ${targetRf}: the target has ${brokers} broker(s) (W01)`,
