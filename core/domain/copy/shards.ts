@@ -88,9 +88,14 @@ export function splitIntoShards(partitions: readonly PartitionLoad[], shards: nu
   for (const p of sorted) {
     const index = heap.popLightest();
     members[index]!.push(p);
-    heap.push(index, heap.bytesOf(index) + p.bytes);
+    // Every partition weighs at least 1, so empty or unsized partitions spread over the shards.
+    heap.push(index, heap.bytesOf(index) + p.bytes + 1n);
   }
-  return members.map((list, index) => ({ index, partitions: list, bytes: heap.bytesOf(index) }));
+  return members.map((list, index) => ({
+    index,
+    partitions: list,
+    bytes: list.reduce((sum, p) => sum + p.bytes, 0n),
+  }));
 }
 
 /** Min-heap of shard indexes keyed by (bytes, index). */

@@ -29,13 +29,7 @@ export function seedSharding(
   partitions: readonly PartitionToCopy[],
   maxConcurrentPartitions: number,
 ): SeedSharding {
-  // +1: every partition weighs something, so empty or unsized partitions spread over the shards
-  // instead of all landing on the first (splitIntoShards breaks byte ties by shard index)
-  const loads = partitions.map((p) => ({
-    topic: p.topic,
-    partition: p.partition,
-    bytes: (p.bytes ?? 0n) + 1n,
-  }));
+  const loads = partitions.map((p) => ({ topic: p.topic, partition: p.partition, bytes: p.bytes ?? 0n }));
   const shards = splitIntoShards(loads, Math.max(1, shardCount(loads, maxConcurrentPartitions)));
   return {
     seed_shards: shards.map((s) => ({

@@ -116,3 +116,12 @@ describe('splitIntoShards', () => {
     expect(thrown(() => splitIntoShards([load('a', 0, 1)], 0))).toBeInstanceOf(InvalidInputError);
   });
 });
+
+describe('splitIntoShards with unsized partitions', () => {
+  it('spreads zero-byte partitions over every shard instead of piling them on the first', () => {
+    const loads = Array.from({ length: 6 }, (_, partition) => ({ topic: 't', partition, bytes: 0n }));
+    const shards = splitIntoShards(loads, 3);
+    expect(shards.map((s) => s.partitions.length)).toEqual([2, 2, 2]);
+    expect(shards.every((s) => s.bytes === 0n)).toBe(true);
+  });
+});
