@@ -276,6 +276,46 @@ export interface PartitionRef {
   readonly partition: number;
 }
 
+/**
+ * A source record batch copied as it is — the seed's and the tail's fast path (docs/performance.md,
+ * "Batch pass-through"): a Kafka record batch v2, header and (possibly compressed) records, exactly
+ * the bytes the source stores. Only batches that can be written unchanged apart from the producer
+ * fields are handed out this way: no control batch, no aborted transactional batch, consecutive
+ * offsets (`count` records at `baseOffset`, `baseOffset + 1`, …), CreateTime, no compaction delete
+ * horizon, wholly inside the range the caller asked for. The writer rewrites the producer id,
+ * epoch, sequence, transactional flag and CRC; keys, values, headers and timestamps stay untouched.
+ */
+export interface RawBatch {
+  readonly baseOffset: bigint;
+  /** Records in the batch (their offsets are `baseOffset … baseOffset + count − 1`). */
+  readonly count: number;
+  /** The whole batch as on the source (a view; the writer must not change these bytes in place). */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A stretch of one fetch, in offset order: decoded records (batches that cannot pass through as they
+ * are, or that are smaller than `minBatchBytes`) or raw batches. `end` is one past the last source
+ * offset the run covers — markers and aborted records after it up to the next run included.
+ */
+export type FetchedRun =
+  | { readonly kind: 'records'; readonly records: readonly SourceRecord[]; readonly end: bigint }
+  | { readonly kind: 'batches'; readonly batches: readonly RawBatch[]; readonly end: bigint };
+
+export interface BatchFetchResult extends Omit<FetchResult, 'records'> {
+  /** Consecutive runs; the last run's `end` is `nextOffset` (an empty list: nothing to copy). */
+  readonly runs: readonly FetchedRun[];
+}
+
+export interface BatchFetchOptions {
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
+  /** Offsets from here on are not wanted (the seed boundary): a batch reaching it is decoded and cut. */
+  readonly upTo?: bigint | undefined;
+  /** Batches smaller than this are decoded (and re-batched by the writer) instead of passed through. */
+  readonly minBatchBytes: number;
+}
+
 /** Reads one partition at a time from explicit offsets, without a consumer group. */
 export interface RecordReader {
   /**
@@ -288,6 +328,11 @@ export interface RecordReader {
     offset: bigint,
     options: { maxBytes: number; maxWaitMs: number },
   ): Promise<FetchResult>;
+  /**
+   * Like `fetch`, but hands out the batches that can be copied as they are (see RawBatch) undecoded.
+   * Optional: a reader without it is used through `fetch` only.
+   */
+  fetchBatches?(ref: PartitionRef, offset: bigint, options: BatchFetchOptions): Promise<BatchFetchResult>;
   /** Log start, high watermark and last stable offset of each partition. */
   offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>>;
   close(): Promise<void>;
@@ -314,6 +359,12 @@ export interface RecordWriter {
    * on the target (nobody else writes these partitions).
    */
   write(ref: PartitionRef, records: readonly RecordToWrite[]): Promise<{ firstOffset: bigint }>;
+  /**
+   * Appends source batches unchanged apart from their producer fields (RawBatch), in order, one
+   * produce batch each, and resolves once all are acknowledged with the target offset of the first
+   * record. Same contract as `write` otherwise. Optional: used only when the reader has `fetchBatches`.
+   */
+  writeBatches?(ref: PartitionRef, batches: readonly RawBatch[]): Promise<{ firstOffset: bigint }>;
   /** High watermark of each partition (used to reconcile after a crash). */
   endOffsets(refs: readonly PartitionRef[]): Promise<Map<string, bigint>>;
   close(): Promise<void>;

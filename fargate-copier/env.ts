@@ -16,6 +16,7 @@ import type { PartitionRef } from '../core/ports.ts';
  * | KRAFT_MIGRATE_MODE | `seed` or `tail` |
  * | KRAFT_MIGRATE_PARTITIONS | JSON array of `{"topic","partition"}`; required for seed; tail default: every selected partition with a checkpoint |
  * | KRAFT_MIGRATE_SHARD_ID | this task's shard (status document `status/<mode>-<shard>.json`) |
+ * | KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES | optional: source batches of at least this many bytes are copied as they are (default 16384); `off` re-encodes every record (docs/performance.md) |
  */
 export interface CopierEnv {
   readonly config: MigrationConfig;
@@ -24,6 +25,8 @@ export interface CopierEnv {
   /** undefined: tail over every checkpointed partition the topic selection covers. */
   readonly partitions: readonly PartitionRef[] | undefined;
   readonly shardId: string;
+  /** undefined: the engine's default; -1: batch pass-through off. */
+  readonly passThroughMinBatchBytes: number | undefined;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -43,6 +46,10 @@ const envSchema = z.object({
   KRAFT_MIGRATE_SHARD_ID: z
     .string({ error: 'is not set' })
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 letters, digits, ".", "_" or "-"'),
+  KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES: z
+    .string()
+    .regex(/^(off|\d{1,9})$/, 'expected a byte count (e.g. 16384) or "off"')
+    .optional(),
 });
 
 const FIX = 'Set the KRAFT_MIGRATE_* variables of the copier task (see fargate-copier/env.ts).';
@@ -102,5 +109,11 @@ export function parseCopierEnv(env: NodeJS.ProcessEnv): CopierEnv {
     mode: e.KRAFT_MIGRATE_MODE,
     partitions,
     shardId: e.KRAFT_MIGRATE_SHARD_ID,
+    passThroughMinBatchBytes: parsePassThrough(e.KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES),
   };
+}
+
+function parsePassThrough(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return value === 'off' ? -1 : Number(value);
 }

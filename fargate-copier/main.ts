@@ -95,6 +95,9 @@ async function copy(
         isolationLevel: config.seed.isolation_level,
         segmentMaxBytes: config.seed.segment_max_bytes,
         maxConcurrentPartitions: config.seed.max_concurrent_partitions,
+        ...(settings.passThroughMinBatchBytes === undefined
+          ? {}
+          : { passThroughMinBatchBytes: settings.passThroughMinBatchBytes }),
       },
       {
         signal,

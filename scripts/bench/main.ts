@@ -267,6 +267,7 @@ function copierEnv(
     KRAFT_MIGRATE_PARTITIONS: JSON.stringify(partitions),
     KRAFT_MIGRATE_SHARD_ID: shard,
     ...(ctx.opts.copierNodeOptions ? { NODE_OPTIONS: ctx.opts.copierNodeOptions } : {}),
+    ...(ctx.opts.passThrough ? { KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES: ctx.opts.passThrough } : {}),
   };
 }
 

@@ -44,15 +44,22 @@ import {
   fetchV16,
   fetchV17,
   ProtocolError,
+  Reader,
+  readRecordsBatches,
 } from '@platformatic/kafka';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
 import { PreconditionError } from '../../domain/errors.ts';
 import {
+  type BatchFetchOptions,
+  type BatchFetchResult,
+  type FetchedRun,
   type FetchResult,
   type PartitionOffsetsDetail,
   type PartitionRef,
   partitionKey,
+  type RawBatch,
   type RecordReader,
+  type SourceRecord,
 } from '../../ports.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
 import {
@@ -69,6 +76,7 @@ import {
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
 import type { KafkaOperation } from './errors.ts';
+import { type BatchHeader, canPassThrough, parseBatchHeaders, selectBatches } from './raw-batches.ts';
 
 export interface PlatformaticReaderOptions {
   /** @default 'read_committed' */
@@ -137,6 +145,8 @@ interface FetchPartitionResponse {
   logStartOffset: bigint;
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
   records?: FetchedBatch[] | null;
+  /** The partition's record bytes, undecoded (raw fetches). */
+  rawRecords?: Uint8Array | null;
 }
 
 interface FetchResponseShape {
@@ -208,10 +218,49 @@ export class PlatformaticRecordReader implements RecordReader {
     offset: bigint,
     options: { maxBytes: number; maxWaitMs: number },
   ): Promise<FetchResult> {
+    const partition = await this.withRetries(ref, (refresh) =>
+      this.fetchPartition(ref, offset, options, refresh, false),
+    );
+    const decoded = decodeFetchedBatches(partition.records ?? [], {
+      fetchOffset: offset,
+      isolationLevel: this.isolation,
+      abortedTransactions: partition.abortedTransactions,
+    });
+    return { records: decoded.records, nextOffset: decoded.nextOffset, ...offsetsOf(partition) };
+  }
+
+  /**
+   * The batch pass-through fetch (ports.ts RawBatch): Fetch v11 with the partition's record bytes
+   * left undecoded; batches are selected on their headers (read_committed), and only those that
+   * cannot pass through (or are smaller than `minBatchBytes`) are decoded, each on its own.
+   */
+  async fetchBatches(
+    ref: PartitionRef,
+    offset: bigint,
+    options: BatchFetchOptions,
+  ): Promise<BatchFetchResult> {
+    if ((await this.negotiatedFetchVersion()) < RAW_FETCH_VERSION) {
+      const f = await this.fetch(ref, offset, options);
+      const { records, ...rest } = f;
+      return { ...rest, runs: records.length > 0 ? [{ kind: 'records', records, end: f.nextOffset }] : [] };
+    }
+    const partition = await this.withRetries(ref, (refresh) =>
+      this.fetchPartition(ref, offset, options, refresh, true),
+    );
+    const selected = selectBatches(parseBatchHeaders(partition.rawRecords ?? new Uint8Array(0)), {
+      fetchOffset: offset,
+      isolationLevel: this.isolation,
+      abortedTransactions: partition.abortedTransactions,
+    });
+    const runs = toRuns(selected.kept, selected.nextOffset, { fetchOffset: offset, ...options });
+    return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
+  }
+
+  private async withRetries<T>(ref: PartitionRef, attemptOnce: (refresh: boolean) => Promise<T>): Promise<T> {
     const op: KafkaOperation = { operation: 'Fetch', resource: `partition ${partitionKey(ref)}` };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.fetchOnce(ref, offset, options, attempt > 0);
+        return await attemptOnce(attempt > 0);
       } catch (e) {
         const again =
           !this.closed &&
@@ -264,12 +313,13 @@ export class PlatformaticRecordReader implements RecordReader {
 
   // -------------------------------------------------------------------------------------------
 
-  private async fetchOnce(
+  private async fetchPartition(
     ref: PartitionRef,
     offset: bigint,
     options: { maxBytes: number; maxWaitMs: number },
     refreshMetadata: boolean,
-  ): Promise<FetchResult> {
+    raw: boolean,
+  ): Promise<FetchPartitionResponse> {
     const metadata = await this.partitionMetadata([ref], refreshMetadata);
     const topic = metadata.topics.get(ref.topic);
     const leader = topic?.partitions[ref.partition]?.leader ?? -1;
@@ -277,7 +327,7 @@ export class PlatformaticRecordReader implements RecordReader {
     if (!topic || leader < 0 || !broker)
       throw protocolError(5, `partition ${partitionKey(ref)} has no leader`);
 
-    let version = await this.negotiatedFetchVersion();
+    let version = raw ? RAW_FETCH_VERSION : await this.negotiatedFetchVersion();
     const hasTopicId = typeof topic.id === 'string' && topic.id !== NULL_TOPIC_ID;
     if (!hasTopicId && version >= FIRST_TOPIC_ID_VERSION)
       version = (FIRST_TOPIC_ID_VERSION - 1) as FetchVersion;
@@ -290,6 +340,7 @@ export class PlatformaticRecordReader implements RecordReader {
       response = await sendFetch(
         connection,
         version,
+        raw,
         [
           Math.min(Math.max(0, options.maxWaitMs), MAX_WAIT_MS),
           1, // min bytes: answer as soon as there is anything
@@ -327,19 +378,7 @@ export class PlatformaticRecordReader implements RecordReader {
     if (!result) throw protocolError(3, `Fetch response without ${partitionKey(ref)}`);
     if (result.errorCode === 1) return this.offsetOutOfRange(ref, offset);
     if (result.errorCode !== 0) throw protocolError(result.errorCode, `Fetch of ${partitionKey(ref)}`);
-
-    const decoded = decodeFetchedBatches(result.records ?? [], {
-      fetchOffset: offset,
-      isolationLevel: this.isolation,
-      abortedTransactions: result.abortedTransactions,
-    });
-    return {
-      records: decoded.records,
-      nextOffset: decoded.nextOffset,
-      highWatermark: result.highWatermark,
-      lastStableOffset: result.lastStableOffset,
-      logStartOffset: result.logStartOffset,
-    };
+    return result;
   }
 
   /**
@@ -466,6 +505,7 @@ type FetchArgs = [
 function sendFetch(
   connection: Connection,
   version: FetchVersion,
+  raw: boolean,
   args: FetchArgs,
   fetchOffset: bigint,
 ): Promise<FetchResponseShape> {
@@ -473,6 +513,7 @@ function sendFetch(
   const flexible = version >= FIRST_FLEXIBLE_VERSION;
   const createRequest = api.createRequest as (...a: FetchArgs) => ReturnType<typeof api.createRequest>;
   const parse = (correlationId: number, apiKey: number, apiVersion: number, reader: unknown) => {
+    if (raw) return parseRawFetchV11(reader as Reader);
     try {
       return api.parseResponse(
         correlationId,
@@ -506,4 +547,111 @@ function sendFetch(
       },
     );
   });
+}
+
+/** Fetch v11 is the newest version with topic names and no tagged fields: Kafka 2.3 … 4.x all serve it. */
+const RAW_FETCH_VERSION = 11 as FetchVersion;
+
+/**
+ * Fetch v11 response (layout in @platformatic/kafka's fetch-v11.js), the records left as bytes.
+ * Error codes are returned, not thrown: fetchPartition reads them.
+ */
+function parseRawFetchV11(reader: Reader): FetchResponseShape {
+  reader.readInt32(); // throttle_time_ms
+  const errorCode = reader.readInt16();
+  reader.readInt32(); // session_id
+  const responses = reader.readArray(
+    (r) => ({
+      topicId: r.readString(false),
+      partitions: r.readArray(
+        (r) => ({
+          partitionIndex: r.readInt32(),
+          errorCode: r.readInt16(),
+          highWatermark: r.readInt64(),
+          lastStableOffset: r.readInt64(),
+          logStartOffset: r.readInt64(),
+          abortedTransactions: r.readNullableArray(
+            (r) => ({ producerId: r.readInt64(), firstOffset: r.readInt64() }),
+            false,
+            false,
+          ),
+          preferredReadReplica: r.readInt32(),
+          rawRecords: r.readNullableBytes(false),
+        }),
+        false,
+        false,
+      ),
+    }),
+    false,
+    false,
+  );
+  return { errorCode, responses } as FetchResponseShape;
+}
+
+function offsetsOf(p: FetchPartitionResponse) {
+  return {
+    highWatermark: p.highWatermark,
+    lastStableOffset: p.lastStableOffset,
+    logStartOffset: p.logStartOffset,
+  };
+}
+
+/**
+ * The records of record batches (v2, any codec) given as bytes — e.g. the batches of a KMSEG2
+ * segment object. Control batches are skipped; no transaction filtering (selected batches only).
+ */
+export function decodeRecordBatches(batches: readonly Uint8Array[], from = -1n): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  for (const b of batches) {
+    const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    const decoded = readRecordsBatches(Reader.from(bytes)) as unknown as FetchedBatch[];
+    const { records } = decodeFetchedBatches(decoded, {
+      fetchOffset: from,
+      isolationLevel: 'read_uncommitted',
+    });
+    for (const r of records) out.push(r);
+  }
+  return out;
+}
+
+/** Decodes one batch (decompressing it) into its records from `from` on, below `upTo`. */
+function decodeBatch(h: BatchHeader, from: bigint, upTo: bigint | undefined): SourceRecord[] {
+  // Control and aborted batches were removed on their headers already.
+  const records = decodeRecordBatches([h.bytes], from);
+  return upTo === undefined ? records : records.filter((r) => r.offset < upTo);
+}
+
+/**
+ * The selected batches of one fetch as runs: consecutive pass-through batches form a `batches` run,
+ * everything else is decoded into a `records` run. Batches from `upTo` on are left out (the caller
+ * stops there). A run covers up to where the next one starts; the last one up to `nextOffset`.
+ */
+function toRuns(
+  kept: readonly BatchHeader[],
+  nextOffset: bigint,
+  range: { fetchOffset: bigint; upTo?: bigint | undefined; minBatchBytes: number },
+): FetchedRun[] {
+  const runs: FetchedRun[] = [];
+  let batches: RawBatch[] = [];
+  let records: SourceRecord[] = [];
+  const close = (end: bigint) => {
+    if (batches.length > 0) runs.push({ kind: 'batches', batches, end });
+    if (records.length > 0) runs.push({ kind: 'records', records, end });
+    batches = [];
+    records = [];
+  };
+  for (const h of kept) {
+    if (range.upTo !== undefined && h.baseOffset >= range.upTo) break;
+    if (canPassThrough(h, range)) {
+      if (records.length > 0) close(h.baseOffset);
+      batches.push({ baseOffset: h.baseOffset, count: h.count, bytes: h.bytes });
+    } else {
+      const decoded = decodeBatch(h, range.fetchOffset, range.upTo);
+      if (decoded.length === 0) continue;
+      if (batches.length > 0) close(h.baseOffset);
+      for (const r of decoded) records.push(r);
+    }
+  }
+  close(nextOffset);
+  return runs;
 }

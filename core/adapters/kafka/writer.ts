@@ -40,10 +40,12 @@ import { InvariantError, PreconditionError, TransientError } from '../../domain/
 import {
   type PartitionRef,
   partitionKey,
+  type RawBatch,
   type RecordHeader,
   type RecordToWrite,
   type RecordWriter,
 } from '../../ports.ts';
+import { BatchProducer } from './batch-producer.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
 import {
   kafkaErrorName,
@@ -109,6 +111,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
   private readonly queues = new Map<string, PartitionQueue>();
   /** Metadata checks and ListOffsets (never joins a group). */
   private readonly client: Consumer;
+  private batchProducer: BatchProducer | undefined;
   private closed = false;
 
   static async create(
@@ -140,6 +143,31 @@ export class PlatformaticRecordWriter implements RecordWriter {
   }
 
   write(ref: PartitionRef, records: readonly RecordToWrite[]): Promise<{ firstOffset: bigint }> {
+    return this.enqueue(ref, () => this.writeNow(ref, records));
+  }
+
+  /** Source batches as they are (ports.ts RawBatch), through the BatchProducer; same queue as `write`. */
+  writeBatches(ref: PartitionRef, batches: readonly RawBatch[]): Promise<{ firstOffset: bigint }> {
+    return this.enqueue(ref, async () => {
+      if (batches.length === 0)
+        return { firstOffset: (await this.endOffsets([ref])).get(partitionKey(ref)) as bigint };
+      try {
+        await this.checkPartitions([ref]);
+        this.batchProducer ??= new BatchProducer(this.client, this.connection, { lanes: this.producerCount });
+        return { firstOffset: await this.batchProducer.produce(ref, batches) };
+      } catch (e) {
+        const name = kafkaErrorName(e);
+        if (name !== undefined && TOO_LARGE.has(name)) throw this.batchTooLarge(ref, batches, name, e);
+        throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+      }
+    });
+  }
+
+  /** Writes to one partition run one after another; after a failure the queued ones are rejected. */
+  private enqueue(
+    ref: PartitionRef,
+    job: () => Promise<{ firstOffset: bigint }>,
+  ): Promise<{ firstOffset: bigint }> {
     const key = partitionKey(ref);
     let queue = this.queues.get(key);
     if (!queue) {
@@ -159,7 +187,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
           },
         );
       }
-      return this.writeNow(ref, records);
+      return job();
     });
     q.tail = run.then(
       () => undefined,
@@ -194,7 +222,11 @@ export class PlatformaticRecordWriter implements RecordWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.client.close(), ...this.producers.map((p) => p.close())]);
+    await Promise.allSettled([
+      this.client.close(),
+      ...this.producers.map((p) => p.close()),
+      this.batchProducer?.close(),
+    ]);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -329,6 +361,25 @@ export class PlatformaticRecordWriter implements RecordWriter {
         fix:
           `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
           `least ${bytes + 100} — the source accepted this record, so its limit was higher — then resume.`,
+        cause,
+      },
+    );
+  }
+
+  private batchTooLarge(
+    ref: PartitionRef,
+    batches: readonly RawBatch[],
+    name: string,
+    cause: unknown,
+  ): PreconditionError {
+    const bytes = Math.max(...batches.map((b) => b.bytes.byteLength));
+    return new PreconditionError(
+      `${name}: the target rejected a record batch of up to ${bytes} bytes for ${ref.topic} partition ${ref.partition}`,
+      {
+        code: 'KAFKA_MESSAGE_TOO_LARGE',
+        fix:
+          `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
+          `least ${bytes} — the source stored this batch, so its limit was higher — then resume.`,
         cause,
       },
     );

@@ -12,7 +12,14 @@ import {
   verifyTailOfTarget,
 } from '../../domain/copy/index.ts';
 import { InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
-import { type FetchResult, type PartitionRef, partitionKey, type SourceRecord } from '../../ports.ts';
+import {
+  type BatchFetchResult,
+  type FetchResult,
+  type PartitionRef,
+  partitionKey,
+  type RawBatch,
+  type SourceRecord,
+} from '../../ports.ts';
 import { CheckpointWriter, loadCheckpoint } from './checkpoint-writer.ts';
 import { waitForStableEnd } from './stable-end.ts';
 import { SegmentStager } from './stager.ts';
@@ -97,8 +104,14 @@ const MAX_BACKOFF_MS = 30_000;
 const PROGRESS_EVENT_INTERVAL_MS = 1000;
 
 type FetchOutcome =
-  | { readonly ok: true; readonly result: FetchResult }
+  | { readonly ok: true; readonly result: BatchFetchResult }
   | { readonly ok: false; readonly error: unknown };
+
+/** A plain fetch as one `records` run. */
+function asRuns(f: FetchResult): BatchFetchResult {
+  const { records, ...rest } = f;
+  return { ...rest, runs: records.length > 0 ? [{ kind: 'records', records, end: f.nextOffset }] : [] };
+}
 
 function isOutOfRange(e: unknown): boolean {
   return isKraftMigrateError(e) && e.code === OFFSET_OUT_OF_RANGE;
@@ -407,13 +420,23 @@ class PartitionCopy {
       const seed = this.#cp.phase === 'seed';
       const boundary = this.#cp.boundary;
       const until = seed && f.nextOffset > boundary ? boundary : f.nextOffset;
-      const records = seed ? f.records.filter((r) => r.offset < boundary) : f.records;
       this.#progress.sourceHighWatermark = f.highWatermark;
       if (until > pos) pos = until;
       const more = !this.#signal.aborted && !(seed && pos >= boundary);
       if (more) pending = this.#fetchOutcome(pos); // one fetch ahead while this one is staged and written
-      if (this.#stager) await this.#stager.add(records, until);
-      await this.#write(records, until);
+      for (const run of f.runs) {
+        const end = run.end < until ? run.end : until;
+        if (run.kind === 'batches') {
+          if (this.#stager) await this.#stager.addBatches(run.batches, end);
+          await this.#writeBatches(run.batches, end);
+        } else {
+          const records = seed ? run.records.filter((r) => r.offset < boundary) : run.records;
+          if (this.#stager) await this.#stager.add(records, end);
+          await this.#write(records, end);
+        }
+      }
+      if (this.#stager) await this.#stager.add([], until);
+      await this.#write([], until);
     }
   }
 
@@ -455,15 +478,67 @@ class PartitionCopy {
   }
 
   #fetchOutcome(pos: bigint): Promise<FetchOutcome> {
-    const wait = this.#cp.phase === 'seed' ? this.#o.seedMaxWaitMs : this.#o.tailMaxWaitMs;
-    return this.#fetch(pos, wait).then(
+    const seed = this.#cp.phase === 'seed';
+    const wait = seed ? this.#o.seedMaxWaitMs : this.#o.tailMaxWaitMs;
+    const fetched = this.#passThroughAt(pos)
+      ? this.#deps.source.fetchBatches!(this.#ref, pos, {
+          maxBytes: this.#o.fetchMaxBytes,
+          maxWaitMs: wait,
+          upTo: seed ? this.#cp.boundary : undefined,
+          minBatchBytes: this.#o.passThroughMinBatchBytes,
+        })
+      : this.#fetch(pos, wait).then(asRuns);
+    return fetched.then(
       (result) => ({ ok: true, result }),
       (error: unknown) => ({ ok: false, error }),
     );
   }
 
+  /**
+   * Batches pass through (ports.ts RawBatch) when reader and writer can, it is not switched off, and
+   * `pos` is where both copying and staging go on — not while a restart catches up (re-staging a range
+   * already written, or writing a range already staged), whose positions may lie inside a batch.
+   */
+  #passThroughAt(pos: bigint): boolean {
+    return (
+      this.#o.passThroughMinBatchBytes >= 0 &&
+      this.#deps.source.fetchBatches !== undefined &&
+      this.#deps.writer.writeBatches !== undefined &&
+      pos >= this.#cp.nextSourceOffset &&
+      (this.#stager === undefined || pos >= this.#stager.next)
+    );
+  }
+
   #fetch(pos: bigint, maxWaitMs: number): Promise<FetchResult> {
     return this.#deps.source.fetch(this.#ref, pos, { maxBytes: this.#o.fetchMaxBytes, maxWaitMs });
+  }
+
+  /** Writes the source batches not copied yet (whole batches only) and advances the checkpoint to `until`. */
+  async #writeBatches(batches: readonly RawBatch[], until: bigint): Promise<void> {
+    const next = this.#cp.nextSourceOffset;
+    const toWrite = batches.filter((b) => b.baseOffset >= next);
+    const straddling = batches.find((b) => b.baseOffset < next && b.baseOffset + BigInt(b.count) > next);
+    if (straddling) {
+      throw new InvariantError(
+        `${this.#where}: the batch at source offset ${straddling.baseOffset} (${straddling.count} records) ` +
+          `straddles next_source_offset ${next}`,
+        { code: 'CHECKPOINT_INVARIANT', fix: 'This is a bug in the copier: report it with the copier log.' },
+      );
+    }
+    if (toWrite.length === 0) return this.#write([], until);
+    const { firstOffset } = await this.#deps.writer.writeBatches!(this.#ref, toWrite);
+    const expected = this.#cp.nextTargetOffset;
+    let count = 0;
+    let bytes = 0;
+    for (const b of toWrite) {
+      count += b.count;
+      bytes += b.bytes.byteLength;
+    }
+    if (firstOffset !== expected) throw this.#misplaced(firstOffset, expected, count);
+    const sourceOffsets: bigint[] = new Array(count);
+    let i = 0;
+    for (const b of toWrite) for (let k = 0; k < b.count; k++) sourceOffsets[i++] = b.baseOffset + BigInt(k);
+    this.#advance(sourceOffsets, firstOffset, BigInt(bytes), until);
   }
 
   /** Writes the records not copied yet and advances the checkpoint to `until`. */
@@ -483,8 +558,17 @@ class PartitionCopy {
     }
     let bytes = 0n;
     for (const r of toWrite) bytes += payloadBytes(r);
+    this.#advance(
+      toWrite.map((r) => r.offset),
+      targetFirst,
+      bytes,
+      until,
+    );
+  }
+
+  #advance(sourceOffsets: readonly bigint[], targetFirst: bigint, bytes: bigint, until: bigint): void {
     this.#cp = advanceCheckpoint(this.#cp, {
-      sourceOffsets: toWrite.map((r) => r.offset),
+      sourceOffsets,
       targetFirst,
       bytes,
       nextSourceOffset: until,
@@ -656,6 +740,7 @@ function resolveOptions(o: CopyOptions): ResolvedOptions {
     checkpointIntervalMs: o.checkpointIntervalMs ?? d.checkpointIntervalMs,
     maxUploadsInFlight: o.maxUploadsInFlight ?? d.maxUploadsInFlight,
     segmentGzipLevel: o.segmentGzipLevel ?? d.segmentGzipLevel,
+    passThroughMinBatchBytes: o.passThroughMinBatchBytes ?? d.passThroughMinBatchBytes,
     transientRetries: o.transientRetries ?? d.transientRetries,
     transientBackoffMs: o.transientBackoffMs ?? d.transientBackoffMs,
     stableEnd: o.stableEnd,

@@ -1,8 +1,15 @@
 import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { encodeSegment, type SegmentManifestEntry, segmentKey, toDecimal } from '../../domain/copy/index.ts';
-import type { ObjectStore, PartitionRef, SourceRecord } from '../../ports.ts';
+import {
+  encodeBatchSegment,
+  encodeSegment,
+  type SegmentManifestEntry,
+  segmentKey,
+  toDecimal,
+} from '../../domain/copy/index.ts';
+import { InvariantError } from '../../domain/errors.ts';
+import type { ObjectStore, PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -15,24 +22,35 @@ export interface StagerOptions {
   readonly gzipLevel: number;
 }
 
+/** The open segment: one kind only (a records segment is format v1, a batches segment v2). */
+type Buffered =
+  | { readonly kind: 'records'; readonly records: SourceRecord[] }
+  | { readonly kind: 'batches'; readonly batches: RawBatch[] };
+
 /**
  * Seed staging of one partition (SPEC §6.2, docs/segment-format.md): buffers the records read from
- * the source, closes a segment at `segmentMaxBytes` (and at the boundary, `finish`), and uploads it
+ * the source — decoded records (`add`, segment format v1) or source batches copied as they are
+ * (`addBatches`, format v2); a segment holds one kind only, so switching kind closes the open one —
+ * closes a segment at `segmentMaxBytes` (and at the boundary, `finish`), and uploads it
  * in the background while the partition keeps copying — at most `maxUploadsInFlight` uploads at once;
  * a further close waits for the oldest (bounded memory). `onStaged` is called once per uploaded
  * segment, strictly in offset order (the checkpoint's manifest lists only complete objects, in order),
  * and never for a segment after one that failed.
  *
- * The object is encoded like `buildSegment` but gzipped and hashed on the libuv thread pool (zlib's
- * async gzip, WebCrypto's digest), so a 32 MiB segment does not block the event loop — and with it
- * every partition's pipeline — for a second. Keys may repeat after a restart (an orphan staged just before a crash): plain puts that
- * overwrite, never `ifNoneMatch`.
+ * A records object is encoded like `buildSegment` but gzipped and hashed on the libuv thread pool
+ * (zlib's async gzip, WebCrypto's digest), so a 32 MiB segment does not block the event loop — and
+ * with it every partition's pipeline — for a second. A batches object is encoded like
+ * `buildBatchSegment` (not gzipped: the batches are compressed already), hashed the same way; the
+ * batches' bytes stay views into the fetched data until then and are copied once, into the object.
+ * Keys may repeat after a restart (an orphan staged just before a crash): plain puts that overwrite,
+ * never `ifNoneMatch`.
  */
 export class SegmentStager {
   readonly #store: ObjectStore;
   readonly #options: StagerOptions;
   readonly #onStaged: (entry: SegmentManifestEntry) => void;
-  #buffer: SourceRecord[] = [];
+  #buffer: Buffered | undefined;
+  /** Size of the open segment: encoded records (about) or batch bytes. */
   #bytes = 0;
   /** Source offset from which records still need staging. */
   #next: bigint;
@@ -64,10 +82,60 @@ export class SegmentStager {
    */
   async add(records: readonly SourceRecord[], coveredUntil: bigint): Promise<void> {
     this.#throwIfFailed();
-    for (const r of records) {
-      if (r.offset < this.#next) continue;
-      this.#buffer.push(r);
-      this.#bytes += encodedSize(r);
+    const wanted = records.filter((r) => r.offset >= this.#next);
+    if (wanted.length > 0) {
+      let buffer = this.#buffer;
+      if (buffer?.kind !== 'records') {
+        await this.#close(); // the open batches segment, if any
+        buffer = { kind: 'records', records: [] };
+        this.#buffer = buffer;
+      }
+      for (const r of wanted) {
+        buffer.records.push(r);
+        this.#bytes += encodedSize(r);
+      }
+    }
+    if (coveredUntil > this.#next) this.#next = coveredUntil;
+    if (this.#bytes >= this.#options.segmentMaxBytes) await this.#close();
+  }
+
+  /**
+   * Adds source batches copied as they are (RawBatch), in offset order, of a fetch covering source
+   * offsets up to `coveredUntil` (exclusive). Batches wholly below `next` (staged before) are ignored;
+   * one starting below `next` but reaching it, or overlapping the batch before it, is a bug of the
+   * caller (InvariantError). The bytes are kept as given (not copied) until the segment is encoded.
+   * May wait for an upload slot.
+   */
+  async addBatches(batches: readonly RawBatch[], coveredUntil: bigint): Promise<void> {
+    this.#throwIfFailed();
+    const wanted: RawBatch[] = [];
+    let cursor = this.#next;
+    for (const b of batches) {
+      if (!Number.isInteger(b.count) || b.count < 1) {
+        throw stagingError(`batch at ${b.baseOffset} has ${b.count} records`);
+      }
+      const last = b.baseOffset + BigInt(b.count) - 1n;
+      if (last < this.#next) continue;
+      if (b.baseOffset < cursor) {
+        throw stagingError(
+          `batch ${b.baseOffset}-${last} starts below offset ${cursor}, which is ` +
+            (cursor === this.#next ? 'the next to stage' : 'past the batch before it'),
+        );
+      }
+      wanted.push(b);
+      cursor = last + 1n;
+    }
+    if (wanted.length > 0) {
+      let buffer = this.#buffer;
+      if (buffer?.kind !== 'batches') {
+        await this.#close(); // the open records segment, if any
+        buffer = { kind: 'batches', batches: [] };
+        this.#buffer = buffer;
+      }
+      for (const b of wanted) {
+        buffer.batches.push(b);
+        this.#bytes += b.bytes.length;
+      }
     }
     if (coveredUntil > this.#next) this.#next = coveredUntil;
     if (this.#bytes >= this.#options.segmentMaxBytes) await this.#close();
@@ -101,16 +169,16 @@ export class SegmentStager {
   }
 
   async #close(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const records = this.#buffer;
-    this.#buffer = [];
+    const segment = this.#buffer;
+    if (segment === undefined) return;
+    this.#buffer = undefined;
     this.#bytes = 0;
     while (this.#uploads.size >= this.#options.maxUploadsInFlight) {
       await Promise.race(this.#uploads);
       this.#throwIfFailed();
     }
     const previous = this.#chain;
-    const upload = this.#upload(records, previous);
+    const upload = this.#upload(segment, previous);
     this.#chain = upload;
     const tracked = upload.then(
       () => undefined,
@@ -122,18 +190,33 @@ export class SegmentStager {
     void tracked.finally(() => this.#uploads.delete(tracked));
   }
 
-  async #upload(records: readonly SourceRecord[], previous: Promise<void>): Promise<void> {
+  async #upload(segment: Buffered, previous: Promise<void>): Promise<void> {
     const { migrationId, ref, gzipLevel } = this.#options;
-    const first = records[0]!.offset;
-    const last = records[records.length - 1]!.offset;
+    let first: bigint;
+    let last: bigint;
+    let count: number;
+    let body: Uint8Array;
+    if (segment.kind === 'records') {
+      const { records } = segment;
+      first = records[0]!.offset;
+      last = records[records.length - 1]!.offset;
+      count = records.length;
+      body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
+    } else {
+      const { batches } = segment;
+      const lastBatch = batches[batches.length - 1]!;
+      first = batches[0]!.baseOffset;
+      last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
+      count = 0;
+      for (const b of batches) count += b.count;
+      body = encodeBatchSegment(ref, batches);
+    }
     const key = segmentKey(migrationId, ref, first, last);
-    const plain = encodeSegment(ref, records);
-    const body = await gzipAsync(plain, { level: gzipLevel });
     const entry: SegmentManifestEntry = {
       key,
       first_offset: toDecimal(first),
       last_offset: toDecimal(last),
-      records: records.length,
+      records: count,
       bytes: body.length,
       sha256: await sha256Hex(body),
     };
@@ -146,6 +229,13 @@ export class SegmentStager {
 /** SHA-256 on the thread pool (WebCrypto digest is asynchronous), off the event loop like the gzip. */
 async function sha256Hex(body: Uint8Array): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
+}
+
+function stagingError(message: string): InvariantError {
+  return new InvariantError(`segment staging: ${message}`, {
+    code: 'SEGMENT_BAD_RECORD',
+    fix: 'This is a bug in the copier (it passes what the source returned): report it with the partition.',
+  });
 }
 
 /** About the bytes a record takes in a segment (docs/segment-format.md, "Record"). */

@@ -47,6 +47,12 @@ export interface CopyOptions {
   readonly maxUploadsInFlight?: number;
   /** Gzip level of segment objects, 1–9. @default 1 (fast; staging must keep up with producing) */
   readonly segmentGzipLevel?: number;
+  /**
+   * Batch pass-through (ports.ts RawBatch, docs/performance.md): source batches of at least this many
+   * bytes are copied as they are; smaller ones are decoded and re-batched. -1 switches it off.
+   * @default 16384
+   */
+  readonly passThroughMinBatchBytes?: number;
   /** Zombie-write protection on restart: see `waitForStableEnd`. */
   readonly stableEnd?: StableEndOptions;
   /** In-process recoveries of one partition after transient errors, in a row. @default 5 */
@@ -71,6 +77,7 @@ export const COPY_DEFAULTS = {
   checkpointIntervalMs: 1000,
   maxUploadsInFlight: 2,
   segmentGzipLevel: 1,
+  passThroughMinBatchBytes: 16_384,
   stableEnd: { intervalMs: 500, equalReads: 3, timeoutMs: 120_000 },
   transientRetries: 5,
   transientBackoffMs: 1000,

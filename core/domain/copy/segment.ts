@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import type { PartitionRef, SourceRecord } from '../../ports.ts';
+import type { PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
 import { InvariantError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
 import { decimalOffsetSchema, INT64_MAX, INT64_MIN, isOffset, toDecimal } from './int64.ts';
@@ -9,24 +9,39 @@ import { decimalOffsetSchema, INT64_MAX, INT64_MIN, isOffset, toDecimal } from '
 /**
  * Segment objects: the seed's staging copy of a partition's records in the segments bucket
  * (SPEC §6.2), one object per run of records, byte for byte. Layout and binary format, byte by byte:
- * docs/segment-format.md.
+ * docs/segment-format.md. Two versions, told apart by the magic:
  *
- *   header  : "KMSEG1" | version u8 (=1) | topic u16 length + UTF-8 | partition int32
+ *   header  : "KMSEG1" or "KMSEG2" | version u8 (=1 or 2) | topic u16 length + UTF-8 | partition int32
  *             | first source offset int64 | last source offset int64 | record count uint32
- *   records : offset delta from the first offset (unsigned LEB128 varint) | timestamp int64
+ *   v1 records (`encodeSegment`, decoded records re-encoded):
+ *             offset delta from the first offset (unsigned LEB128 varint) | timestamp int64
  *             | timestamp type u8 (0 CreateTime, 1 LogAppendTime)
  *             | key int32 length (-1 = null) + bytes | value int32 length (-1 = null) + bytes
  *             | header count int32 | per header: key int32 length + bytes, value int32 length (-1 = null) + bytes
+ *   v2 batches (`encodeBatchSegment`, source record batches copied as they are):
+ *             batch count uint32 | the Kafka record batches (v2) concatenated, each exactly as on the
+ *             source (self-delimiting: 12 + its batchLength field bytes)
  *   trailer : SHA-256 of every byte before it (32 bytes)
  *
- * All integers big-endian. The object may be stored gzip-compressed as a whole (recognised on decode
- * by the gzip magic 1f 8b; the format itself starts with "K").
+ * All integers big-endian. A v1 object may be stored gzip-compressed as a whole (recognised on decode
+ * by the gzip magic 1f 8b; the format itself starts with "K"); a v2 object is never gzipped (its
+ * batches are compressed already). Decoding the records inside v2 batches needs Kafka's codecs: that
+ * is done outside core/domain, `decodeSegment` hands out the batches' bytes.
  */
 
 export const SEGMENT_MAGIC = 'KMSEG1';
 export const SEGMENT_VERSION = 1;
+export const BATCH_SEGMENT_MAGIC = 'KMSEG2';
+export const BATCH_SEGMENT_VERSION = 2;
 export const SEGMENT_EXTENSION = '.kmseg';
 const MAGIC_BYTES = Buffer.from(SEGMENT_MAGIC, 'latin1');
+const BATCH_MAGIC_BYTES = Buffer.from(BATCH_SEGMENT_MAGIC, 'latin1');
+/** Magic and version byte of each version this build reads. */
+const SIGNATURES = [
+  { version: SEGMENT_VERSION, bytes: Buffer.from([...MAGIC_BYTES, SEGMENT_VERSION]) },
+  { version: BATCH_SEGMENT_VERSION, bytes: Buffer.from([...BATCH_MAGIC_BYTES, BATCH_SEGMENT_VERSION]) },
+] as const;
+const MAGIC_LENGTH = 6;
 const CHECKSUM_BYTES = 32;
 const INT32_MAX = 0x7fffffff;
 const UINT32_MAX = 0xffffffff;
@@ -42,11 +57,49 @@ export interface EncodeSegmentOptions {
 }
 
 export interface DecodedSegment {
+  /** 1: `records` holds the records; 2: `batches` holds them, as Kafka record batches. */
+  readonly version: 1 | 2;
   readonly ref: PartitionRef;
   readonly firstOffset: bigint;
   readonly lastOffset: bigint;
-  /** Keys, values and header bytes are views into the decoded buffer (not copies). */
+  /** The header's record count: `records.length` (v1) or the batches' records together (v2). */
+  readonly recordCount: number;
+  /** Version 1 only (empty for v2). Keys, values and header bytes are views into the decoded buffer (not copies). */
   readonly records: SourceRecord[];
+  /**
+   * Version 2 only (empty for v1): each whole Kafka record batch v2 as the source stored it, in offset
+   * order — a view into the decoded buffer (not a copy). Its records are not decoded here.
+   */
+  readonly batches: Uint8Array[];
+}
+
+/* Kafka record batch v2 header (KIP-98): the fields a v2 segment checks, by byte offset in the batch. */
+const BATCH_HEADER_BYTES = 61;
+/** baseOffset int64 + batchLength int32: the bytes before those `batchLength` counts. */
+const BATCH_LENGTH_OVERHEAD = 12;
+const BATCH_LENGTH_AT = 8;
+const BATCH_MAGIC_AT = 16;
+const BATCH_LAST_OFFSET_DELTA_AT = 23;
+const BATCH_RECORDS_COUNT_AT = 57;
+
+interface BatchHeader {
+  readonly baseOffset: bigint;
+  readonly batchLength: number;
+  readonly magic: number;
+  readonly lastOffsetDelta: number;
+  readonly recordsCount: number;
+}
+
+/** The header fields of a batch of at least BATCH_HEADER_BYTES bytes. */
+function batchHeader(bytes: Uint8Array): BatchHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, BATCH_HEADER_BYTES);
+  return {
+    baseOffset: view.getBigInt64(0),
+    batchLength: view.getInt32(BATCH_LENGTH_AT),
+    magic: view.getInt8(BATCH_MAGIC_AT),
+    lastOffsetDelta: view.getInt32(BATCH_LAST_OFFSET_DELTA_AT),
+    recordsCount: view.getInt32(BATCH_RECORDS_COUNT_AT),
+  };
 }
 
 /* --------------------------------------------- encode --------------------------------------------- */
@@ -68,7 +121,7 @@ export function encodeSegment(
   const topic = Buffer.from(ref.topic, 'utf8');
 
   // Pass 1: validate and size.
-  let size = MAGIC_BYTES.length + 1 + 2 + topic.length + 4 + 8 + 8 + 4;
+  let size = headerLength(topic.length);
   let previous: bigint | undefined;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
@@ -104,14 +157,7 @@ export function encodeSegment(
 
   // Pass 2: write.
   const out = Buffer.allocUnsafe(size);
-  let at = MAGIC_BYTES.copy(out, 0);
-  at = out.writeUInt8(SEGMENT_VERSION, at);
-  at = out.writeUInt16BE(topic.length, at);
-  at += topic.copy(out, at);
-  at = out.writeInt32BE(ref.partition, at);
-  at = out.writeBigInt64BE(first, at);
-  at = out.writeBigInt64BE(last, at);
-  at = out.writeUInt32BE(records.length, at);
+  let at = writeHeader(out, SEGMENT_VERSION, topic, ref.partition, first, last, records.length);
   for (const r of records) {
     at = writeVarint(out, at, r.offset - first);
     at = out.writeBigInt64BE(r.timestamp, at);
@@ -124,14 +170,126 @@ export function encodeSegment(
       at = writeNullable(out, at, hv);
     }
   }
-  createHash('sha256').update(out.subarray(0, at)).digest().copy(out, at);
-  at += CHECKSUM_BYTES;
-  if (at !== size) throw encodeError('SEGMENT_SIZE', `wrote ${at} bytes, computed ${size}`);
-
-  const body = new Uint8Array(out.buffer, out.byteOffset, out.length);
+  const body = finish(out, at, size);
   if (options.gzip === undefined || options.gzip === false) return body;
   const level = options.gzip === true ? 6 : options.gzip;
   return new Uint8Array(gzipSync(body, { level }));
+}
+
+/**
+ * Version 2: `batches` (Kafka record batches v2, see RawBatch) stored exactly as given, in one
+ * uncompressed object (the batches are compressed already). The batch bytes are copied once, into the
+ * returned object. Checks each batch's header against its `baseOffset` and `count` (not its CRC).
+ */
+export function encodeBatchSegment(ref: PartitionRef, batches: readonly RawBatch[]): Uint8Array {
+  validateRef(ref);
+  if (batches.length === 0) {
+    throw encodeError('SEGMENT_EMPTY', `no batches for ${ref.topic}/${ref.partition}`);
+  }
+  const topic = Buffer.from(ref.topic, 'utf8');
+
+  // Pass 1: validate and size.
+  let size = headerLength(topic.length) + 4;
+  let records = 0;
+  let last = -1n;
+  for (let i = 0; i < batches.length; i++) {
+    last = checkBatch(batches[i]!, i, i === 0 ? undefined : last);
+    records += batches[i]!.count;
+    size += batches[i]!.bytes.length;
+  }
+  if (records > UINT32_MAX || batches.length > UINT32_MAX) {
+    throw encodeError('SEGMENT_TOO_LARGE', `${records} records exceed the uint32 record count`);
+  }
+  size += CHECKSUM_BYTES;
+
+  // Pass 2: write.
+  const out = Buffer.allocUnsafe(size);
+  let at = writeHeader(
+    out,
+    BATCH_SEGMENT_VERSION,
+    topic,
+    ref.partition,
+    batches[0]!.baseOffset,
+    last,
+    records,
+  );
+  at = out.writeUInt32BE(batches.length, at);
+  for (const b of batches) {
+    out.set(b.bytes, at);
+    at += b.bytes.length;
+  }
+  return finish(out, at, size);
+}
+
+/** Validates batch #`index` (after a batch ending at `previousLast`); returns its last offset. */
+function checkBatch(b: RawBatch, index: number, previousLast: bigint | undefined): bigint {
+  const bad = (message: string) => encodeError('SEGMENT_BAD_RECORD', `batch #${index}: ${message}`);
+  if (typeof b.baseOffset !== 'bigint' || !isOffset(b.baseOffset)) {
+    throw bad(`base offset ${String(b.baseOffset)} is not an offset`);
+  }
+  if (!Number.isInteger(b.count) || b.count < 1 || b.count > INT32_MAX) {
+    throw bad(`record count ${String(b.count)} is not a positive int32`);
+  }
+  const last = b.baseOffset + BigInt(b.count) - 1n;
+  if (last > INT64_MAX) throw bad(`offsets ${b.baseOffset} + ${b.count} records run past int64`);
+  if (previousLast !== undefined && b.baseOffset <= previousLast) {
+    throw bad(
+      `batches must be in ascending offset order without overlap (previous ends at ${previousLast}, ` +
+        `this one starts at ${b.baseOffset})`,
+    );
+  }
+  if (!(b.bytes instanceof Uint8Array)) throw bad('bytes are not bytes');
+  if (b.bytes.length < BATCH_HEADER_BYTES) {
+    throw bad(`${b.bytes.length} bytes, shorter than a record batch v2 header (${BATCH_HEADER_BYTES})`);
+  }
+  const h = batchHeader(b.bytes);
+  if (h.batchLength !== b.bytes.length - BATCH_LENGTH_OVERHEAD) {
+    throw bad(
+      `its length field says ${BATCH_LENGTH_OVERHEAD} + ${h.batchLength} bytes, it has ${b.bytes.length}`,
+    );
+  }
+  if (h.magic !== 2) throw bad(`magic byte ${h.magic}: not a record batch v2`);
+  if (h.baseOffset !== b.baseOffset) {
+    throw bad(`its header says base offset ${h.baseOffset}, given ${b.baseOffset}`);
+  }
+  if (h.lastOffsetDelta !== b.count - 1 || h.recordsCount !== b.count) {
+    throw bad(
+      `its header says ${h.recordsCount} records up to offset delta ${h.lastOffsetDelta}, ` +
+        `given ${b.count} consecutive records`,
+    );
+  }
+  return last;
+}
+
+function headerLength(topicLength: number): number {
+  return MAGIC_LENGTH + 1 + 2 + topicLength + 4 + 8 + 8 + 4;
+}
+
+function writeHeader(
+  out: Buffer,
+  version: 1 | 2,
+  topic: Buffer,
+  partition: number,
+  first: bigint,
+  last: bigint,
+  records: number,
+): number {
+  let at = (version === SEGMENT_VERSION ? MAGIC_BYTES : BATCH_MAGIC_BYTES).copy(out, 0);
+  at = out.writeUInt8(version, at);
+  at = out.writeUInt16BE(topic.length, at);
+  at += topic.copy(out, at);
+  at = out.writeInt32BE(partition, at);
+  at = out.writeBigInt64BE(first, at);
+  at = out.writeBigInt64BE(last, at);
+  return out.writeUInt32BE(records, at);
+}
+
+/** Writes the SHA-256 trailer after the `at` bytes written. */
+function finish(out: Buffer, at: number, size: number): Uint8Array {
+  createHash('sha256').update(out.subarray(0, at)).digest().copy(out, at);
+  const end = at + CHECKSUM_BYTES;
+  if (end !== size) throw encodeError('SEGMENT_SIZE', `wrote ${end} bytes, computed ${size}`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 function nullableLength(bytes: Uint8Array | null, index: number, field: string): number {
@@ -195,10 +353,11 @@ function encodeError(code: string, message: string): InvariantError {
 /* --------------------------------------------- decode --------------------------------------------- */
 
 /**
- * Decodes (and gunzips when needed) a segment object. Verifies the trailing SHA-256 and the header
- * against the records. Wrong magic or version, truncated input, a checksum mismatch or any
- * inconsistency → InvariantError (codes SEGMENT_NOT_A_SEGMENT, SEGMENT_TRUNCATED,
- * SEGMENT_CHECKSUM_MISMATCH, SEGMENT_CORRUPT).
+ * Decodes (and gunzips when needed) a segment object of either version. Verifies the trailing SHA-256
+ * and the header against the records (v1) or the batch headers (v2; their CRCs and records are not
+ * looked at). Wrong magic or version, truncated input, a checksum mismatch or any inconsistency →
+ * InvariantError (codes SEGMENT_NOT_A_SEGMENT, SEGMENT_TRUNCATED, SEGMENT_CHECKSUM_MISMATCH,
+ * SEGMENT_CORRUPT).
  */
 export function decodeSegment(input: Uint8Array): DecodedSegment {
   let bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -213,23 +372,10 @@ export function decodeSegment(input: Uint8Array): DecodedSegment {
       );
     }
   }
-  const minimum = MAGIC_BYTES.length + 1 + 2;
-  if (bytes.length < minimum || !bytes.subarray(0, MAGIC_BYTES.length).equals(MAGIC_BYTES)) {
-    if (bytes.length < minimum && MAGIC_BYTES.subarray(0, bytes.length).equals(bytes)) {
-      throw decodeError('SEGMENT_TRUNCATED', `only ${bytes.length} bytes`);
-    }
-    throw decodeError('SEGMENT_NOT_A_SEGMENT', `does not start with ${SEGMENT_MAGIC}`);
-  }
-  const version = bytes[MAGIC_BYTES.length]!;
-  if (version !== SEGMENT_VERSION) {
-    throw decodeError(
-      'SEGMENT_NOT_A_SEGMENT',
-      `unsupported version ${version} (this build reads ${SEGMENT_VERSION})`,
-    );
-  }
-  const topicLength = bytes.readUInt16BE(MAGIC_BYTES.length + 1);
-  const headerLength = minimum + topicLength + 4 + 8 + 8 + 4;
-  if (bytes.length < headerLength + CHECKSUM_BYTES) {
+  const minimum = MAGIC_LENGTH + 1 + 2;
+  const version = formatVersion(bytes, minimum);
+  const topicLength = bytes.readUInt16BE(MAGIC_LENGTH + 1);
+  if (bytes.length < headerLength(topicLength) + CHECKSUM_BYTES) {
     throw decodeError('SEGMENT_TRUNCATED', `${bytes.length} bytes, shorter than its header and checksum`);
   }
   const bodyEnd = bytes.length - CHECKSUM_BYTES;
@@ -255,6 +401,11 @@ export function decodeSegment(input: Uint8Array): DecodedSegment {
     );
   }
   if (count === 0) throw decodeError('SEGMENT_CORRUPT', 'record count is 0');
+  const ref = { topic, partition };
+  if (version === BATCH_SEGMENT_VERSION) {
+    const batches = decodeBatches(reader, bodyEnd, firstOffset, lastOffset, count);
+    return { version, ref, firstOffset, lastOffset, recordCount: count, records: [], batches };
+  }
 
   const records: SourceRecord[] = [];
   let previous = -1n;
@@ -292,7 +443,87 @@ export function decodeSegment(input: Uint8Array): DecodedSegment {
   if (previous !== lastOffset) {
     throw decodeError('SEGMENT_CORRUPT', `header says last offset ${lastOffset}, records end at ${previous}`);
   }
-  return { ref: { topic, partition }, firstOffset, lastOffset, records };
+  return { version, ref, firstOffset, lastOffset, recordCount: count, records, batches: [] };
+}
+
+/** The version of the object's format, from its magic and version byte. */
+function formatVersion(bytes: Buffer, minimum: number): 1 | 2 {
+  const n = Math.min(bytes.length, MAGIC_LENGTH + 1);
+  const signature = SIGNATURES.find((s) => s.bytes.subarray(0, n).equals(bytes.subarray(0, n)));
+  if (bytes.length < minimum) {
+    if (signature) throw decodeError('SEGMENT_TRUNCATED', `only ${bytes.length} bytes`);
+    throw decodeError(
+      'SEGMENT_NOT_A_SEGMENT',
+      `does not start with ${SEGMENT_MAGIC} or ${BATCH_SEGMENT_MAGIC}`,
+    );
+  }
+  if (signature) return signature.version;
+  const magic = bytes.toString('latin1', 0, MAGIC_LENGTH);
+  if (!magic.startsWith('KMSEG')) {
+    throw decodeError(
+      'SEGMENT_NOT_A_SEGMENT',
+      `does not start with ${SEGMENT_MAGIC} or ${BATCH_SEGMENT_MAGIC}`,
+    );
+  }
+  throw decodeError(
+    'SEGMENT_NOT_A_SEGMENT',
+    `unsupported version: magic ${JSON.stringify(magic)}, version byte ${bytes[MAGIC_LENGTH]} ` +
+      `(this build reads ${SEGMENT_MAGIC} version ${SEGMENT_VERSION} and ${BATCH_SEGMENT_MAGIC} version ${BATCH_SEGMENT_VERSION})`,
+  );
+}
+
+/** The batches of a v2 segment, checked against its header (first and last offset, record count). */
+function decodeBatches(
+  reader: Reader,
+  bodyEnd: number,
+  firstOffset: bigint,
+  lastOffset: bigint,
+  count: number,
+): Uint8Array[] {
+  const batchCount = reader.uint32('batch count');
+  if (batchCount === 0 || batchCount > count) {
+    throw decodeError('SEGMENT_CORRUPT', `${batchCount} batches for ${count} records`);
+  }
+  const batches: Uint8Array[] = [];
+  let records = 0;
+  let previous = firstOffset - 1n;
+  for (let i = 0; i < batchCount; i++) {
+    const start = reader.position;
+    reader.int64(`batch #${i} base offset`);
+    const batchLength = reader.int32(`batch #${i} length`);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_OVERHEAD) {
+      throw decodeError('SEGMENT_CORRUPT', `batch #${i}: length ${batchLength}`);
+    }
+    reader.view(batchLength, `batch #${i}`);
+    const batch = reader.slice(start, reader.position);
+    const h = batchHeader(batch);
+    if (h.magic !== 2) throw decodeError('SEGMENT_CORRUPT', `batch #${i}: magic byte ${h.magic}`);
+    if (h.lastOffsetDelta < 0 || h.recordsCount !== h.lastOffsetDelta + 1) {
+      throw decodeError(
+        'SEGMENT_CORRUPT',
+        `batch #${i}: ${h.recordsCount} records up to offset delta ${h.lastOffsetDelta}`,
+      );
+    }
+    if (i === 0 ? h.baseOffset !== firstOffset : h.baseOffset <= previous) {
+      throw decodeError('SEGMENT_CORRUPT', `batch #${i}: base offset ${h.baseOffset} out of order`);
+    }
+    previous = h.baseOffset + BigInt(h.lastOffsetDelta);
+    records += h.recordsCount;
+    batches.push(batch);
+  }
+  if (reader.position !== bodyEnd) {
+    throw decodeError(
+      'SEGMENT_CORRUPT',
+      `${bodyEnd - reader.position} unexpected bytes after the last batch`,
+    );
+  }
+  if (previous !== lastOffset || records !== count) {
+    throw decodeError(
+      'SEGMENT_CORRUPT',
+      `header says ${count} records up to offset ${lastOffset}, batches hold ${records} up to ${previous}`,
+    );
+  }
+  return batches;
 }
 
 class Reader {
@@ -343,8 +574,18 @@ class Reader {
     const length = this.int32(`${what} length`);
     if (length === -1) return null;
     if (length < -1) throw decodeError('SEGMENT_CORRUPT', `${what}: length ${length}`);
-    const at = this.#take(length, what);
-    return new Uint8Array(this.#bytes.buffer, this.#bytes.byteOffset + at, length);
+    return this.view(length, what);
+  }
+
+  /** The next `n` bytes, as a view (not a copy). */
+  view(n: number, what: string): Uint8Array {
+    const at = this.#take(n, what);
+    return this.slice(at, at + n);
+  }
+
+  /** Bytes `[from, to)` already read, as a view (not a copy). */
+  slice(from: number, to: number): Uint8Array {
+    return new Uint8Array(this.#bytes.buffer, this.#bytes.byteOffset + from, to - from);
   }
 
   varint(what: string): bigint {
@@ -455,7 +696,7 @@ export interface BuiltSegment {
   readonly entry: SegmentManifestEntry;
 }
 
-/** Encodes `records` and names the object: what the copier puts and then records in its checkpoint. */
+/** Encodes `records` (version 1) and names the object: what the copier puts and then records in its checkpoint. */
 export function buildSegment(
   migrationId: string,
   ref: PartitionRef,
@@ -474,6 +715,33 @@ export function buildSegment(
       first_offset: toDecimal(first),
       last_offset: toDecimal(last),
       records: records.length,
+      bytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+    },
+  };
+}
+
+/** Like `buildSegment`, for source batches stored as they are (version 2, never gzipped). */
+export function buildBatchSegment(
+  migrationId: string,
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+): BuiltSegment {
+  const body = encodeBatchSegment(ref, batches);
+  const lastBatch = batches[batches.length - 1]!;
+  const first = batches[0]!.baseOffset;
+  const last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
+  const key = segmentKey(migrationId, ref, first, last);
+  let records = 0;
+  for (const b of batches) records += b.count;
+  return {
+    key,
+    body,
+    entry: {
+      key,
+      first_offset: toDecimal(first),
+      last_offset: toDecimal(last),
+      records,
       bytes: body.length,
       sha256: createHash('sha256').update(body).digest('hex'),
     },

@@ -31,6 +31,8 @@ export interface BenchOptions {
   readonly keep: boolean;
   /** NODE_OPTIONS of the copier processes, e.g. `--cpu-prof --cpu-prof-dir=.local/bench/prof`. */
   readonly copierNodeOptions: string;
+  /** KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES of the copier ('' = its default, 'off' = re-encode all). */
+  readonly passThrough: string;
 }
 
 const SPEC = {
@@ -53,6 +55,11 @@ const SPEC = {
     type: 'string',
     default: '',
     help: 'NODE_OPTIONS of the copier, e.g. ="--cpu-prof"',
+  },
+  'pass-through': {
+    type: 'string',
+    default: '',
+    help: 'copier batch pass-through: min batch bytes, or "off" to re-encode every record [copier default]',
   },
   help: { type: 'boolean', default: false, help: 'this text' },
 } as const;
@@ -128,5 +135,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     phaseTimeoutSeconds: int('phase-timeout', 10),
     keep: values['keep'] === true || keepEnv === '1' || keepEnv === 'true',
     copierNodeOptions: get('copier-node-options'),
+    passThrough: passThrough(get('pass-through')),
   };
+}
+
+function passThrough(value: string): string {
+  if (value !== '' && value !== 'off' && !/^\d{1,9}$/.test(value)) {
+    throw new Error(`--pass-through: expected a byte count or "off", got "${value}"`);
+  }
+  return value;
 }

@@ -1,0 +1,302 @@
+/**
+ * Produces source record batches as they are (raw-batches.ts) with an idempotent producer of its own:
+ * the writer's `writeBatches`. Per request one batch of one partition (Kafka accepts exactly one
+ * batch per partition per Produce request from v3 on), acks=all, Produce v8 (Kafka ≥ 2.4 — every
+ * version the data path supports has it).
+ *
+ * Idempotence: every partition gets its own producer id (InitProducerId without a transactional
+ * id), and its batches carry consecutive sequence numbers. The batches of one call are pipelined on
+ * one connection (platformatic's Connection keeps up to five requests in flight, in order; the
+ * broker handles a connection's requests one after another), so a failed batch makes every later
+ * one of the same partition fail with OUT_OF_ORDER_SEQUENCE_NUMBER instead of landing behind a
+ * hole. After any failure the partition's producer id is dropped: the caller reconciles with the
+ * target's end offset (SPEC §6.2 resume) and the next call starts a fresh producer id at sequence 0,
+ * so no state of the failed sequence can matter.
+ *
+ * Connections: `lanes` pools; a partition sticks to one lane (its order on the wire), partitions
+ * are spread over the lanes by count, so partitions of one broker do not wait for each other's
+ * acks=all round trips.
+ */
+import { createRequire } from 'node:module';
+import {
+  type Connection,
+  ConnectionPool,
+  type Consumer,
+  initProducerIdV1,
+  initProducerIdV2,
+  initProducerIdV3,
+  initProducerIdV4,
+  ProtocolError,
+  crc32c as platformaticCrc32c,
+  produceV8,
+  Writer,
+} from '@platformatic/kafka';
+import { InvariantError, PreconditionError } from '../../domain/errors.ts';
+import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
+import { hasKafkaError, type PlatformaticConnectionOptions, PRODUCE_TIMEOUT_MS } from './data-client.ts';
+import { nextSequence, rewriteForProduce } from './raw-batches.ts';
+
+const PRODUCE_API_KEY = 0;
+const PRODUCE_VERSION = 8;
+const INIT_PRODUCER_ID_KEY = 22;
+const INIT_PRODUCER_ID = {
+  1: initProducerIdV1,
+  2: initProducerIdV2,
+  3: initProducerIdV3,
+  4: initProducerIdV4,
+};
+type InitVersion = keyof typeof INIT_PRODUCER_ID;
+const INIT_ATTEMPTS = 10;
+const INIT_RETRIABLE: ReadonlySet<string> = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'CONCURRENT_TRANSACTIONS',
+  'REQUEST_TIMED_OUT',
+]);
+
+/** CRC-32C: the native @node-rs/crc32 (SSE 4.2, no copy) when installed, else platformatic's wasm/JS one. */
+const crc32c: (data: Uint8Array) => number = (() => {
+  try {
+    const native = createRequire(import.meta.url)('@node-rs/crc32') as {
+      crc32c: (data: Uint8Array) => number;
+    };
+    return (data: Uint8Array) => native.crc32c(data);
+  } catch {
+    return (data: Uint8Array) =>
+      platformaticCrc32c(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+})();
+
+interface ProducerState {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  nextSequence: number;
+}
+
+interface PartitionProduceResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  errorMessage: string | null;
+}
+
+interface ProduceResponseShape {
+  responses: { name: string; partitionResponses: PartitionProduceResponse[] }[];
+}
+
+/** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
+export function kafkaProtocolError(code: number, context: string): Error {
+  try {
+    return new ProtocolError(code, context);
+  } catch {
+    return new Error(`${context}: Kafka error code ${code}`);
+  }
+}
+
+export interface BatchProducerOptions {
+  /** Connection pools the partitions are spread over. */
+  readonly lanes: number;
+}
+
+export class BatchProducer {
+  readonly #client: Consumer;
+  readonly #connection: PlatformaticConnectionOptions;
+  readonly #maxLanes: number;
+  readonly #lanes: ConnectionPool[] = [];
+  readonly #laneLoad: number[] = [];
+  readonly #laneOf = new Map<string, number>();
+  readonly #producers = new Map<string, ProducerState>();
+  #initVersion: Promise<InitVersion> | undefined;
+  #staleMetadata = false;
+
+  constructor(client: Consumer, connection: PlatformaticConnectionOptions, options: BatchProducerOptions) {
+    this.#client = client;
+    this.#connection = connection;
+    this.#maxLanes = Math.max(1, options.lanes);
+  }
+
+  /** Appends the batches in order; resolves with the target offset of the first record. */
+  async produce(ref: PartitionRef, batches: readonly RawBatch[]): Promise<bigint> {
+    const key = partitionKey(ref);
+    try {
+      const connection = await this.#leaderConnection(ref);
+      const state = this.#producers.get(key) ?? (await this.#newProducer(key, connection));
+      const sends: Promise<bigint>[] = [];
+      for (const batch of batches) {
+        const body = rewriteForProduce(
+          batch.bytes,
+          {
+            producerId: state.producerId,
+            producerEpoch: state.producerEpoch,
+            baseSequence: state.nextSequence,
+          },
+          crc32c,
+        );
+        state.nextSequence = nextSequence(state.nextSequence, batch.count);
+        sends.push(sendProduce(connection, ref, body, batch));
+      }
+      const settled = await Promise.allSettled(sends);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const bases = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
+      let expected = bases[0]!;
+      batches.forEach((batch, i) => {
+        if (bases[i] !== expected) throw notConsecutive(ref, expected, bases[i]!);
+        expected += BigInt(batch.count);
+      });
+      return bases[0]!;
+    } catch (e) {
+      this.#producers.delete(key);
+      this.#staleMetadata = true;
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#lanes.map((lane) => lane.close()));
+  }
+
+  async #leaderConnection(ref: PartitionRef): Promise<Connection> {
+    const forceUpdate = this.#staleMetadata;
+    this.#staleMetadata = false;
+    const metadata = await this.#client.metadata({ topics: [ref.topic], forceUpdate });
+    const leader = metadata.topics.get(ref.topic)?.partitions[ref.partition]?.leader ?? -1;
+    const broker = metadata.brokers.get(leader);
+    if (leader < 0 || !broker) throw kafkaProtocolError(5, `partition ${partitionKey(ref)} has no leader`);
+    return this.#pool(partitionKey(ref)).get(broker);
+  }
+
+  #pool(key: string): ConnectionPool {
+    let lane = this.#laneOf.get(key);
+    if (lane === undefined) {
+      if (this.#lanes.length < this.#maxLanes) {
+        this.#lanes.push(new ConnectionPool(this.#connection.clientId, this.#connection));
+        this.#laneLoad.push(0);
+        lane = this.#lanes.length - 1;
+      } else {
+        lane = this.#laneLoad.indexOf(Math.min(...this.#laneLoad));
+      }
+      this.#laneOf.set(key, lane);
+      this.#laneLoad[lane] = (this.#laneLoad[lane] ?? 0) + 1;
+    }
+    return this.#lanes[lane]!;
+  }
+
+  async #newProducer(key: string, connection: Connection): Promise<ProducerState> {
+    const version = await this.#initProducerIdVersion();
+    let response: { producerId: bigint; producerEpoch: number };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await INIT_PRODUCER_ID[version].api.async(connection, null, 60_000, -1n, -1);
+        break;
+      } catch (e) {
+        // COORDINATOR_LOAD_IN_PROGRESS and the like: a broker that just started allocates producer ids.
+        if (attempt >= INIT_ATTEMPTS || !hasKafkaError(e, INIT_RETRIABLE)) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+    const state: ProducerState = {
+      producerId: response.producerId,
+      producerEpoch: response.producerEpoch,
+      nextSequence: 0,
+    };
+    this.#producers.set(key, state);
+    return state;
+  }
+
+  #initProducerIdVersion(): Promise<InitVersion> {
+    this.#initVersion ??= this.#client.listApis().then((apis) => {
+      const api = apis.find((a) => a.apiKey === INIT_PRODUCER_ID_KEY);
+      const max = Math.min(api?.maxVersion ?? -1, 4);
+      if (!api || max < 1 || api.minVersion > max) {
+        throw new PreconditionError(
+          `the target brokers support no InitProducerId version between 1 and 4 (idempotent producer)`,
+          { code: 'KAFKA_UNSUPPORTED_VERSION', fix: 'Use a target cluster running Kafka 3.5 or later.' },
+        );
+      }
+      return max as InitVersion;
+    });
+    this.#initVersion.catch(() => {
+      this.#initVersion = undefined;
+    });
+    return this.#initVersion;
+  }
+}
+
+/** One Produce v8 request with one batch; resolves with its base offset, rejects with a ProtocolError. */
+function sendProduce(
+  connection: Connection,
+  ref: PartitionRef,
+  body: Buffer,
+  batch: RawBatch,
+): Promise<bigint> {
+  const createRequest = () =>
+    Writer.create()
+      .appendString(null, false) // transactional id
+      .appendInt16(-1) // acks=all
+      .appendInt32(PRODUCE_TIMEOUT_MS)
+      .appendInt32(1) // topics
+      .appendString(ref.topic, false)
+      .appendInt32(1) // partitions
+      .appendInt32(ref.partition)
+      .appendInt32(body.length)
+      .append(body);
+  const parse = (correlationId: number, apiKey: number, apiVersion: number, reader: unknown) => {
+    try {
+      return produceV8.parseResponse(correlationId, apiKey, apiVersion, reader as never) as unknown;
+    } catch (e) {
+      const response = (e as { response?: unknown; code?: string }).response;
+      if ((e as { code?: string }).code === 'PLT_KFK_RESPONSE' && response) return response;
+      throw e;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    connection.send(
+      PRODUCE_API_KEY,
+      PRODUCE_VERSION,
+      createRequest as never,
+      parse as never,
+      false,
+      false,
+      (error: Error | null, response?: unknown) => {
+        if (error) return reject(error);
+        const p = (response as ProduceResponseShape).responses
+          .find((t) => t.name === ref.topic)
+          ?.partitionResponses.find((x) => x.index === ref.partition);
+        if (!p) return reject(kafkaProtocolError(3, `Produce response without ${partitionKey(ref)}`));
+        if (p.errorCode !== 0) {
+          const where = `Produce of ${batch.count} record(s) from source offset ${batch.baseOffset} to ${partitionKey(ref)}`;
+          return reject(
+            kafkaProtocolError(p.errorCode, p.errorMessage ? `${where}: ${p.errorMessage}` : where),
+          );
+        }
+        if (p.baseOffset < 0n) {
+          return reject(
+            new InvariantError(
+              `Produce to ${partitionKey(ref)} was acknowledged without a base offset (${p.baseOffset})`,
+              {
+                code: 'KAFKA_NO_BASE_OFFSET',
+                fix: 'Check the target broker version (Kafka ≥ 3.5 expected).',
+              },
+            ),
+          );
+        }
+        resolve(p.baseOffset);
+      },
+    );
+  });
+}
+
+function notConsecutive(ref: PartitionRef, expected: bigint, got: bigint): InvariantError {
+  return new InvariantError(
+    `batches written to ${partitionKey(ref)} are not consecutive on the target: expected base offset ${expected}, ` +
+      `the broker reported ${got}`,
+    {
+      code: 'KAFKA_TARGET_NOT_CONSECUTIVE',
+      fix:
+        'Something else writes to this target partition (only kraft-migrate may write to the target until ' +
+        'cutover). Stop it, then reconcile the partition with endOffsets before resuming.',
+    },
+  );
+}

@@ -1,0 +1,286 @@
+/**
+ * Record batches as bytes — the data path's pass-through (docs/performance.md, "Batch pass-through").
+ * Pure: no I/O, unit-tested with hand-built batches.
+ *
+ * Decoding every record of a source batch and encoding it again (decompress, parse, build, compress)
+ * is most of what a copy costs. A batch whose records can land on the target unchanged is therefore
+ * copied as it is: the Fetch response's bytes of the batch go into the Produce request with only the
+ * producer fields rewritten. What stays byte for byte: compression codec and compressed records
+ * (keys, values, headers, offset and timestamp deltas), base and max timestamp. What changes:
+ * base offset (0: the broker assigns it), partition leader epoch (-1: the broker sets it), the
+ * transactional flag (cleared: the target sees committed data written by an idempotent producer),
+ * producer id, epoch and base sequence (our idempotent producer's), and the CRC-32C over the
+ * rewritten part.
+ *
+ * Kafka record batch v2 header (byte offsets; big-endian):
+ *   0 base offset int64 · 8 batch length int32 (bytes after this field) · 12 partition leader epoch
+ *   int32 · 16 magic int8 · 17 crc uint32 (CRC-32C of bytes 21…end) · 21 attributes int16 ·
+ *   23 last offset delta int32 · 27 base timestamp int64 · 35 max timestamp int64 · 43 producer id
+ *   int64 · 51 producer epoch int16 · 53 base sequence int32 · 57 record count int32 · 61 records
+ *
+ * Which batches pass through (`canPassThrough`): magic 2; not a control batch; count ≥ 1 and
+ * last offset delta = count − 1 (consecutive offsets — the broker rejects a produced batch whose
+ * offset range and count disagree, which compaction leaves behind); CreateTime (a LogAppendTime
+ * batch's timestamps are the source broker's, re-encoding keeps them as CreateTime); no delete
+ * horizon (a compacted batch's base timestamp then holds the horizon); wholly inside the wanted
+ * range; at least `minBatchBytes` (small batches are cheaper to merge into one produce batch than to
+ * send one request each). Everything else is decoded and re-encoded as before.
+ *
+ * READ_COMMITTED selection works on headers (`selectBatches`): the same algorithm as
+ * data-records.ts' decodeFetchedBatches (KIP-98, the Java consumer's CompletedFetch); an abort
+ * marker is recognised from the control batch's first record, which the broker writes uncompressed.
+ */
+import { InvariantError } from '../../domain/errors.ts';
+import {
+  type AbortedTransaction,
+  BATCH_ATTRIBUTES,
+  CONTROL_TYPE_ABORT,
+  NO_PRODUCER_ID,
+  UndecodableBatchError,
+} from './data-records.ts';
+
+/** Size of the v2 batch header (up to the first record). */
+export const BATCH_HEADER_BYTES = 61;
+/** Bytes before the batch length field's end: base offset + batch length. */
+const LOG_OVERHEAD = 12;
+const MAGIC_OFFSET = 16;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const LAST_OFFSET_DELTA_OFFSET = 23;
+const BASE_TIMESTAMP_OFFSET = 27;
+const MAX_TIMESTAMP_OFFSET = 35;
+const PRODUCER_ID_OFFSET = 43;
+const PRODUCER_EPOCH_OFFSET = 51;
+const BASE_SEQUENCE_OFFSET = 53;
+const RECORD_COUNT_OFFSET = 57;
+/** Attribute bit 6: the batch carries a delete horizon (KIP-534) in its base timestamp. */
+const DELETE_HORIZON = 0x40;
+
+export interface BatchHeader {
+  readonly baseOffset: bigint;
+  readonly lastOffsetDelta: number;
+  readonly magic: number;
+  readonly attributes: number;
+  readonly firstTimestamp: bigint;
+  readonly maxTimestamp: bigint;
+  readonly producerId: bigint;
+  readonly count: number;
+  /** A control batch whose first record is an ABORT marker. */
+  readonly abortMarker: boolean;
+  /** The whole batch: a view into the fetched buffer. */
+  readonly bytes: Uint8Array;
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function lastOffsetOfHeader(h: Pick<BatchHeader, 'baseOffset' | 'lastOffsetDelta'>): bigint {
+  return h.baseOffset + BigInt(h.lastOffsetDelta);
+}
+
+/**
+ * The batches of a Fetch response partition's `records` bytes, in order. A trailing partial batch
+ * (the broker cuts the response at max bytes) is left out. Message format v0/v1 data raises an
+ * UndecodableBatchError naming its offset.
+ */
+export function parseBatchHeaders(records: Uint8Array): BatchHeader[] {
+  const out: BatchHeader[] = [];
+  const dv = view(records);
+  let pos = 0;
+  while (records.byteLength - pos >= LOG_OVERHEAD) {
+    const baseOffset = dv.getBigInt64(pos);
+    const length = dv.getInt32(pos + 8);
+    const size = LOG_OVERHEAD + length;
+    if (length < 0 || records.byteLength - pos < size) break;
+    const magic = size > MAGIC_OFFSET ? dv.getInt8(pos + MAGIC_OFFSET) : -1;
+    if (magic !== 2) {
+      throw new UndecodableBatchError(
+        `record batch at offset ${baseOffset} has message format v${magic} (magic ${magic}); ` +
+          'only format v2 (Kafka ≥ 0.11) is supported',
+        baseOffset,
+      );
+    }
+    if (size < BATCH_HEADER_BYTES) {
+      throw new UndecodableBatchError(
+        `record batch at offset ${baseOffset} is shorter than its header`,
+        baseOffset,
+      );
+    }
+    const bytes = records.subarray(pos, pos + size);
+    const attributes = dv.getInt16(pos + ATTRIBUTES_OFFSET);
+    out.push({
+      baseOffset,
+      lastOffsetDelta: dv.getInt32(pos + LAST_OFFSET_DELTA_OFFSET),
+      magic,
+      attributes,
+      firstTimestamp: dv.getBigInt64(pos + BASE_TIMESTAMP_OFFSET),
+      maxTimestamp: dv.getBigInt64(pos + MAX_TIMESTAMP_OFFSET),
+      producerId: dv.getBigInt64(pos + PRODUCER_ID_OFFSET),
+      count: dv.getInt32(pos + RECORD_COUNT_OFFSET),
+      abortMarker:
+        (attributes & BATCH_ATTRIBUTES.control) !== 0 && firstControlType(bytes) === CONTROL_TYPE_ABORT,
+      bytes,
+    });
+    pos += size;
+  }
+  return out;
+}
+
+/** Zigzag varint at `pos`: [value, next position], or undefined past the end. */
+function readVarint(bytes: Uint8Array, pos: number): [number, number] | undefined {
+  let raw = 0;
+  let shift = 0;
+  for (let i = pos; i < bytes.byteLength && shift <= 28; i++) {
+    const b = bytes[i]!;
+    raw += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2, i + 1];
+    shift += 7;
+  }
+  return undefined;
+}
+
+/** Zigzag varlong: skipped (only its end matters here). */
+function skipVarlong(bytes: Uint8Array, pos: number): number | undefined {
+  for (let i = pos; i < bytes.byteLength && i < pos + 10; i++) if ((bytes[i]! & 0x80) === 0) return i + 1;
+  return undefined;
+}
+
+/**
+ * The control type (ABORT 0, COMMIT 1) of a control batch's first record: record = length varint,
+ * attributes int8, timestamp delta varlong, offset delta varint, key length varint, key (int16
+ * version, int16 type), … Control batches are never compressed. Undefined when malformed.
+ */
+export function firstControlType(batch: Uint8Array): number | undefined {
+  if ((view(batch).getInt16(ATTRIBUTES_OFFSET) & BATCH_ATTRIBUTES.compressionMask) !== 0) return undefined;
+  let pos = BATCH_HEADER_BYTES;
+  const length = readVarint(batch, pos);
+  if (!length) return undefined;
+  pos = length[1] + 1; // attributes
+  const afterTimestamp = skipVarlong(batch, pos);
+  if (afterTimestamp === undefined) return undefined;
+  const offsetDelta = readVarint(batch, afterTimestamp);
+  if (!offsetDelta) return undefined;
+  const keyLength = readVarint(batch, offsetDelta[1]);
+  if (!keyLength || keyLength[0] < 4 || keyLength[1] + 4 > batch.byteLength) return undefined;
+  return view(batch).getInt16(keyLength[1] + 2);
+}
+
+export interface SelectOptions {
+  readonly fetchOffset: bigint;
+  readonly isolationLevel: 'read_committed' | 'read_uncommitted';
+  readonly abortedTransactions?: readonly AbortedTransaction[] | null | undefined;
+}
+
+export interface SelectedBatches {
+  /** Data batches to copy, in order (control and aborted batches removed). */
+  readonly kept: BatchHeader[];
+  /** For each kept batch: one past the last offset covered up to the next kept batch (gaps included). */
+  readonly nextOffset: bigint;
+  readonly abortedRecords: number;
+}
+
+function compareBigint(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Control batches and (under read_committed) aborted transactional batches removed — the
+ * header-level twin of decodeFetchedBatches (same queue + set algorithm; see data-records.ts).
+ * Batches wholly below `fetchOffset` are removed too.
+ */
+export function selectBatches(batches: readonly BatchHeader[], options: SelectOptions): SelectedBatches {
+  const readCommitted = options.isolationLevel === 'read_committed';
+  const queue = [...(options.abortedTransactions ?? [])].sort((a, b) =>
+    compareBigint(a.firstOffset, b.firstOffset),
+  );
+  let queued = 0;
+  const abortedProducers = new Set<bigint>();
+  const kept: BatchHeader[] = [];
+  let nextOffset = options.fetchOffset;
+  let abortedRecords = 0;
+  for (const batch of batches) {
+    const last = lastOffsetOfHeader(batch);
+    if (last + 1n > nextOffset) nextOffset = last + 1n;
+    const control = (batch.attributes & BATCH_ATTRIBUTES.control) !== 0;
+    if (readCommitted && batch.producerId !== NO_PRODUCER_ID) {
+      while (queued < queue.length && queue[queued]!.firstOffset <= last) {
+        abortedProducers.add(queue[queued]!.producerId);
+        queued++;
+      }
+      if (batch.abortMarker) {
+        abortedProducers.delete(batch.producerId);
+      } else if (
+        (batch.attributes & BATCH_ATTRIBUTES.transactional) !== 0 &&
+        abortedProducers.has(batch.producerId)
+      ) {
+        abortedRecords += Math.max(0, batch.count);
+        continue;
+      }
+    }
+    if (control || last < options.fetchOffset) continue;
+    kept.push(batch);
+  }
+  return { kept, nextOffset, abortedRecords };
+}
+
+export interface PassThroughRange {
+  readonly fetchOffset: bigint;
+  /** Exclusive upper bound of the wanted offsets (the seed boundary), if any. */
+  readonly upTo?: bigint | undefined;
+  readonly minBatchBytes: number;
+}
+
+/** Whether a kept (data) batch can be produced as it is; see the module comment. */
+export function canPassThrough(h: BatchHeader, range: PassThroughRange): boolean {
+  return (
+    h.magic === 2 &&
+    (h.attributes & (BATCH_ATTRIBUTES.control | BATCH_ATTRIBUTES.logAppendTime | DELETE_HORIZON)) === 0 &&
+    h.count >= 1 &&
+    h.lastOffsetDelta === h.count - 1 &&
+    h.baseOffset >= range.fetchOffset &&
+    (range.upTo === undefined || lastOffsetOfHeader(h) < range.upTo) &&
+    h.bytes.byteLength >= range.minBatchBytes
+  );
+}
+
+export interface ProducerFields {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+}
+
+/**
+ * A copy of `batch` ready for a Produce request of an idempotent producer: base offset 0, leader
+ * epoch -1, transactional flag cleared, our producer id / epoch / base sequence, CRC-32C recomputed
+ * with `crc32c` (of bytes 21…end). The source bytes are not touched.
+ */
+export function rewriteForProduce(
+  batch: Uint8Array,
+  fields: ProducerFields,
+  crc32c: (data: Uint8Array) => number,
+): Buffer {
+  if (batch.byteLength < BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== 2) {
+    throw new InvariantError(`not a record batch v2 (${batch.byteLength} bytes)`, {
+      code: 'BATCH_REWRITE_INVALID',
+      fix: 'This is a bug in the copier: report it with the copier log.',
+    });
+  }
+  const out = Buffer.allocUnsafe(batch.byteLength);
+  out.set(batch);
+  const dv = view(out);
+  dv.setBigInt64(0, 0n);
+  dv.setInt32(12, -1);
+  dv.setInt16(ATTRIBUTES_OFFSET, dv.getInt16(ATTRIBUTES_OFFSET) & ~BATCH_ATTRIBUTES.transactional);
+  dv.setBigInt64(PRODUCER_ID_OFFSET, fields.producerId);
+  dv.setInt16(PRODUCER_EPOCH_OFFSET, fields.producerEpoch);
+  dv.setInt32(BASE_SEQUENCE_OFFSET, fields.baseSequence);
+  dv.setUint32(CRC_OFFSET, crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
+  return out;
+}
+
+/** The next base sequence after `count` records (Kafka wraps sequences at 2^31 − 1 to 0). */
+export function nextSequence(sequence: number, count: number): number {
+  const next = sequence + count;
+  return next > 0x7fffffff ? next - 0x80000000 : next;
+}
