@@ -26,14 +26,19 @@ import {
   initProducerIdV2,
   initProducerIdV3,
   initProducerIdV4,
-  ProtocolError,
   crc32c as platformaticCrc32c,
   produceV8,
   Writer,
 } from '@platformatic/kafka';
 import { InvariantError, PreconditionError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
-import { hasKafkaError, type PlatformaticConnectionOptions, PRODUCE_TIMEOUT_MS } from './data-client.ts';
+import {
+  hasKafkaError,
+  kafkaProtocolError,
+  notConsecutiveError,
+  type PlatformaticConnectionOptions,
+  PRODUCE_TIMEOUT_MS,
+} from './data-client.ts';
 import { nextSequence, rewriteForProduce } from './raw-batches.ts';
 
 const PRODUCE_API_KEY = 0;
@@ -85,15 +90,6 @@ interface ProduceResponseShape {
   responses: { name: string; partitionResponses: PartitionProduceResponse[] }[];
 }
 
-/** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
-export function kafkaProtocolError(code: number, context: string): Error {
-  try {
-    return new ProtocolError(code, context);
-  } catch {
-    return new Error(`${context}: Kafka error code ${code}`);
-  }
-}
-
 export interface BatchProducerOptions {
   /** Connection pools the partitions are spread over. */
   readonly lanes: number;
@@ -142,7 +138,7 @@ export class BatchProducer {
       const bases = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
       let expected = bases[0]!;
       batches.forEach((batch, i) => {
-        if (bases[i] !== expected) throw notConsecutive(ref, expected, bases[i]!);
+        if (bases[i] !== expected) throw notConsecutiveError(ref, expected, bases[i]!);
         expected += BigInt(batch.count);
       });
       return bases[0]!;
@@ -286,17 +282,4 @@ function sendProduce(
       },
     );
   });
-}
-
-function notConsecutive(ref: PartitionRef, expected: bigint, got: bigint): InvariantError {
-  return new InvariantError(
-    `batches written to ${partitionKey(ref)} are not consecutive on the target: expected base offset ${expected}, ` +
-      `the broker reported ${got}`,
-    {
-      code: 'KAFKA_TARGET_NOT_CONSECUTIVE',
-      fix:
-        'Something else writes to this target partition (only kraft-migrate may write to the target until ' +
-        'cutover). Stop it, then reconcile the partition with endOffsets before resuming.',
-    },
-  );
 }

@@ -13,12 +13,13 @@
  * against older brokers); MSK clusters older than 3.5 are not supported by these adapters. Kafka
  * 3.9 (the ZooKeeper-mode source) and 4.x (the KRaft target) are.
  */
-import type {
-  ConnectionOptions,
-  Consumer,
-  GenericError,
-  MultipleErrors,
-  SASLOptions,
+import {
+  type ConnectionOptions,
+  type Consumer,
+  type GenericError,
+  type MultipleErrors,
+  ProtocolError,
+  type SASLOptions,
 } from '@platformatic/kafka';
 import {
   InvariantError,
@@ -216,4 +217,27 @@ export async function listPartitionOffsets(
     out.set(partitionKey(ref), offset);
   }
   return out;
+}
+
+/** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
+export function kafkaProtocolError(code: number, context: string): Error {
+  try {
+    return new ProtocolError(code, context);
+  } catch {
+    return new Error(`${context}: Kafka error code ${code}`);
+  }
+}
+
+/** The broker placed a write somewhere else than right after the previous one. */
+export function notConsecutiveError(ref: PartitionRef, expected: bigint, got: bigint): InvariantError {
+  return new InvariantError(
+    `records written to ${partitionKey(ref)} are not consecutive on the target: expected base offset ${expected}, ` +
+      `the broker reported ${got}`,
+    {
+      code: 'KAFKA_TARGET_NOT_CONSECUTIVE',
+      fix:
+        'Something else writes to this target partition (only kraft-migrate may write to the target until ' +
+        'cutover). Stop it, then reconcile the partition with endOffsets before resuming.',
+    },
+  );
 }

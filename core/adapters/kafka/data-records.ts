@@ -136,21 +136,83 @@ function compareBigint(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What the READ_COMMITTED selection needs to know of a batch. */
+export interface BatchFacts {
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly producerId: bigint;
+  readonly attributes: number;
+  /** A control batch whose first record is an ABORT marker. */
+  readonly abortMarker: boolean;
+  readonly count: number;
+}
+
+export interface CommittedBatches<B> {
+  /** Data batches in order: control batches and (under read_committed) aborted ones removed. */
+  readonly kept: B[];
+  /** One past the last offset of the last batch (gaps, control and aborted batches included). */
+  readonly nextOffset: bigint;
+  readonly abortedRecords: number;
+}
+
 /**
- * The data records of one partition's fetched batches, in offset order, with control batches and
- * (under read_committed) aborted transactional batches removed; see the module comment.
+ * The READ_COMMITTED selection of the module comment, for any batch shape (decoded batches here,
+ * undecoded headers in raw-batches.ts).
  */
-export function decodeFetchedBatches(batches: readonly FetchedBatch[], options: DecodeOptions): DecodedFetch {
+export function selectCommitted<B>(
+  batches: readonly B[],
+  factsOf: (batch: B) => BatchFacts,
+  options: Omit<DecodeOptions, 'fetchOffset'> & { readonly fetchOffset: bigint },
+): CommittedBatches<B> {
   const readCommitted = options.isolationLevel === 'read_committed';
   const queue = [...(options.abortedTransactions ?? [])].sort((a, b) =>
     compareBigint(a.firstOffset, b.firstOffset),
   );
   let queued = 0;
   const abortedProducers = new Set<bigint>();
-  const records: SourceRecord[] = [];
+  const kept: B[] = [];
   let nextOffset = options.fetchOffset;
   let abortedRecords = 0;
+  for (const batch of batches) {
+    const f = factsOf(batch);
+    if (f.last + 1n > nextOffset) nextOffset = f.last + 1n;
+    if (readCommitted && f.producerId !== NO_PRODUCER_ID) {
+      while (queued < queue.length && (queue[queued] as AbortedTransaction).firstOffset <= f.last) {
+        abortedProducers.add((queue[queued] as AbortedTransaction).producerId);
+        queued++;
+      }
+      if (f.abortMarker) {
+        abortedProducers.delete(f.producerId);
+      } else if (
+        (f.attributes & BATCH_ATTRIBUTES.transactional) !== 0 &&
+        abortedProducers.has(f.producerId)
+      ) {
+        abortedRecords += Math.max(0, f.count);
+        continue;
+      }
+    }
+    if ((f.attributes & BATCH_ATTRIBUTES.control) !== 0) continue;
+    kept.push(batch);
+  }
+  return { kept, nextOffset, abortedRecords };
+}
 
+function factsOfFetched(batch: FetchedBatch): BatchFacts {
+  return {
+    first: batch.firstOffset,
+    last: lastOffsetOf(batch),
+    producerId: batch.producerId,
+    attributes: batch.attributes,
+    abortMarker: containsAbortMarker(batch),
+    count: batch.records.length,
+  };
+}
+
+/**
+ * The data records of one partition's fetched batches, in offset order, with control batches and
+ * (under read_committed) aborted transactional batches removed; see the module comment.
+ */
+export function decodeFetchedBatches(batches: readonly FetchedBatch[], options: DecodeOptions): DecodedFetch {
   for (const batch of batches) {
     if (batch.magic !== 2) {
       throw new UndecodableBatchError(
@@ -159,23 +221,10 @@ export function decodeFetchedBatches(batches: readonly FetchedBatch[], options: 
         batch.firstOffset,
       );
     }
-    const last = lastOffsetOf(batch);
-    if (last + 1n > nextOffset) nextOffset = last + 1n;
-
-    if (readCommitted && batch.producerId !== NO_PRODUCER_ID) {
-      while (queued < queue.length && (queue[queued] as AbortedTransaction).firstOffset <= last) {
-        abortedProducers.add((queue[queued] as AbortedTransaction).producerId);
-        queued++;
-      }
-      if (containsAbortMarker(batch)) {
-        abortedProducers.delete(batch.producerId);
-      } else if (isTransactionalBatch(batch) && abortedProducers.has(batch.producerId)) {
-        abortedRecords += batch.records.length;
-        continue;
-      }
-    }
-    if (isControlBatch(batch)) continue;
-
+  }
+  const selected = selectCommitted(batches, factsOfFetched, options);
+  const records: SourceRecord[] = [];
+  for (const batch of selected.kept) {
     const logAppendTime = (batch.attributes & BATCH_ATTRIBUTES.logAppendTime) !== 0;
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
@@ -190,7 +239,7 @@ export function decodeFetchedBatches(batches: readonly FetchedBatch[], options: 
       });
     }
   }
-  return { records, nextOffset, abortedRecords };
+  return { records, nextOffset: selected.nextOffset, abortedRecords: selected.abortedRecords };
 }
 
 function toHeader(header: readonly [Uint8Array | null, Uint8Array | null], offset: bigint): RecordHeader {

@@ -34,8 +34,10 @@ import { InvariantError } from '../../domain/errors.ts';
 import {
   type AbortedTransaction,
   BATCH_ATTRIBUTES,
+  type BatchFacts,
   CONTROL_TYPE_ABORT,
-  NO_PRODUCER_ID,
+  type CommittedBatches,
+  selectCommitted,
   UndecodableBatchError,
 } from './data-records.ts';
 
@@ -172,56 +174,29 @@ export interface SelectOptions {
   readonly abortedTransactions?: readonly AbortedTransaction[] | null | undefined;
 }
 
-export interface SelectedBatches {
-  /** Data batches to copy, in order (control and aborted batches removed). */
-  readonly kept: BatchHeader[];
-  /** For each kept batch: one past the last offset covered up to the next kept batch (gaps included). */
-  readonly nextOffset: bigint;
-  readonly abortedRecords: number;
-}
-
-function compareBigint(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function factsOfHeader(h: BatchHeader): BatchFacts {
+  return {
+    first: h.baseOffset,
+    last: lastOffsetOfHeader(h),
+    producerId: h.producerId,
+    attributes: h.attributes,
+    abortMarker: h.abortMarker,
+    count: h.count,
+  };
 }
 
 /**
  * Control batches and (under read_committed) aborted transactional batches removed — the
- * header-level twin of decodeFetchedBatches (same queue + set algorithm; see data-records.ts).
- * Batches wholly below `fetchOffset` are removed too.
+ * header-level twin of decodeFetchedBatches (data-records.ts' selectCommitted) — and batches wholly
+ * below `fetchOffset` too.
  */
-export function selectBatches(batches: readonly BatchHeader[], options: SelectOptions): SelectedBatches {
-  const readCommitted = options.isolationLevel === 'read_committed';
-  const queue = [...(options.abortedTransactions ?? [])].sort((a, b) =>
-    compareBigint(a.firstOffset, b.firstOffset),
-  );
-  let queued = 0;
-  const abortedProducers = new Set<bigint>();
-  const kept: BatchHeader[] = [];
-  let nextOffset = options.fetchOffset;
-  let abortedRecords = 0;
-  for (const batch of batches) {
-    const last = lastOffsetOfHeader(batch);
-    if (last + 1n > nextOffset) nextOffset = last + 1n;
-    const control = (batch.attributes & BATCH_ATTRIBUTES.control) !== 0;
-    if (readCommitted && batch.producerId !== NO_PRODUCER_ID) {
-      while (queued < queue.length && queue[queued]!.firstOffset <= last) {
-        abortedProducers.add(queue[queued]!.producerId);
-        queued++;
-      }
-      if (batch.abortMarker) {
-        abortedProducers.delete(batch.producerId);
-      } else if (
-        (batch.attributes & BATCH_ATTRIBUTES.transactional) !== 0 &&
-        abortedProducers.has(batch.producerId)
-      ) {
-        abortedRecords += Math.max(0, batch.count);
-        continue;
-      }
-    }
-    if (control || last < options.fetchOffset) continue;
-    kept.push(batch);
-  }
-  return { kept, nextOffset, abortedRecords };
+export function selectBatches(
+  batches: readonly BatchHeader[],
+  options: SelectOptions,
+): CommittedBatches<BatchHeader> {
+  const selected = selectCommitted(batches, factsOfHeader, options);
+  const kept = selected.kept.filter((h) => lastOffsetOfHeader(h) >= options.fetchOffset);
+  return { ...selected, kept };
 }
 
 export interface PassThroughRange {

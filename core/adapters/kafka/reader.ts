@@ -43,7 +43,6 @@ import {
   fetchV15,
   fetchV16,
   fetchV17,
-  ProtocolError,
   Reader,
   readRecordsBatches,
 } from '@platformatic/kafka';
@@ -67,6 +66,7 @@ import {
   hasKafkaError,
   type IsolationLevel,
   isNetworkFailure,
+  kafkaProtocolError,
   LATEST,
   listPartitionOffsets,
   PLATFORMATIC_RETRY,
@@ -152,15 +152,6 @@ interface FetchPartitionResponse {
 interface FetchResponseShape {
   errorCode?: number;
   responses: { topicId: string; partitions: FetchPartitionResponse[] }[];
-}
-
-/** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
-function protocolError(code: number, context: string): Error {
-  try {
-    return new ProtocolError(code, context);
-  } catch {
-    return new Error(`${context}: Kafka error code ${code}`);
-  }
 }
 
 /** A fetch to repeat as it is (the answer was stale). */
@@ -325,7 +316,7 @@ export class PlatformaticRecordReader implements RecordReader {
     const leader = topic?.partitions[ref.partition]?.leader ?? -1;
     const broker = metadata.brokers.get(leader);
     if (!topic || leader < 0 || !broker)
-      throw protocolError(5, `partition ${partitionKey(ref)} has no leader`);
+      throw kafkaProtocolError(5, `partition ${partitionKey(ref)} has no leader`);
 
     let version = raw ? RAW_FETCH_VERSION : await this.negotiatedFetchVersion();
     const hasTopicId = typeof topic.id === 'string' && topic.id !== NULL_TOPIC_ID;
@@ -371,13 +362,13 @@ export class PlatformaticRecordReader implements RecordReader {
       this.releaseLane(lane, leader);
     }
 
-    if (response.errorCode) throw protocolError(response.errorCode, `Fetch of ${partitionKey(ref)}`);
+    if (response.errorCode) throw kafkaProtocolError(response.errorCode, `Fetch of ${partitionKey(ref)}`);
     const result = response.responses
       .flatMap((t) => t.partitions)
       .find((p) => p.partitionIndex === ref.partition);
-    if (!result) throw protocolError(3, `Fetch response without ${partitionKey(ref)}`);
+    if (!result) throw kafkaProtocolError(3, `Fetch response without ${partitionKey(ref)}`);
     if (result.errorCode === 1) return this.offsetOutOfRange(ref, offset);
-    if (result.errorCode !== 0) throw protocolError(result.errorCode, `Fetch of ${partitionKey(ref)}`);
+    if (result.errorCode !== 0) throw kafkaProtocolError(result.errorCode, `Fetch of ${partitionKey(ref)}`);
     return result;
   }
 
@@ -425,7 +416,7 @@ export class PlatformaticRecordReader implements RecordReader {
     for (const ref of refs) {
       const topic = metadata.topics.get(ref.topic);
       if (!topic || ref.partition < 0 || ref.partition >= topic.partitionsCount) {
-        throw protocolError(3, `partition ${partitionKey(ref)} is not in the cluster metadata`);
+        throw kafkaProtocolError(3, `partition ${partitionKey(ref)} is not in the cluster metadata`);
       }
     }
     return metadata;

@@ -51,6 +51,7 @@ import {
   kafkaErrorName,
   LATEST,
   listPartitionOffsets,
+  notConsecutiveError,
   PLATFORMATIC_RETRY,
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
@@ -248,7 +249,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
     let expected: bigint | undefined;
     for (const batch of splitIntoBatches(records, this.maxBatchBytes)) {
       const base = await this.sendBatch(ref, batch);
-      if (expected !== undefined && base !== expected) throw this.notConsecutive(ref, expected, base);
+      if (expected !== undefined && base !== expected) throw notConsecutiveError(ref, expected, base);
       first ??= base;
       expected = base + BigInt(batch.length);
     }
@@ -267,7 +268,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
       const half = Math.ceil(batch.length / 2);
       const base = await this.sendBatch(ref, batch.slice(0, half));
       const second = await this.sendBatch(ref, batch.slice(half));
-      if (second !== base + BigInt(half)) throw this.notConsecutive(ref, base + BigInt(half), second);
+      if (second !== base + BigInt(half)) throw notConsecutiveError(ref, base + BigInt(half), second);
       return base;
     }
   }
@@ -381,19 +382,6 @@ export class PlatformaticRecordWriter implements RecordWriter {
           `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
           `least ${bytes} — the source stored this batch, so its limit was higher — then resume.`,
         cause,
-      },
-    );
-  }
-
-  private notConsecutive(ref: PartitionRef, expected: bigint, got: bigint): InvariantError {
-    return new InvariantError(
-      `records written to ${partitionKey(ref)} are not consecutive on the target: expected base offset ${expected}, ` +
-        `the broker reported ${got}`,
-      {
-        code: 'KAFKA_TARGET_NOT_CONSECUTIVE',
-        fix:
-          'Something else writes to this target partition (only kraft-migrate may write to the target until ' +
-          'cutover). Stop it, then reconcile the partition with endOffsets before resuming.',
       },
     );
   }
