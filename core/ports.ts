@@ -172,6 +172,8 @@ export interface PutOptions {
   readonly contentType?: string;
   /** Object Lock COMPLIANCE retention until this instant. */
   readonly retainUntil?: Date;
+  /** SHA-256 of the body (lowercase hex) when the caller has it: sent as the checksum instead of hashing again. */
+  readonly sha256?: string;
 }
 
 export interface BucketFacts {
@@ -299,7 +301,17 @@ export interface RawBatch {
  * offset the run covers — markers and aborted records after it up to the next run included.
  */
 export type FetchedRun =
-  | { readonly kind: 'records'; readonly records: readonly SourceRecord[]; readonly end: bigint }
+  | {
+      readonly kind: 'records';
+      readonly records: readonly SourceRecord[];
+      readonly end: bigint;
+      /**
+       * The source batches these records were decoded from, when they could be staged as they are
+       * (consecutive offsets, wholly inside the range — small batches the writer merges): staging
+       * keeps them byte for byte, like a `batches` run.
+       */
+      readonly sourceBatches?: readonly RawBatch[] | undefined;
+    }
   | { readonly kind: 'batches'; readonly batches: readonly RawBatch[]; readonly end: bigint };
 
 export interface BatchFetchResult extends Omit<FetchResult, 'records'> {

@@ -625,22 +625,29 @@ function toRuns(
   const runs: FetchedRun[] = [];
   let batches: RawBatch[] = [];
   let records: SourceRecord[] = [];
+  /** The source batches of `records`, while every one of them could be staged as it is. */
+  let sourceBatches: RawBatch[] | undefined = [];
   const close = (end: bigint) => {
     if (batches.length > 0) runs.push({ kind: 'batches', batches, end });
-    if (records.length > 0) runs.push({ kind: 'records', records, end });
+    if (records.length > 0) runs.push({ kind: 'records', records, end, sourceBatches });
     batches = [];
     records = [];
+    sourceBatches = [];
   };
+  const whole = { ...range, minBatchBytes: 0 };
   for (const h of kept) {
     if (range.upTo !== undefined && h.baseOffset >= range.upTo) break;
+    const raw: RawBatch = { baseOffset: h.baseOffset, count: h.count, bytes: h.bytes };
     if (canPassThrough(h, range)) {
       if (records.length > 0) close(h.baseOffset);
-      batches.push({ baseOffset: h.baseOffset, count: h.count, bytes: h.bytes });
+      batches.push(raw);
     } else {
       const decoded = decodeBatch(h, range.fetchOffset, range.upTo);
       if (decoded.length === 0) continue;
       if (batches.length > 0) close(h.baseOffset);
       for (const r of decoded) records.push(r);
+      if (canPassThrough(h, whole)) sourceBatches?.push(raw);
+      else sourceBatches = undefined;
     }
   }
   close(nextOffset);

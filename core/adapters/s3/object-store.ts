@@ -67,6 +67,8 @@ export class S3ObjectStore implements ObjectStore {
       Body: body,
       // Object Lock puts need Content-MD5 or an SDK checksum; SHA-256 also guards every upload.
       ChecksumAlgorithm: 'SHA256',
+      // Known already (segments): S3 checks it, the SDK does not hash the body a second time.
+      ...(options.sha256 ? { ChecksumSHA256: Buffer.from(options.sha256, 'hex').toString('base64') } : {}),
       ...(options.contentType ? { ContentType: options.contentType } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
       ...(this.#kmsKeyArn ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.#kmsKeyArn } : {}),
@@ -74,8 +76,21 @@ export class S3ObjectStore implements ObjectStore {
         ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: options.retainUntil }
         : {}),
     };
+    const command = new PutObjectCommand(input);
+    if (options.sha256) {
+      // SigV4 signs the payload's SHA-256: given, the signer does not hash the body once more.
+      const sha256 = options.sha256;
+      command.middlewareStack.add(
+        (next) => (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'kraftMigrateKnownPayloadHash' },
+      );
+    }
     try {
-      await this.client.send(new PutObjectCommand(input));
+      await this.client.send(command);
     } catch (e) {
       throw toS3Error(e, {
         operation: 'PutObject',

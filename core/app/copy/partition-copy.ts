@@ -431,7 +431,11 @@ class PartitionCopy {
           await this.#writeBatches(run.batches, end);
         } else {
           const records = seed ? run.records.filter((r) => r.offset < boundary) : run.records;
-          if (this.#stager) await this.#stager.add(records, end);
+          if (this.#stager && run.sourceBatches && records.length === run.records.length) {
+            await this.#stager.addBatches(run.sourceBatches, end);
+          } else if (this.#stager) {
+            await this.#stager.add(records, end);
+          }
           await this.#write(records, end);
         }
       }

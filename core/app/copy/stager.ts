@@ -2,7 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
-  encodeBatchSegment,
+  encodeBatchSegmentWithDigest,
   encodeSegment,
   type SegmentManifestEntry,
   segmentKey,
@@ -196,12 +196,14 @@ export class SegmentStager {
     let last: bigint;
     let count: number;
     let body: Uint8Array;
+    let sha256: string;
     if (segment.kind === 'records') {
       const { records } = segment;
       first = records[0]!.offset;
       last = records[records.length - 1]!.offset;
       count = records.length;
       body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
+      sha256 = await sha256Hex(body);
     } else {
       const { batches } = segment;
       const lastBatch = batches[batches.length - 1]!;
@@ -209,7 +211,8 @@ export class SegmentStager {
       last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
       count = 0;
       for (const b of batches) count += b.count;
-      body = encodeBatchSegment(ref, batches);
+      // One pass over the bytes for the trailer and the object hash (the same hash signs the upload).
+      ({ body, sha256 } = encodeBatchSegmentWithDigest(ref, batches));
     }
     const key = segmentKey(migrationId, ref, first, last);
     const entry: SegmentManifestEntry = {
@@ -218,9 +221,9 @@ export class SegmentStager {
       last_offset: toDecimal(last),
       records: count,
       bytes: body.length,
-      sha256: await sha256Hex(body),
+      sha256,
     };
-    await this.#store.put(key, body, { contentType: 'application/octet-stream' });
+    await this.#store.put(key, body, { contentType: 'application/octet-stream', sha256: entry.sha256 });
     await previous; // rejects when an earlier segment failed: this one is then never reported
     this.#onStaged(entry);
   }

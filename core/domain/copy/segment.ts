@@ -182,6 +182,14 @@ export function encodeSegment(
  * returned object. Checks each batch's header against its `baseOffset` and `count` (not its CRC).
  */
 export function encodeBatchSegment(ref: PartitionRef, batches: readonly RawBatch[]): Uint8Array {
+  return encodeBatchSegmentWithDigest(ref, batches).body;
+}
+
+/** `encodeBatchSegment` and the SHA-256 (hex) of the object, hashed in the same pass as its trailer. */
+export function encodeBatchSegmentWithDigest(
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+): { body: Uint8Array; sha256: string } {
   validateRef(ref);
   if (batches.length === 0) {
     throw encodeError('SEGMENT_EMPTY', `no batches for ${ref.topic}/${ref.partition}`);
@@ -218,7 +226,7 @@ export function encodeBatchSegment(ref: PartitionRef, batches: readonly RawBatch
     out.set(b.bytes, at);
     at += b.bytes.length;
   }
-  return finish(out, at, size);
+  return finishWithDigest(out, at, size);
 }
 
 /** Validates batch #`index` (after a batch ending at `previousLast`); returns its last offset. */
@@ -286,10 +294,21 @@ function writeHeader(
 
 /** Writes the SHA-256 trailer after the `at` bytes written. */
 function finish(out: Buffer, at: number, size: number): Uint8Array {
-  createHash('sha256').update(out.subarray(0, at)).digest().copy(out, at);
+  return finishWithDigest(out, at, size).body;
+}
+
+/**
+ * Writes the SHA-256 trailer after the `at` bytes written and returns the SHA-256 of the whole object
+ * too (hex), from the same pass over the bytes: the hash of the content is extended by the trailer.
+ */
+function finishWithDigest(out: Buffer, at: number, size: number): { body: Uint8Array; sha256: string } {
+  const hash = createHash('sha256').update(out.subarray(0, at));
+  const trailer = hash.copy().digest();
+  trailer.copy(out, at);
   const end = at + CHECKSUM_BYTES;
   if (end !== size) throw encodeError('SEGMENT_SIZE', `wrote ${end} bytes, computed ${size}`);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  const sha256 = hash.update(trailer).digest('hex');
+  return { body: new Uint8Array(out.buffer, out.byteOffset, out.length), sha256 };
 }
 
 function nullableLength(bytes: Uint8Array | null, index: number, field: string): number {
@@ -727,7 +746,7 @@ export function buildBatchSegment(
   ref: PartitionRef,
   batches: readonly RawBatch[],
 ): BuiltSegment {
-  const body = encodeBatchSegment(ref, batches);
+  const { body, sha256 } = encodeBatchSegmentWithDigest(ref, batches);
   const lastBatch = batches[batches.length - 1]!;
   const first = batches[0]!.baseOffset;
   const last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
@@ -743,7 +762,7 @@ export function buildBatchSegment(
       last_offset: toDecimal(last),
       records,
       bytes: body.length,
-      sha256: createHash('sha256').update(body).digest('hex'),
+      sha256,
     },
   };
 }

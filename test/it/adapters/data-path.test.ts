@@ -27,8 +27,10 @@ import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
 import { type KraftMigrateError, PreconditionError } from '../../../core/domain/errors.ts';
 import {
+  type FetchedRun,
   type PartitionRef,
   partitionKey,
+  type RawBatch,
   type RecordHeader,
   type RecordReader,
   type RecordToWrite,
@@ -138,6 +140,141 @@ async function copy(topic: string, partition: number, maxBytes?: number): Promis
   return { writes };
 }
 
+interface CopyBatches {
+  /** The kind of every run, in order. */
+  readonly kinds: FetchedRun['kind'][];
+  /** Raw batches written with writeBatches. */
+  readonly batches: number;
+  /** Records written with write (decoded runs). */
+  readonly records: number;
+  readonly fetches: number;
+}
+
+/**
+ * Copies a source partition to the same partition on the target through the batch pass-through
+ * (fetchBatches → writeBatches / write), from the source log start to its high watermark (or
+ * `upTo`), and checks that every write's firstOffset is where the previous one ended (at first:
+ * the target high watermark) and that each fetch's last run ends at its nextOffset.
+ */
+async function copyBatches(
+  topic: string,
+  partition: number,
+  options: { minBatchBytes?: number; maxBytes?: number; upTo?: bigint } = {},
+): Promise<CopyBatches> {
+  const ref = { topic, partition };
+  const o = (await readers.source.offsets([ref])).get(partitionKey(ref));
+  if (!o) throw new Error(`no offsets for ${partitionKey(ref)}`);
+  const stop = options.upTo !== undefined && options.upTo < o.highWatermark ? options.upTo : o.highWatermark;
+  let expected = (await writers.target.endOffsets([ref])).get(partitionKey(ref)) as bigint;
+  const kinds: FetchedRun['kind'][] = [];
+  let batches = 0;
+  let records = 0;
+  let fetches = 0;
+  let offset = o.logStart;
+  while (offset < stop) {
+    const f = await readers.source.fetchBatches(ref, offset, {
+      maxBytes: options.maxBytes ?? 1 << 20,
+      maxWaitMs: 100,
+      minBatchBytes: options.minBatchBytes ?? 0,
+      upTo: options.upTo,
+    });
+    if (++fetches > 10_000) throw new Error(`no progress copying ${partitionKey(ref)} at ${offset}`);
+    for (const run of f.runs) {
+      kinds.push(run.kind);
+      let count: number;
+      let firstOffset: bigint;
+      if (run.kind === 'batches') {
+        ({ firstOffset } = await writers.target.writeBatches(ref, run.batches));
+        count = run.batches.reduce((n, x) => n + x.count, 0);
+        batches += run.batches.length;
+      } else {
+        ({ firstOffset } = await writers.target.write(ref, run.records));
+        count = run.records.length;
+        records += count;
+      }
+      expect(firstOffset).toBe(expected);
+      expected = firstOffset + BigInt(count);
+    }
+    if (f.runs.length > 0) expect(f.runs.at(-1)?.end).toBe(f.nextOffset);
+    expect(f.nextOffset).toBeGreaterThan(offset);
+    offset = f.nextOffset;
+  }
+  return { kinds, batches, records, fetches };
+}
+
+/** Every batch of a partition as fetchBatches hands it out (minBatchBytes 0): all must pass through. */
+async function rawBatches(reader: PlatformaticRecordReader, ref: PartitionRef): Promise<RawBatch[]> {
+  const o = (await reader.offsets([ref])).get(partitionKey(ref));
+  if (!o) throw new Error(`no offsets for ${partitionKey(ref)}`);
+  const out: RawBatch[] = [];
+  let offset = o.logStart;
+  while (offset < o.highWatermark) {
+    const f = await reader.fetchBatches(ref, offset, { maxBytes: 1 << 20, maxWaitMs: 100, minBatchBytes: 0 });
+    for (const run of f.runs) {
+      expect(run.kind).toBe('batches');
+      if (run.kind === 'batches') out.push(...run.batches);
+    }
+    offset = f.nextOffset;
+  }
+  return out;
+}
+
+/** The v2 batch header fields of a raw batch (raw-batches.ts has the layout). */
+function batchHeader(batch: RawBatch) {
+  const dv = new DataView(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  return {
+    baseOffset: dv.getBigInt64(0),
+    leaderEpoch: dv.getInt32(12),
+    attributes: dv.getInt16(21),
+    producerId: dv.getBigInt64(43),
+    producerEpoch: dv.getInt16(51),
+    baseSequence: dv.getInt32(53),
+    count: dv.getInt32(57),
+  };
+}
+
+/** Attribute bit 4 of a record batch: transactional. */
+const TRANSACTIONAL = 0x10;
+
+/**
+ * Batch by batch, the target partition holds the source's batches (read_committed selection) with
+ * only the producer fields rewritten: the records part (bytes 61…end) is identical, and so are
+ * codec, timestamp type, last offset delta, timestamps and count (bytes 21…43 and 57…61, the
+ * transactional bit aside); base offset, leader epoch, producer id and sequence are the target's.
+ */
+async function expectPassedThrough(topic: string): Promise<void> {
+  const ref = { topic, partition: 0 };
+  const source = await rawBatches(readers.source, ref);
+  const target = await rawBatches(readers.target, ref);
+  expect(source.length).toBeGreaterThan(0);
+  expect(target.length).toBe(source.length);
+  const targetOffsets = target.map((x) => x.baseOffset);
+  let next = 0n;
+  for (const count of target.map((x) => x.count)) {
+    expect(targetOffsets.shift()).toBe(next);
+    next += BigInt(count);
+  }
+  const targetProducer = batchHeader(target[0] as RawBatch).producerId;
+  let sequence = 0;
+  target.forEach((t, i) => {
+    const s = source[i] as RawBatch;
+    const th = batchHeader(t);
+    const sh = batchHeader(s);
+    expect(t.count).toBe(s.count);
+    expect(bytes(t.bytes.subarray(61))).toBe(bytes(s.bytes.subarray(61)));
+    expect(th.attributes).toBe(sh.attributes & ~TRANSACTIONAL);
+    expect(bytes(t.bytes.subarray(23, 43))).toBe(bytes(s.bytes.subarray(23, 43)));
+    expect(bytes(t.bytes.subarray(57, 61))).toBe(bytes(s.bytes.subarray(57, 61)));
+    expect(th.baseOffset).toBe(t.baseOffset);
+    expect(th.leaderEpoch).toBeGreaterThanOrEqual(0); // produced as -1, set by the target broker
+    // one idempotent producer of the target per partition, its sequence running on from 0
+    expect(th.producerId).not.toBe(sh.producerId);
+    expect(th.producerId).toBe(targetProducer);
+    expect(th.baseSequence).toBe(sequence);
+    sequence += th.count;
+  });
+}
+
 function bytes(x: Uint8Array | null): string | null {
   if (x === null) return null;
   const buf = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
@@ -177,8 +314,9 @@ async function expectRejected(p: Promise<unknown>): Promise<KraftMigrateError> {
 }
 
 /** Compression codec ids of the batches stored in partition 0 (raw Fetch, no decompression). */
-async function storedCodecs(topic: string): Promise<number[]> {
-  const conn = await RawConnection.open({ host: '127.0.0.1', port: 19092 });
+async function storedCodecs(topic: string, role: Role = 'source'): Promise<number[]> {
+  const [host, port] = STACK[role].split(':');
+  const conn = await RawConnection.open({ host: host as string, port: Number(port) });
   try {
     const body = encodeFetchRequest({
       maxWaitMs: 0,
@@ -229,6 +367,97 @@ const EDGE_RECORDS: RecordToWrite[] = [
   },
   { timestamp: 1_700_000_000_000n, key: null, value: null, headers: [[b('only'), null]] },
 ];
+
+/**
+ * Writes `lines` (`headers|key|value`) to partition 0 of a source topic with the Java console
+ * producer (Kafka 3.9 client: idempotent, `codec`-compressed batches of up to 1 MB).
+ */
+function javaProduce(topic: string, codec: 'gzip' | 'snappy' | 'lz4' | 'zstd', lines: readonly string[]) {
+  const run = spawnSync(
+    'java',
+    [
+      '-cp',
+      join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
+      'kafka.tools.ConsoleProducer',
+      '--bootstrap-server',
+      STACK.source,
+      '--topic',
+      topic,
+      '--compression-codec',
+      codec,
+      '--batch-size',
+      '1000000',
+      '--timeout',
+      '100',
+      '--property',
+      'parse.key=true',
+      '--property',
+      'key.separator=|',
+      '--property',
+      'parse.headers=true',
+      '--property',
+      'headers.delimiter=|',
+    ],
+    { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+}
+
+/**
+ * Producer P writes commit, abort, commit, abort, commit (3 records each, one batch per
+ * transaction); producer Q interleaves a committed and an aborted transaction of its own, and a
+ * non-transactional producer one record in the middle.
+ */
+async function writeTransactions(topic: string): Promise<{ committed: string[] }> {
+  const client = kafka('source');
+  const open = async (id: string) => {
+    const p = client.producer({
+      transactionalId: `${topic}-${id}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await p.connect();
+    return p;
+  };
+  const P = await open('P');
+  const Q = await open('Q');
+  const plainProducer = client.producer();
+  await plainProducer.connect();
+  const committed: string[] = [];
+  const send = (tx: Transaction, names: string[]) =>
+    tx.send({ topic, messages: names.map((value) => ({ partition: 0, key: value, value })) });
+  const pTxn = async (name: string, commit: boolean) => {
+    const tx = await P.transaction();
+    const values = [0, 1, 2].map((i) => `P-${name}-${i}`);
+    await send(tx, values);
+    if (commit) {
+      await tx.commit();
+      committed.push(...values);
+    } else {
+      await tx.abort();
+    }
+  };
+  try {
+    const q1 = await Q.transaction();
+    await send(q1, ['Q-1-0']);
+    await pTxn('A', true);
+    await send(q1, ['Q-1-1']);
+    await pTxn('B', false);
+    await plainProducer.send({ topic, messages: [{ partition: 0, key: 'plain', value: 'plain' }] });
+    await q1.commit();
+    committed.push('Q-1-0', 'Q-1-1', 'plain');
+    const q2 = await Q.transaction();
+    await send(q2, ['Q-2-0']);
+    await pTxn('C', true);
+    await pTxn('D', false);
+    await send(q2, ['Q-2-1']);
+    await q2.abort();
+    await pTxn('E', true);
+  } finally {
+    await Promise.all([P.disconnect(), Q.disconnect(), plainProducer.disconnect()]);
+  }
+  return { committed };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -368,62 +597,6 @@ describe('records survive source → target byte for byte', () => {
 });
 
 describe('transactions under read_committed', () => {
-  /**
-   * Producer P writes commit, abort, commit, abort, commit (3 records each, one batch per
-   * transaction); producer Q interleaves a committed and an aborted transaction of its own, and a
-   * non-transactional producer one record in the middle.
-   */
-  async function writeTransactions(topic: string): Promise<{ committed: string[] }> {
-    const client = kafka('source');
-    const open = async (id: string) => {
-      const p = client.producer({
-        transactionalId: `${topic}-${id}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-      });
-      await p.connect();
-      return p;
-    };
-    const P = await open('P');
-    const Q = await open('Q');
-    const plainProducer = client.producer();
-    await plainProducer.connect();
-    const committed: string[] = [];
-    const send = (tx: Transaction, names: string[]) =>
-      tx.send({ topic, messages: names.map((value) => ({ partition: 0, key: value, value })) });
-    const pTxn = async (name: string, commit: boolean) => {
-      const tx = await P.transaction();
-      const values = [0, 1, 2].map((i) => `P-${name}-${i}`);
-      await send(tx, values);
-      if (commit) {
-        await tx.commit();
-        committed.push(...values);
-      } else {
-        await tx.abort();
-      }
-    };
-    try {
-      const q1 = await Q.transaction();
-      await send(q1, ['Q-1-0']);
-      await pTxn('A', true);
-      await send(q1, ['Q-1-1']);
-      await pTxn('B', false);
-      await plainProducer.send({ topic, messages: [{ partition: 0, key: 'plain', value: 'plain' }] });
-      await q1.commit();
-      committed.push('Q-1-0', 'Q-1-1', 'plain');
-      const q2 = await Q.transaction();
-      await send(q2, ['Q-2-0']);
-      await pTxn('C', true);
-      await pTxn('D', false);
-      await send(q2, ['Q-2-1']);
-      await q2.abort();
-      await pTxn('E', true);
-    } finally {
-      await Promise.all([P.disconnect(), Q.disconnect(), plainProducer.disconnect()]);
-    }
-    return { committed };
-  }
-
   it('returns exactly the committed records with their source offsets, however the fetches are cut', async () => {
     // Arrange
     const topic = await topicOnBoth('it-dp-txn');
@@ -526,34 +699,7 @@ describe('compressed source batches', () => {
         { length: 50 },
         (_, i) => `a:${i},a:dup,z:last|key-${i}|java-${codec}-${i}-${'x'.repeat(i * 40)}`,
       );
-      const run = spawnSync(
-        'java',
-        [
-          '-cp',
-          join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
-          'kafka.tools.ConsoleProducer',
-          '--bootstrap-server',
-          STACK.source,
-          '--topic',
-          topic,
-          '--compression-codec',
-          codec,
-          '--batch-size',
-          '1000000',
-          '--timeout',
-          '100',
-          '--property',
-          'parse.key=true',
-          '--property',
-          'key.separator=|',
-          '--property',
-          'parse.headers=true',
-          '--property',
-          'headers.delimiter=|',
-        ],
-        { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
-      );
-      expect(run.status, run.stderr).toBe(0);
+      javaProduce(topic, codec, lines);
       // Act
       const source = await readAll(readers.source, { topic, partition: 0 });
       await copy(topic, 0);
@@ -611,6 +757,220 @@ describe('compressed source batches', () => {
     // Assert
     expect(await storedCodecs(topic)).toEqual([3]);
     expectSameRecords(read.records, EDGE_RECORDS, { offsets: false });
+  });
+});
+
+describe('batch pass-through (fetchBatches → writeBatches)', () => {
+  let uncommittedTarget: PlatformaticRecordReader;
+  beforeAll(async () => {
+    uncommittedTarget = await PlatformaticRecordReader.create(plain(STACK.target), {
+      isolationLevel: 'read_uncommitted',
+    });
+  });
+  afterAll(async () => {
+    await uncommittedTarget?.close();
+  });
+
+  it('copies gzip, snappy, lz4 and zstd batches of the Java producer with their compressed bytes', async () => {
+    for (const [codec, id] of [
+      ['gzip', 1],
+      ['snappy', 2],
+      ['lz4', 3],
+      ['zstd', 4],
+    ] as const) {
+      // Arrange
+      const topic = await topicOnBoth(`it-dp-pt-${codec}`);
+      const lines = Array.from(
+        { length: 40 },
+        (_, i) => `a:${i},a:dup,z:last|key-${i}|pt-${codec}-${i}-${'x'.repeat(i * 30)}`,
+      );
+      javaProduce(topic, codec, lines);
+      const source = await readAll(readers.source, { topic, partition: 0 });
+      // Act
+      const copied = await copyBatches(topic, 0);
+      const target = await readAll(readers.target, { topic, partition: 0 });
+      // Assert
+      expect(source.records).toHaveLength(lines.length);
+      expectSameRecords(target.records, source.records, { offsets: true });
+      expect(await storedCodecs(topic, 'target')).toEqual([id]);
+      expect(copied.kinds.length).toBeGreaterThan(0);
+      expect(new Set(copied.kinds)).toEqual(new Set(['batches']));
+      expect(copied.records).toBe(0);
+      await expectPassedThrough(topic);
+    }
+  });
+
+  it('copies null and empty keys and values, duplicate and null headers and old timestamps', async () => {
+    // Arrange
+    const topic = await topicOnBoth('it-dp-pt-edge');
+    await writers.source.write({ topic, partition: 0 }, EDGE_RECORDS);
+    const source = await readAll(readers.source, { topic, partition: 0 });
+    // Act
+    const copied = await copyBatches(topic, 0);
+    const target = await readAll(readers.target, { topic, partition: 0 });
+    // Assert
+    expectSameRecords(
+      source.records,
+      EDGE_RECORDS.map((r, i) => ({ ...r, offset: BigInt(i) })),
+      { offsets: true },
+    );
+    expectSameRecords(target.records, source.records, { offsets: true });
+    expect(target.records.every((r) => r.timestampType === 'CreateTime')).toBe(true);
+    expect(new Set(copied.kinds)).toEqual(new Set(['batches']));
+    await expectPassedThrough(topic);
+  });
+
+  it('copies only the committed transactional batches, as committed non-transactional data', async () => {
+    // Arrange
+    const topic = await topicOnBoth('it-dp-pt-txn');
+    const ref = { topic, partition: 0 };
+    const { committed } = await writeTransactions(topic);
+    const source = await readAll(readers.source, ref);
+    const sourceBatches = await rawBatches(readers.source, ref);
+    // Act: one batch per fetch, so aborted and committed transactions are selected across fetches
+    const copied = await copyBatches(topic, 0, { maxBytes: 1 });
+    const committedRead = await readAll(readers.target, ref);
+    const uncommittedRead = await readAll(uncommittedTarget, ref);
+    // Assert
+    expect(committedRead.records.map((r) => r.offset)).toEqual(committed.map((_, i) => BigInt(i)));
+    expectSameRecords(committedRead.records, source.records, { offsets: false });
+    expectSameRecords(uncommittedRead.records, committedRead.records, { offsets: true });
+    expect(new Set(copied.kinds)).toEqual(new Set(['batches']));
+    expect(sourceBatches.some((x) => (batchHeader(x).attributes & TRANSACTIONAL) !== 0)).toBe(true);
+    const offsets = (await readers.target.offsets([ref])).get(partitionKey(ref));
+    expect(offsets?.highWatermark).toBe(BigInt(committed.length));
+    expect(offsets?.lastStable).toBe(offsets?.highWatermark);
+    await expectPassedThrough(topic);
+  });
+
+  it('passes big batches through and decodes small ones below minBatchBytes', async () => {
+    // Arrange: a single record, ~30 KB of incompressible records in one batch, two single records
+    const topic = await topicOnBoth('it-dp-pt-mixed');
+    const ref = { topic, partition: 0 };
+    const now = BigInt(Date.now());
+    const single = (i: number): RecordToWrite => ({
+      timestamp: now + BigInt(i),
+      key: b(`single-${i}`),
+      value: b(`small ${i}`),
+      headers: [[b('h'), b(String(i))]],
+    });
+    const big = Array.from({ length: 30 }, (_, i) => ({
+      timestamp: now + 10n + BigInt(i),
+      key: b(`big-${i}`),
+      value: randomBytes(1000),
+      headers: [],
+    }));
+    await writers.source.write(ref, [single(0)]);
+    await writers.source.write(ref, big);
+    await writers.source.write(ref, [single(1)]);
+    await writers.source.write(ref, [single(2)]);
+    const source = await readAll(readers.source, ref);
+    // Act
+    const copied = await copyBatches(topic, 0, { minBatchBytes: 16_384 });
+    const target = await readAll(readers.target, ref);
+    // Assert
+    expect(source.records).toHaveLength(33);
+    expectSameRecords(target.records, source.records, { offsets: true });
+    expect(new Set(copied.kinds)).toEqual(new Set(['records', 'batches']));
+    expect(copied.batches).toBe(1);
+    expect(copied.records).toBe(3);
+    expect(copied.kinds[0]).toBe('records');
+  });
+
+  it('cuts a batch that reaches upTo and returns nothing from upTo on', async () => {
+    // Arrange: batches 0…2, 3…12 and 13…17; upTo 8 falls inside the second one
+    const topic = await topicOnBoth('it-dp-pt-upto');
+    const ref = { topic, partition: 0 };
+    const now = BigInt(Date.now());
+    const records = (from: number, n: number): RecordToWrite[] =>
+      Array.from({ length: n }, (_, i) => ({
+        timestamp: now + BigInt(from + i),
+        key: b(`k${from + i}`),
+        value: b(`v${from + i}`),
+        headers: [],
+      }));
+    await writers.source.write(ref, records(0, 3));
+    await writers.source.write(ref, records(3, 10));
+    await writers.source.write(ref, records(13, 5));
+    const source = await readAll(readers.source, ref);
+    // Act
+    const f = await readers.source.fetchBatches(ref, 0n, {
+      maxBytes: 1 << 20,
+      maxWaitMs: 100,
+      minBatchBytes: 0,
+      upTo: 8n,
+    });
+    const copied = await copyBatches(topic, 0, { upTo: 8n });
+    const target = await readAll(readers.target, ref);
+    // Assert
+    expect(source.records).toHaveLength(18);
+    expect(f.runs.map((r) => r.kind)).toEqual(['batches', 'records']);
+    const [whole, cut] = f.runs;
+    expect(whole?.kind === 'batches' && whole.batches.map((x) => [x.baseOffset, x.count])).toEqual([[0n, 3]]);
+    expect(cut?.kind === 'records' && cut.records.map((r) => r.offset)).toEqual([3n, 4n, 5n, 6n, 7n]);
+    expectSameRecords(cut?.kind === 'records' ? cut.records : [], source.records.slice(3, 8), {
+      offsets: true,
+    });
+    expect(copied.kinds).toEqual(['batches', 'records']);
+    expectSameRecords(target.records, source.records.slice(0, 8), { offsets: true });
+  });
+
+  it('decodes LogAppendTime batches instead of passing them through, and copies them exactly', async () => {
+    // Arrange: LogAppendTime on the source only (the target topic keeps CreateTime)
+    const topic = uniqueName('it-dp-pt-logappend');
+    await createTopics('source', [
+      { name: topic, configs: { 'retention.ms': '-1', 'message.timestamp.type': 'LogAppendTime' } },
+    ]);
+    await createTopics('target', [{ name: topic, configs: { 'retention.ms': '-1' } }]);
+    const ref = { topic, partition: 0 };
+    await writers.source.write(ref, EDGE_RECORDS);
+    const source = await readAll(readers.source, ref);
+    // Act
+    const copied = await copyBatches(topic, 0);
+    const target = await readAll(readers.target, ref);
+    // Assert
+    expect(source.records.every((r) => r.timestampType === 'LogAppendTime')).toBe(true);
+    expect(new Set(copied.kinds)).toEqual(new Set(['records']));
+    expect(copied.batches).toBe(0);
+    // keys, values, headers, offsets and the source's (log append) timestamps, now as CreateTime
+    expectSameRecords(target.records, source.records, { offsets: true });
+    expect(target.records.every((r) => r.timestampType === 'CreateTime')).toBe(true);
+  });
+
+  it('names the topic and partition when a batch exceeds the target max.message.bytes', async () => {
+    // Arrange: a ~50 KB incompressible batch on the source, max.message.bytes 2000 on the target
+    const topic = uniqueName('it-dp-pt-too-large');
+    await createTopics('source', [{ name: topic, configs: { 'retention.ms': '-1' } }]);
+    await createTopics('target', [
+      { name: topic, configs: { 'retention.ms': '-1', 'max.message.bytes': '2000' } },
+    ]);
+    const ref = { topic, partition: 0 };
+    await writers.source.write(
+      ref,
+      Array.from({ length: 5 }, (_, i) => ({
+        timestamp: BigInt(Date.now()),
+        key: b(`k${i}`),
+        value: randomBytes(10_000),
+        headers: [],
+      })),
+    );
+    const f = await readers.source.fetchBatches(ref, 0n, {
+      maxBytes: 1 << 20,
+      maxWaitMs: 100,
+      minBatchBytes: 0,
+    });
+    const [run] = f.runs;
+    // Act
+    const error = await expectRejected(
+      writers.target.writeBatches(ref, run?.kind === 'batches' ? run.batches : []),
+    );
+    // Assert
+    expect(f.runs.map((r) => r.kind)).toEqual(['batches']);
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.code).toBe('KAFKA_MESSAGE_TOO_LARGE');
+    expect(error.message).toContain(`${topic} partition 0`);
+    expect(error.fix).toMatch(/max\.message\.bytes/);
+    expect((await writers.target.endOffsets([ref])).get(partitionKey(ref))).toBe(0n);
   });
 });
 

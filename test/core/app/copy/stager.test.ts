@@ -128,7 +128,7 @@ describe('SegmentStager.addBatches', () => {
 
     expect(s.staged.map(range)).toEqual(['0-1/2', '2-5/4', '6-9/4', '10-10/1']);
     expect(store.completed.indexOf(s.staged[0]!.key)).toBeGreaterThan(0); // the first finished later
-    expect(store.maxInFlight).toBe(2);
+    expect(store.maxInFlight).toBeLessThanOrEqual(2); // the bound; how many overlap depends on timing
     expect(s.decoded().map((d) => d.version)).toEqual([1, 2, 2, 1]);
   });
 
