@@ -154,6 +154,7 @@ function skipVarlong(bytes: Uint8Array, pos: number): number | undefined {
  * version, int16 type), … Control batches are never compressed. Undefined when malformed.
  */
 export function firstControlType(batch: Uint8Array): number | undefined {
+  if (batch.byteLength < BATCH_HEADER_BYTES) return undefined;
   if ((view(batch).getInt16(ATTRIBUTES_OFFSET) & BATCH_ATTRIBUTES.compressionMask) !== 0) return undefined;
   let pos = BATCH_HEADER_BYTES;
   const length = readVarint(batch, pos);

@@ -59,7 +59,10 @@ export interface PartitionCheckpoint {
   /** The target offset the next written record will get. */
   readonly nextTargetOffset: bigint;
   readonly recordsCopied: bigint;
-  /** Payload bytes copied (keys, values, header keys and values; see `payloadBytes`). */
+  /**
+   * Bytes copied: payload (`payloadBytes`) of re-encoded records, stored size of source batches copied
+   * as they are (compressed, never decompressed by the copier).
+   */
   readonly bytesCopied: bigint;
   readonly gaps: readonly OffsetGap[];
   readonly offsetMap: OffsetMap;
@@ -300,7 +303,7 @@ export interface CopiedBatch {
   readonly sourceOffsets: readonly bigint[];
   /** Target offset of the first of them (the writer's `firstOffset`). */
   readonly targetFirst: bigint;
-  /** Payload bytes of the batch (sum of `payloadBytes`). */
+  /** Bytes of the write: sum of `payloadBytes`, or the stored size of batches copied as they are. */
   readonly bytes: bigint;
   /**
    * Source offset to fetch next, default last offset + 1. A fetch's `nextOffset` when every record

@@ -2,16 +2,23 @@
  * Small in-memory fakes of the data-path ports, for the cases a real broker cannot produce on demand
  * (the log start moving between two fetches, a write landing at the wrong offset, a late append
  * during reconciliation). Everything else is tested against the real stack (test/it/copier).
+ *
+ * Batch pass-through (ports.ts RawBatch) is opt-in: `FakeReader.enableBatches` gives the reader a
+ * `fetchBatches`, `FakeWriter.enableBatches` the writer a `writeBatches`.
  */
 import { PreconditionError, TransientError } from '../../../../core/domain/errors.ts';
 import type {
+  BatchFetchOptions,
+  BatchFetchResult,
   BucketFacts,
+  FetchedRun,
   FetchResult,
   ObjectHead,
   ObjectStore,
   PartitionOffsetsDetail,
   PartitionRef,
   PutOptions,
+  RawBatch,
   RecordReader,
   RecordToWrite,
   RecordWriter,
@@ -65,11 +72,59 @@ export class FakeLog {
   }
 }
 
+/**
+ * A fake source batch: a syntactically valid Kafka record batch v2 header (base offset, batch length,
+ * magic 2, last offset delta, record count — what encodeBatchSegment checks) with payload bytes
+ * derived from the offset, and the records it stands for (so FakeWriter.writeBatches can append them).
+ */
+export interface FakeRawBatch extends RawBatch {
+  readonly records: readonly SourceRecord[];
+}
+
+export function fakeBatch(records: readonly SourceRecord[], size: number): FakeRawBatch {
+  const baseOffset = records[0]!.offset;
+  const count = records.length;
+  const bytes = new Uint8Array(Math.max(61, size));
+  const view = new DataView(bytes.buffer);
+  view.setBigInt64(0, baseOffset);
+  view.setInt32(8, bytes.length - 12);
+  view.setInt32(12, 5); // partition leader epoch
+  bytes[16] = 2;
+  view.setInt32(23, count - 1);
+  view.setInt32(57, count);
+  for (let i = 61; i < bytes.length; i++) bytes[i] = (Number(baseOffset % 251n) * 31 + i) & 0xff;
+  return { baseOffset, count, bytes, records };
+}
+
+/** Base offset and record count from a batch's header bytes (e.g. of a KMSEG2 segment). */
+export function batchHeaderOf(bytes: Uint8Array): { baseOffset: bigint; count: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { baseOffset: view.getBigInt64(0), count: view.getInt32(57) };
+}
+
+export interface FakeBatchOptions {
+  /** At most this many records per source batch; a batch also ends at an offset gap (marker). */
+  readonly recordsPerBatch: number;
+  /** Size in bytes of the batch (≥ 61) at `baseOffset` with `count` records. @default 61 + 20 × count */
+  readonly batchBytes?: (baseOffset: bigint, count: number) => number;
+  /**
+   * Like the Kafka reader: a `records` run also hands out `sourceBatches` (the batches its records were
+   * decoded from) when every one of them lies wholly inside the range. @default false
+   */
+  readonly sourceBatches?: boolean;
+}
+
 /** A RecordReader over FakeLogs; `perFetch` records per fetch; `beforeFetch` may change the logs. */
 export class FakeReader implements RecordReader {
   readonly logs = new Map<string, FakeLog>();
   perFetch = 10;
+  /** Every fetch, `fetch` and `fetchBatches`. */
   fetches = 0;
+  /** The `fetchBatches` calls among them, with their arguments. */
+  batchFetches: { offset: bigint; options: BatchFetchOptions }[] = [];
+  /** Set by `enableBatches`. */
+  fetchBatches?: (ref: PartitionRef, offset: bigint, options: BatchFetchOptions) => Promise<BatchFetchResult>;
+  #batchOptions: FakeBatchOptions | undefined;
   beforeFetch: ((ref: PartitionRef, offset: bigint, n: number) => void) | undefined;
   /** Replaces the answer of offsets() (e.g. an end offset that still moves). */
   offsetsHook: ((ref: PartitionRef, d: PartitionOffsetsDetail) => PartitionOffsetsDetail) | undefined;
@@ -105,6 +160,119 @@ export class FakeReader implements RecordReader {
     };
   }
 
+  /**
+   * Gives this reader `fetchBatches`: the log's records are grouped into source batches (from the
+   * first record on: `recordsPerBatch` consecutive offsets at most, cut at offset gaps); a fetch
+   * returns whole batches holding offsets from `offset` on, about `perFetch` records. A batch passes
+   * through when it starts at or after `offset`, ends below `upTo` and has `minBatchBytes`; others
+   * are "decoded" into records from `offset` on and below `upTo`; batches from `upTo` on are left out
+   * — like the Kafka reader's toRuns.
+   */
+  enableBatches(options: FakeBatchOptions): this {
+    this.#batchOptions = options;
+    this.fetchBatches = (ref, offset, o) => this.#fetchBatches(ref, offset, o);
+    return this;
+  }
+
+  /** The log's source batches (stable across fetches, like the batches a broker stores). */
+  batchesOf(ref: PartitionRef): FakeRawBatch[] {
+    const o = this.#batchOptions;
+    if (o === undefined) throw new Error('enableBatches first');
+    const size = o.batchBytes ?? ((_base: bigint, count: number) => 61 + 20 * count);
+    const out: FakeRawBatch[] = [];
+    let group: SourceRecord[] = [];
+    const close = () => {
+      if (group.length > 0) out.push(fakeBatch(group, size(group[0]!.offset, group.length)));
+      group = [];
+    };
+    for (const r of this.log(ref).records) {
+      const previous = group[group.length - 1];
+      if (
+        previous !== undefined &&
+        (r.offset !== previous.offset + 1n || group.length >= o.recordsPerBatch)
+      ) {
+        close();
+      }
+      group.push(r);
+    }
+    close();
+    return out;
+  }
+
+  async #fetchBatches(
+    ref: PartitionRef,
+    offset: bigint,
+    options: BatchFetchOptions,
+  ): Promise<BatchFetchResult> {
+    this.beforeFetch?.(ref, offset, this.fetches);
+    this.fetches++;
+    this.batchFetches.push({ offset, options });
+    await Promise.resolve();
+    const log = this.log(ref);
+    if (offset < log.logStart) {
+      throw new PreconditionError(`OFFSET_OUT_OF_RANGE: ${offset} below ${log.logStart}`, {
+        code: 'OFFSET_OUT_OF_RANGE',
+      });
+    }
+    const fetched: FakeRawBatch[] = [];
+    let records = 0;
+    for (const b of this.batchesOf(ref)) {
+      if (b.baseOffset + BigInt(b.count) <= offset) continue;
+      if (records >= this.perFetch) break;
+      fetched.push(b);
+      records += b.count;
+    }
+    const lastBatch = fetched[fetched.length - 1];
+    const nextOffset = lastBatch
+      ? lastBatch.baseOffset + BigInt(lastBatch.count)
+      : offset < log.end
+        ? log.end
+        : offset;
+    const runs: FetchedRun[] = [];
+    let batches: RawBatch[] = [];
+    let decoded: SourceRecord[] = [];
+    let sourceBatches: RawBatch[] | undefined = [];
+    const close = (end: bigint) => {
+      if (batches.length > 0) runs.push({ kind: 'batches', batches, end });
+      if (decoded.length > 0) {
+        runs.push({
+          kind: 'records',
+          records: decoded,
+          end,
+          ...(this.#batchOptions?.sourceBatches ? { sourceBatches } : {}),
+        });
+      }
+      batches = [];
+      decoded = [];
+      sourceBatches = [];
+    };
+    const { upTo } = options;
+    for (const b of fetched) {
+      if (upTo !== undefined && b.baseOffset >= upTo) break;
+      const last = b.baseOffset + BigInt(b.count) - 1n;
+      const inside = b.baseOffset >= offset && (upTo === undefined || last < upTo);
+      if (inside && b.bytes.length >= options.minBatchBytes) {
+        if (decoded.length > 0) close(b.baseOffset);
+        batches.push(b);
+      } else {
+        const part = b.records.filter((r) => r.offset >= offset && (upTo === undefined || r.offset < upTo));
+        if (part.length === 0) continue;
+        if (batches.length > 0) close(b.baseOffset);
+        decoded.push(...part);
+        if (inside) sourceBatches?.push(b);
+        else sourceBatches = undefined;
+      }
+    }
+    close(nextOffset);
+    return {
+      runs,
+      nextOffset,
+      highWatermark: log.end,
+      lastStableOffset: log.end,
+      logStartOffset: log.logStart,
+    };
+  }
+
   async offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
     const out = new Map<string, PartitionOffsetsDetail>();
     for (const ref of refs) {
@@ -127,9 +295,24 @@ export class FakeReader implements RecordReader {
 /** A RecordWriter appending to the FakeReader's logs (so the target can be read back). */
 export class FakeWriter implements RecordWriter {
   readonly target: FakeReader;
+  /** Every write, `write` and `writeBatches` (the hook's `n`). */
   writes = 0;
-  /** Called before a write is applied; may throw or return a firstOffset to report instead. */
-  hook: ((ref: PartitionRef, records: readonly RecordToWrite[], n: number) => bigint | undefined) | undefined;
+  /** The `writeBatches` calls among them: the batches of each. */
+  batchWrites: (readonly RawBatch[])[] = [];
+  /**
+   * Called before a write is applied (for `writeBatches` with the batches' records, `batches` set);
+   * may throw or return a firstOffset to report instead.
+   */
+  hook:
+    | ((
+        ref: PartitionRef,
+        records: readonly RecordToWrite[],
+        n: number,
+        batches?: readonly RawBatch[],
+      ) => bigint | undefined)
+    | undefined;
+  /** Set by `enableBatches`. */
+  writeBatches?: (ref: PartitionRef, batches: readonly RawBatch[]) => Promise<{ firstOffset: bigint }>;
 
   constructor(target: FakeReader) {
     this.target = target;
@@ -139,6 +322,41 @@ export class FakeWriter implements RecordWriter {
     await Promise.resolve();
     const n = this.writes++;
     const reported = this.hook?.(ref, records, n);
+    const first = this.target.log(ref).append(records);
+    return { firstOffset: reported ?? first };
+  }
+
+  /**
+   * Gives this writer `writeBatches`: each batch (a FakeRawBatch) appends its records; the batches
+   * must be in order without overlap and their header bytes must agree with baseOffset and count.
+   */
+  enableBatches(): this {
+    this.writeBatches = (ref, batches) => this.#writeBatches(ref, batches);
+    return this;
+  }
+
+  async #writeBatches(ref: PartitionRef, batches: readonly RawBatch[]): Promise<{ firstOffset: bigint }> {
+    await Promise.resolve();
+    const records: SourceRecord[] = [];
+    let previousEnd: bigint | undefined;
+    for (const b of batches) {
+      const fake = b as Partial<FakeRawBatch>;
+      const h = batchHeaderOf(b.bytes);
+      if (
+        fake.records === undefined ||
+        fake.records.length !== b.count ||
+        h.baseOffset !== b.baseOffset ||
+        h.count !== b.count ||
+        (previousEnd !== undefined && b.baseOffset < previousEnd)
+      ) {
+        throw new Error(`FakeWriter.writeBatches: bad batch at ${b.baseOffset} (${b.count} records)`);
+      }
+      previousEnd = b.baseOffset + BigInt(b.count);
+      records.push(...fake.records);
+    }
+    const n = this.writes++;
+    this.batchWrites.push(batches);
+    const reported = this.hook?.(ref, records, n, batches);
     const first = this.target.log(ref).append(records);
     return { firstOffset: reported ?? first };
   }

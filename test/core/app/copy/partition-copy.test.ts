@@ -3,6 +3,7 @@ import { copyPartition } from '../../../../core/app/copy/partition-copy.ts';
 import type { CopyEvent, CopyOptions } from '../../../../core/app/copy/types.ts';
 import {
   checkpointKey,
+  checkpointToJson,
   decodeSegment,
   type PartitionCheckpoint,
   parseCheckpoint,
@@ -11,7 +12,15 @@ import {
 } from '../../../../core/domain/copy/index.ts';
 import { InvariantError, TransientError } from '../../../../core/domain/errors.ts';
 import type { PartitionRef, SourceRecord } from '../../../../core/ports.ts';
-import { FakeLog, FakeReader, FakeWriter, MemoryStore, sourceRecord } from './fakes.ts';
+import {
+  batchHeaderOf,
+  type FakeBatchOptions,
+  FakeLog,
+  FakeReader,
+  FakeWriter,
+  MemoryStore,
+  sourceRecord,
+} from './fakes.ts';
 
 const REF: PartitionRef = { topic: 'orders', partition: 0 };
 const KEY = checkpointKey('m1', REF);
@@ -248,5 +257,400 @@ describe('copyPartition (restart and recovery)', () => {
     expect(result.checkpoint.segments.length).toBeGreaterThan(1);
     expect(staged.map((r) => r.offset)).toEqual(s.source.records.map((r) => r.offset));
     expect(digest(staged)).toEqual(digest(s.source.records));
+  });
+});
+
+describe('copyPartition (batch pass-through)', () => {
+  /** A setup whose reader has `fetchBatches` and whose writer has `writeBatches`. */
+  function batched(source: FakeLog, batches: FakeBatchOptions = { recordsPerBatch: 4 }) {
+    const s = setup(source);
+    s.sourceReader.enableBatches(batches);
+    s.writer.enableBatches();
+    return s;
+  }
+
+  /** The same data copied by the plain (decode and re-encode) path: its checkpoint and target records. */
+  async function plainCopy(
+    source: FakeLog,
+    options: Partial<CopyOptions> = {},
+    prepare: (s: ReturnType<typeof setup>) => void = () => undefined,
+  ): Promise<PartitionCheckpoint & { readonly target: readonly SourceRecord[] }> {
+    const s = setup(source);
+    prepare(s);
+    const result = await s.run({ ...options, passThroughMinBatchBytes: -1 });
+    expect(s.writer.batchWrites).toHaveLength(0);
+    return { ...result.checkpoint, target: targetRecords(s.target) };
+  }
+
+  /**
+   * What the two paths must agree on: everything but the byte count (payload bytes vs batch bytes),
+   * the segments (v1 vs v2 objects) and the time.
+   */
+  function comparable(cp: PartitionCheckpoint) {
+    const j = checkpointToJson(cp);
+    return {
+      phase: j.phase,
+      seed_start: j.seed_start,
+      boundary: j.boundary,
+      next_source_offset: j.next_source_offset,
+      next_target_offset: j.next_target_offset,
+      records_copied: j.records_copied,
+      gaps: j.gaps,
+      offset_map: j.offset_map,
+    };
+  }
+
+  /**
+   * The records staged in the checkpoint's segments, in order, with each segment's version. A v2
+   * segment's batches must be byte for byte the source batches (their records are taken from those).
+   */
+  function staged(s: ReturnType<typeof batched>, cp: PartitionCheckpoint) {
+    const sourceBatches = new Map(s.sourceReader.batchesOf(REF).map((b) => [b.baseOffset, b]));
+    const versions: number[] = [];
+    const records: SourceRecord[] = [];
+    for (const entry of cp.segments) {
+      const segment = decodeSegment(s.store.objects.get(entry.key)!);
+      versions.push(segment.version);
+      if (segment.version === 1) {
+        records.push(...segment.records);
+        continue;
+      }
+      for (const bytes of segment.batches) {
+        const original = sourceBatches.get(batchHeaderOf(bytes).baseOffset);
+        expect(original, `source batch at ${batchHeaderOf(bytes).baseOffset}`).toBeDefined();
+        expect(Buffer.from(bytes)).toEqual(Buffer.from(original!.bytes));
+        records.push(...original!.records);
+      }
+    }
+    return { versions, records };
+  }
+
+  const offsetsOf = (records: readonly SourceRecord[]) => records.map((r) => r.offset);
+  const batchWriteOffsets = (w: FakeWriter) =>
+    w.batchWrites.flatMap((bs) =>
+      bs.flatMap((b) => Array.from({ length: b.count }, (_, i) => b.baseOffset + BigInt(i))),
+    );
+
+  it('seeds every record through batches: same checkpoint as the plain path, KMSEG2 segments covering every offset', async () => {
+    // Arrange
+    const s = batched(FakeLog.source(95, 7), { recordsPerBatch: 4 });
+    const options = { passThroughMinBatchBytes: 0, segmentMaxBytes: 400 };
+    const expected = await plainCopy(FakeLog.source(95, 7), options);
+
+    // Act
+    const result = await s.run(options);
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(targetRecords(s.target)).toHaveLength(95);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(comparable(result.checkpoint)).toEqual(comparable(expected));
+    expect(comparable(s.persisted()!)).toEqual(comparable(expected));
+    expect(s.writer.batchWrites.length).toBeGreaterThan(1);
+    expect(s.writer.batchWrites).toHaveLength(s.writer.writes); // no plain write
+    expect(s.sourceReader.batchFetches).toHaveLength(s.sourceReader.fetches); // no plain fetch
+    const batchBytes = s.sourceReader.batchesOf(REF).reduce((n, b) => n + b.bytes.length, 0);
+    expect(result.checkpoint.bytesCopied).toBe(BigInt(batchBytes)); // stored size of the batches
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions.length).toBeGreaterThan(1);
+    expect(versions.every((v) => v === 2)).toBe(true);
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+    expect(digest(records)).toEqual(digest(s.source.records));
+  });
+
+  it('mixes pass-through batches and decoded small batches: both segment versions, an exact copy', async () => {
+    // Arrange: every batch whose base offset is a multiple of 3 is small (80 bytes < 200)
+    const batches: FakeBatchOptions = {
+      recordsPerBatch: 5,
+      batchBytes: (base) => (base % 3n === 0n ? 80 : 400),
+    };
+    const s = batched(FakeLog.source(120, 9), batches);
+    const options = { passThroughMinBatchBytes: 200, segmentMaxBytes: 1500 };
+    const expected = await plainCopy(FakeLog.source(120, 9), options);
+
+    // Act
+    const result = await s.run(options);
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(targetRecords(s.target)).toHaveLength(120);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(comparable(result.checkpoint)).toEqual(comparable(expected));
+    expect(s.writer.batchWrites.length).toBeGreaterThan(0);
+    expect(s.writer.writes).toBeGreaterThan(s.writer.batchWrites.length); // plain writes too
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(new Set(versions)).toEqual(new Set([1, 2]));
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+    expect(digest(records)).toEqual(digest(s.source.records));
+  });
+
+  it('stages small decoded batches as they are when the reader hands out their source batches', async () => {
+    // Arrange: as above, and the records runs carry their `sourceBatches`
+    const s = batched(FakeLog.source(120, 9), {
+      recordsPerBatch: 5,
+      batchBytes: (base) => (base % 3n === 0n ? 80 : 400),
+      sourceBatches: true,
+    });
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 200, segmentMaxBytes: 1500 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(s.writer.writes).toBeGreaterThan(s.writer.batchWrites.length); // small batches re-batched
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions.every((v) => v === 2)).toBe(true);
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+    expect(digest(records)).toEqual(digest(s.source.records));
+  });
+
+  it('stops with an InvariantError when a batch write lands at another target offset than expected', async () => {
+    // Arrange
+    const s = batched(FakeLog.source(100), { recordsPerBatch: 4 });
+    s.writer.hook = (ref, _records, n) => (n === 2 ? s.target.log(ref).end + 1n : undefined);
+
+    // Act
+    const e = await rejection(s.run({ passThroughMinBatchBytes: 0 }));
+
+    // Assert
+    expect(e).toBeInstanceOf(InvariantError);
+    expect((e as InvariantError).code).toBe('TARGET_OFFSET_MISMATCH');
+    expect(s.writer.batchWrites).toHaveLength(3);
+    expect(s.persisted()!.nextTargetOffset).toBeLessThanOrEqual(BigInt(targetRecords(s.target).length));
+  });
+
+  it('recovers from a writeBatches failure after part of it landed, and ends exact without duplicates', async () => {
+    // Arrange: the 4th batch write fails after its first batch was acknowledged
+    const s = batched(FakeLog.source(100, 6), { recordsPerBatch: 4 });
+    let batchWrite = 0;
+    let landed = 0;
+    s.writer.hook = (ref, records, _n, batches) => {
+      if (batches !== undefined && batchWrite++ === 3) {
+        landed = batches[0]!.count;
+        s.target.log(ref).append(records.slice(0, landed));
+        throw new TransientError('connection reset', { code: 'KAFKA_NETWORK' });
+      }
+      return undefined;
+    };
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 0, segmentMaxBytes: 300 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(landed).toBeGreaterThan(0);
+    expect(targetRecords(s.target)).toHaveLength(100);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(s.events.filter((e) => e.type === 'recovering')).toHaveLength(1);
+    expect(s.events).toContainEqual(
+      expect.objectContaining({ type: 'reconciled', already_written: String(landed) }),
+    );
+    for (const [i, r] of s.source.records.entries()) {
+      expect(targetOf(result.checkpoint.offsetMap, r.offset)).toBe(BigInt(i));
+    }
+    const { records } = staged(s, result.checkpoint);
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+    expect(digest(records)).toEqual(digest(s.source.records));
+  });
+
+  it('recovers (re-staging) from a plain seed write that landed up to the middle of a source batch', async () => {
+    // Arrange: batches below offset 40 are small (decoded and re-batched), the others pass through; the
+    // 2nd plain write fails after 6 of its records landed — inside the second source batch of that write
+    const s = batched(FakeLog.source(100), {
+      recordsPerBatch: 4,
+      batchBytes: (base) => (base < 40n ? 80 : 400),
+    });
+    let landedUpTo: bigint | undefined;
+    s.writer.hook = (ref, records, n, batches) => {
+      if (batches === undefined && n === 1) {
+        s.target.log(ref).append(records.slice(0, 6));
+        landedUpTo = (records[5] as SourceRecord).offset;
+        throw new TransientError('request timed out', { code: 'KAFKA_TIMEOUT' });
+      }
+      return undefined;
+    };
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 200, segmentMaxBytes: 300 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(landedUpTo! % 4n).not.toBe(3n); // the write stopped inside a source batch
+    expect(targetRecords(s.target)).toHaveLength(100);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(s.writer.batchWrites.length).toBeGreaterThan(0);
+    expect(Math.min(...batchWriteOffsets(s.writer).map(Number))).toBe(40);
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(new Set(versions)).toEqual(new Set([1, 2]));
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+  });
+
+  it('tails on through fetchBatches from the middle of a source batch after a partly landed plain write', async () => {
+    // Arrange: a seed of 20 records; then 80 more. Batches below offset 40 are small; the first tail
+    // write lands 6 of its records (20–25: inside the batch 24–27) and fails
+    const s = batched(FakeLog.source(20), {
+      recordsPerBatch: 4,
+      batchBytes: (base) => (base < 40n ? 80 : 400),
+    });
+    await s.run({ passThroughMinBatchBytes: 200 });
+    s.source.append(Array.from({ length: 80 }, (_, i) => sourceRecord(20 + i, 'tail')));
+    let failed = false;
+    s.writer.hook = (ref, records, _n, batches) => {
+      if (batches === undefined && !failed) {
+        failed = true;
+        s.target.log(ref).append(records.slice(0, 6));
+        throw new TransientError('request timed out', { code: 'KAFKA_TIMEOUT' });
+      }
+      return undefined;
+    };
+    const stop = new AbortController();
+    s.sourceReader.beforeFetch = () => {
+      if (s.target.log(REF).end >= 100n) stop.abort();
+    };
+    const fetchesBefore = s.sourceReader.batchFetches.length;
+
+    // Act
+    const result = await s.run({ mode: 'tail', passThroughMinBatchBytes: 200 }, stop.signal);
+
+    // Assert
+    expect(failed).toBe(true);
+    expect(s.events).toContainEqual(
+      expect.objectContaining({ type: 'reconciled', target_end: '26', already_written: '6' }),
+    );
+    const tailFetches = s.sourceReader.batchFetches.slice(fetchesBefore).map((f) => f.offset);
+    expect(tailFetches).toContain(26n); // inside the batch 24–27: decoded from 26 on
+    expect(targetRecords(s.target)).toHaveLength(100);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(Math.min(...batchWriteOffsets(s.writer).map(Number))).toBe(40);
+    for (const [i, r] of s.source.records.entries()) {
+      expect(targetOf(result.checkpoint.offsetMap, r.offset)).toBe(BigInt(i));
+    }
+  });
+
+  it('does not copy the records of a batch at or after a seed boundary inside it', async () => {
+    // Arrange: batches 0–4, 5–9, …, 20–24, …; the boundary (last stable offset) is 23
+    const lastStable23 = (r: ReturnType<typeof setup>) => {
+      r.sourceReader.offsetsHook = (_ref, d) => ({ ...d, lastStable: 23n });
+    };
+    const s = batched(FakeLog.source(50), { recordsPerBatch: 5 });
+    lastStable23(s);
+    const expected = await plainCopy(FakeLog.source(50), {}, lastStable23); // its fetches return 23… too
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 0, segmentMaxBytes: 200 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(digest(expected.target)).toEqual(digest(s.source.records.slice(0, 23)));
+    expect(comparable(result.checkpoint)).toEqual(comparable(expected));
+    expect(result.checkpoint.boundary).toBe(23n);
+    expect(result.checkpoint.nextSourceOffset).toBe(23n);
+    expect(result.checkpoint.phase).toBe('tail');
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records.slice(0, 23)));
+    expect(Math.max(...batchWriteOffsets(s.writer).map(Number))).toBe(19);
+    expect(s.sourceReader.batchFetches.every((f) => f.options.upTo === 23n)).toBe(true);
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions).toContain(2);
+    expect(versions[versions.length - 1]).toBe(1); // 20–22, decoded and cut
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records.slice(0, 23)));
+  });
+
+  it('stages the records of a batch cut at the seed boundary, not the batch, also with source batches', async () => {
+    // Arrange: small batches (decoded, with their source batches); the boundary 23 cuts the batch 20–24
+    const s = batched(FakeLog.source(50), { recordsPerBatch: 5, batchBytes: () => 80, sourceBatches: true });
+    s.sourceReader.offsetsHook = (_ref, d) => ({ ...d, lastStable: 23n });
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 200, segmentMaxBytes: 200 });
+
+    // Assert
+    expect(result.checkpoint.nextSourceOffset).toBe(23n);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records.slice(0, 23)));
+    expect(s.writer.batchWrites).toHaveLength(0);
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions).toContain(2);
+    expect(versions[versions.length - 1]).toBe(1);
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records.slice(0, 23)));
+  });
+
+  it('tails on exactly from a seed boundary inside a batch', async () => {
+    // Arrange
+    const s = batched(FakeLog.source(50), { recordsPerBatch: 5 });
+    s.sourceReader.offsetsHook = (_ref, d) => ({ ...d, lastStable: 23n });
+    await s.run({ passThroughMinBatchBytes: 0 });
+    s.sourceReader.offsetsHook = undefined;
+    const stop = new AbortController();
+    s.sourceReader.beforeFetch = () => {
+      if (s.target.log(REF).end >= 50n) stop.abort();
+    };
+
+    // Act
+    const result = await s.run({ mode: 'tail', passThroughMinBatchBytes: 0 }, stop.signal);
+
+    // Assert
+    expect(result.complete).toBe(false);
+    expect(targetRecords(s.target)).toHaveLength(50);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(result.checkpoint.nextSourceOffset).toBe(50n);
+    expect(s.sourceReader.batchFetches.some((f) => f.offset === 23n && f.options.upTo === undefined)).toBe(
+      true,
+    );
+    for (const [i, r] of s.source.records.entries()) {
+      expect(targetOf(result.checkpoint.offsetMap, r.offset)).toBe(BigInt(i));
+    }
+  });
+
+  it('re-stages the range written before a restart, then passes batches through again', async () => {
+    // Arrange: a first run stopped after three batch writes, nothing staged (segment buffer not full)
+    const s = batched(FakeLog.source(100, 8), { recordsPerBatch: 4 });
+    const stop = new AbortController();
+    s.writer.hook = (_ref, _records, n) => {
+      if (n === 2) stop.abort();
+      return undefined;
+    };
+    const first = await s.run({ passThroughMinBatchBytes: 0 }, stop.signal);
+    expect(first.complete).toBe(false);
+    expect(s.persisted()!.segments).toEqual([]);
+    const writtenBefore = s.persisted()!.nextSourceOffset;
+    s.writer.hook = undefined;
+    const writesBefore = s.writer.batchWrites.length;
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: 0, segmentMaxBytes: 300 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(targetRecords(s.target)).toHaveLength(s.source.records.length);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    const rewritten = s.writer.batchWrites
+      .slice(writesBefore)
+      .flat()
+      .filter((b) => b.baseOffset < writtenBefore);
+    expect(rewritten).toEqual([]);
+    expect(s.sourceReader.fetches - s.sourceReader.batchFetches.length).toBeGreaterThan(0); // re-staging
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions[0]).toBe(1); // re-staged from decoded records
+    expect(versions[versions.length - 1]).toBe(2); // then batches again
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
+    expect(digest(records)).toEqual(digest(s.source.records));
+  });
+
+  it('never calls fetchBatches with passThroughMinBatchBytes -1', async () => {
+    // Arrange
+    const s = batched(FakeLog.source(60, 5), { recordsPerBatch: 4 });
+
+    // Act
+    const result = await s.run({ passThroughMinBatchBytes: -1, segmentMaxBytes: 400 });
+
+    // Assert
+    expect(result.complete).toBe(true);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(s.sourceReader.fetches).toBeGreaterThan(0);
+    expect(s.sourceReader.batchFetches).toHaveLength(0);
+    expect(s.writer.batchWrites).toHaveLength(0);
+    const { versions, records } = staged(s, result.checkpoint);
+    expect(versions.every((v) => v === 1)).toBe(true);
+    expect(offsetsOf(records)).toEqual(offsetsOf(s.source.records));
   });
 });
