@@ -78,6 +78,14 @@ export interface PlatformaticWriterOptions {
 export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+/** Idempotence errors after which a fresh producer id (and a reconciliation) is all it takes. */
+const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'UNKNOWN_PRODUCER_ID',
+  'PRODUCER_FENCED',
+]);
 
 interface PartitionQueue {
   tail: Promise<void>;
@@ -159,6 +167,16 @@ export class PlatformaticRecordWriter implements RecordWriter {
       } catch (e) {
         const name = kafkaErrorName(e);
         if (name !== undefined && TOO_LARGE.has(name)) throw this.batchTooLarge(ref, batches, name, e);
+        if (name !== undefined && PRODUCER_STATE_ERRORS.has(name)) {
+          // The broker lost or doubts the partition's producer state (expired after
+          // producer.id.expiration.ms of idleness, or a batch before failed): the producer id was
+          // dropped, the caller reconciles and writes again under a new one.
+          throw new TransientError(`${name} for ${partitionKey(ref)}: the producer id is replaced`, {
+            code: 'KAFKA_PRODUCER_STATE_RESET',
+            fix: 'Nothing to do: the copy reconciles with the target end offset and continues with a new producer id.',
+            cause: e,
+          });
+        }
         throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
       }
     });
