@@ -17,7 +17,6 @@
  * are spread over the lanes by count, so partitions of one broker do not wait for each other's
  * acks=all round trips.
  */
-import { createRequire } from 'node:module';
 import {
   type Connection,
   ConnectionPool,
@@ -26,12 +25,12 @@ import {
   initProducerIdV2,
   initProducerIdV3,
   initProducerIdV4,
-  crc32c as platformaticCrc32c,
   produceV8,
   Writer,
 } from '@platformatic/kafka';
 import { InvariantError, PreconditionError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
+import { crc32c } from './crc32c.ts';
 import {
   hasKafkaError,
   kafkaProtocolError,
@@ -60,19 +59,6 @@ const INIT_RETRIABLE: ReadonlySet<string> = new Set([
   'REQUEST_TIMED_OUT',
 ]);
 
-/** CRC-32C: the native @node-rs/crc32 (SSE 4.2, no copy) when installed, else platformatic's wasm/JS one. */
-const crc32c: (data: Uint8Array) => number = (() => {
-  try {
-    const native = createRequire(import.meta.url)('@node-rs/crc32') as {
-      crc32c: (data: Uint8Array) => number;
-    };
-    return (data: Uint8Array) => native.crc32c(data);
-  } catch {
-    return (data: Uint8Array) =>
-      platformaticCrc32c(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  }
-})();
-
 interface ProducerState {
   readonly producerId: bigint;
   readonly producerEpoch: number;
@@ -90,6 +76,35 @@ interface ProduceResponseShape {
   responses: { name: string; partitionResponses: PartitionProduceResponse[] }[];
 }
 
+/** A produce call failed at batch `index`; the batches before it are on the target, none after it. */
+export class BatchRejectedError extends Error {
+  override readonly name = 'BatchRejectedError';
+  readonly index: number;
+  constructor(index: number, cause: unknown) {
+    super(
+      `batch #${index} of the call was rejected: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.index = index;
+  }
+}
+
+/** A batch landed behind a rejected one: the target has a hole (should be impossible, see produce). */
+function holeError(ref: PartitionRef, rejected: RawBatch, landedAt: bigint): InvariantError {
+  return new InvariantError(
+    `${partitionKey(ref)}: the batch from source offset ${rejected.baseOffset} was rejected by the target, but a ` +
+      `later batch of the same call landed at target offset ${landedAt}: the target partition now misses records`,
+    {
+      code: 'TARGET_HOLE',
+      fix:
+        'Stop the copier. Delete and recreate the target topic and its checkpoints, and seed the partition again; ' +
+        'report this with the copier log (the idempotent producer should have rejected the later batch).',
+    },
+  );
+}
+
 export interface BatchProducerOptions {
   /** Connection pools the partitions are spread over. */
   readonly lanes: number;
@@ -104,7 +119,8 @@ export class BatchProducer {
   readonly #laneOf = new Map<string, number>();
   readonly #producers = new Map<string, ProducerState>();
   #initVersion: Promise<InitVersion> | undefined;
-  #staleMetadata = false;
+  /** Topics whose metadata is refreshed before the next produce (a produce to them failed). */
+  readonly #staleTopics = new Set<string>();
 
   constructor(client: Consumer, connection: PlatformaticConnectionOptions, options: BatchProducerOptions) {
     this.#client = client;
@@ -112,14 +128,22 @@ export class BatchProducer {
     this.#maxLanes = Math.max(1, options.lanes);
   }
 
-  /** Appends the batches in order; resolves with the target offset of the first record. */
+  /**
+   * Appends the batches in order; resolves with the target offset of the first record. Rejects with
+   * a BatchRejectedError (the index of the first batch that failed; none after it landed).
+   *
+   * The first batch goes alone: until the partition leader holds state for a producer id (new, or
+   * expired after producer.id.expiration.ms of idleness) it accepts any first sequence, so a batch
+   * pipelined behind a rejected first one (MESSAGE_TOO_LARGE, INVALID_TIMESTAMP, …) would land and
+   * leave a hole. Once one batch is acknowledged, the leader rejects every batch behind a failed one
+   * with OUT_OF_ORDER_SEQUENCE_NUMBER, and the rest is pipelined.
+   */
   async produce(ref: PartitionRef, batches: readonly RawBatch[]): Promise<bigint> {
     const key = partitionKey(ref);
     try {
       const connection = await this.#leaderConnection(ref);
       const state = this.#producers.get(key) ?? (await this.#newProducer(key, connection));
-      const sends: Promise<bigint>[] = [];
-      for (const batch of batches) {
+      const send = (batch: RawBatch): Promise<bigint> => {
         const body = rewriteForProduce(
           batch.bytes,
           {
@@ -130,11 +154,27 @@ export class BatchProducer {
           crc32c,
         );
         state.nextSequence = nextSequence(state.nextSequence, batch.count);
-        sends.push(sendProduce(connection, ref, body, batch));
+        return sendProduce(connection, ref, body, batch);
+      };
+      const settled: PromiseSettledResult<bigint>[] = [];
+      try {
+        settled.push({ status: 'fulfilled', value: await send(batches[0]!) });
+      } catch (e) {
+        throw new BatchRejectedError(0, e);
       }
-      const settled = await Promise.allSettled(sends);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) throw failed.reason;
+      settled.push(...(await Promise.allSettled(batches.slice(1).map(send))));
+      const failedAt = settled.findIndex((s) => s.status === 'rejected');
+      if (failedAt >= 0) {
+        const landedAt = settled.findIndex((s, j) => j > failedAt && s.status === 'fulfilled');
+        if (landedAt >= 0) {
+          throw holeError(
+            ref,
+            batches[failedAt]!,
+            (settled[landedAt] as PromiseFulfilledResult<bigint>).value,
+          );
+        }
+        throw new BatchRejectedError(failedAt, (settled[failedAt] as PromiseRejectedResult).reason);
+      }
       const bases = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
       let expected = bases[0]!;
       batches.forEach((batch, i) => {
@@ -144,7 +184,7 @@ export class BatchProducer {
       return bases[0]!;
     } catch (e) {
       this.#producers.delete(key);
-      this.#staleMetadata = true;
+      this.#staleTopics.add(ref.topic);
       throw e;
     }
   }
@@ -154,8 +194,7 @@ export class BatchProducer {
   }
 
   async #leaderConnection(ref: PartitionRef): Promise<Connection> {
-    const forceUpdate = this.#staleMetadata;
-    this.#staleMetadata = false;
+    const forceUpdate = this.#staleTopics.delete(ref.topic);
     const metadata = await this.#client.metadata({ topics: [ref.topic], forceUpdate });
     const leader = metadata.topics.get(ref.topic)?.partitions[ref.partition]?.leader ?? -1;
     const broker = metadata.brokers.get(leader);

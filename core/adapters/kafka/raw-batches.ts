@@ -220,6 +220,12 @@ export function canPassThrough(h: BatchHeader, range: PassThroughRange): boolean
   );
 }
 
+/** Whether the batch's stored CRC-32C (byte 17) matches its bytes 21…end. */
+export function crcMatches(batch: Uint8Array, crc32c: (data: Uint8Array) => number): boolean {
+  if (batch.byteLength < BATCH_HEADER_BYTES) return false;
+  return view(batch).getUint32(CRC_OFFSET) === crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0;
+}
+
 export interface ProducerFields {
   readonly producerId: bigint;
   readonly producerEpoch: number;

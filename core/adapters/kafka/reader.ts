@@ -61,6 +61,7 @@ import {
   type SourceRecord,
 } from '../../ports.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
+import { crc32c } from './crc32c.ts';
 import {
   EARLIEST,
   hasKafkaError,
@@ -76,7 +77,13 @@ import {
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
 import type { KafkaOperation } from './errors.ts';
-import { type BatchHeader, canPassThrough, parseBatchHeaders, selectBatches } from './raw-batches.ts';
+import {
+  type BatchHeader,
+  canPassThrough,
+  crcMatches,
+  parseBatchHeaders,
+  selectBatches,
+} from './raw-batches.ts';
 
 export interface PlatformaticReaderOptions {
   /** @default 'read_committed' */
@@ -238,13 +245,25 @@ export class PlatformaticRecordReader implements RecordReader {
     const partition = await this.withRetries(ref, (refresh) =>
       this.fetchPartition(ref, offset, options, refresh, true),
     );
-    const selected = selectBatches(parseBatchHeaders(partition.rawRecords ?? new Uint8Array(0)), {
-      fetchOffset: offset,
-      isolationLevel: this.isolation,
-      abortedTransactions: partition.abortedTransactions,
-    });
-    const runs = toRuns(selected.kept, selected.nextOffset, { fetchOffset: offset, ...options });
-    return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
+    try {
+      const selected = selectBatches(parseBatchHeaders(partition.rawRecords ?? new Uint8Array(0)), {
+        fetchOffset: offset,
+        isolationLevel: this.isolation,
+        abortedTransactions: partition.abortedTransactions,
+      });
+      for (const h of selected.kept) {
+        // Copied as they are, batches get a new CRC: check the source's first (the target would
+        // otherwise have been the one to notice).
+        if (!crcMatches(h.bytes, crc32c)) throw corruptBatch(ref, h.baseOffset);
+      }
+      const runs = toRuns(selected.kept, selected.nextOffset, { fetchOffset: offset, ...options });
+      return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
+    } catch (e) {
+      throw toDataPathError(e, this.settings.brokers, {
+        operation: 'Fetch',
+        resource: `partition ${partitionKey(ref)}`,
+      });
+    }
   }
 
   private async withRetries<T>(ref: PartitionRef, attemptOnce: (refresh: boolean) => Promise<T>): Promise<T> {
@@ -607,9 +626,32 @@ export function decodeRecordBatches(batches: readonly Uint8Array[], from = -1n):
 
 /** Decodes one batch (decompressing it) into its records from `from` on, below `upTo`. */
 function decodeBatch(h: BatchHeader, from: bigint, upTo: bigint | undefined): SourceRecord[] {
-  // Control and aborted batches were removed on their headers already.
-  const records = decodeRecordBatches([h.bytes], from);
+  let records: SourceRecord[];
+  try {
+    // Control and aborted batches were removed on their headers already.
+    records = decodeRecordBatches([h.bytes], from);
+  } catch (e) {
+    if (e instanceof UndecodableBatchError) throw e;
+    throw new UndecodableBatchError(
+      `the record batch at offset ${h.baseOffset} cannot be decoded (${(e as Error).message})`,
+      h.baseOffset,
+    );
+  }
   return upTo === undefined ? records : records.filter((r) => r.offset < upTo);
+}
+
+function corruptBatch(ref: PartitionRef, offset: bigint): PreconditionError {
+  return new PreconditionError(
+    `the record batch at offset ${offset} of ${ref.topic} partition ${ref.partition} fails its CRC-32C check: ` +
+      'the source returned corrupted data',
+    {
+      code: 'SOURCE_BATCH_CORRUPT',
+      fix:
+        `Check the partition's log segments on its leader (kafka-dump-log.sh --deep-iteration --files <segment>.log ` +
+        'names the invalid batch), move leadership to a healthy replica or restore the segment, then resume: ' +
+        'the copy continues from its last checkpoint; nothing from this batch on was written.',
+    },
+  );
 }
 
 /**

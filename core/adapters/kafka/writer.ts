@@ -45,7 +45,7 @@ import {
   type RecordToWrite,
   type RecordWriter,
 } from '../../ports.ts';
-import { BatchProducer } from './batch-producer.ts';
+import { BatchProducer, BatchRejectedError } from './batch-producer.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
 import {
   kafkaErrorName,
@@ -60,6 +60,7 @@ import {
 } from './data-client.ts';
 import { recordWireBytes, splitIntoBatches } from './data-records.ts';
 import type { KafkaOperation } from './errors.ts';
+import { decodeRecordBatches } from './reader.ts';
 
 export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -157,29 +158,75 @@ export class PlatformaticRecordWriter implements RecordWriter {
 
   /** Source batches as they are (ports.ts RawBatch), through the BatchProducer; same queue as `write`. */
   writeBatches(ref: PartitionRef, batches: readonly RawBatch[]): Promise<{ firstOffset: bigint }> {
-    return this.enqueue(ref, async () => {
-      if (batches.length === 0)
-        return { firstOffset: (await this.endOffsets([ref])).get(partitionKey(ref)) as bigint };
-      try {
-        await this.checkPartitions([ref]);
-        this.batchProducer ??= new BatchProducer(this.client, this.connection, { lanes: this.producerCount });
-        return { firstOffset: await this.batchProducer.produce(ref, batches) };
-      } catch (e) {
-        const name = kafkaErrorName(e);
-        if (name !== undefined && TOO_LARGE.has(name)) throw this.batchTooLarge(ref, batches, name, e);
-        if (name !== undefined && PRODUCER_STATE_ERRORS.has(name)) {
-          // The broker lost or doubts the partition's producer state (expired after
-          // producer.id.expiration.ms of idleness, or a batch before failed): the producer id was
-          // dropped, the caller reconciles and writes again under a new one.
-          throw new TransientError(`${name} for ${partitionKey(ref)}: the producer id is replaced`, {
-            code: 'KAFKA_PRODUCER_STATE_RESET',
-            fix: 'Nothing to do: the copy reconciles with the target end offset and continues with a new producer id.',
+    return this.enqueue(ref, () => this.writeBatchesNow(ref, batches));
+  }
+
+  private async writeBatchesNow(
+    ref: PartitionRef,
+    batches: readonly RawBatch[],
+  ): Promise<{ firstOffset: bigint }> {
+    if (batches.length === 0)
+      return { firstOffset: (await this.endOffsets([ref])).get(partitionKey(ref)) as bigint };
+    try {
+      await this.checkPartitions([ref]);
+    } catch (e) {
+      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+    }
+    this.batchProducer ??= new BatchProducer(this.client, this.connection, { lanes: this.producerCount });
+    try {
+      return { firstOffset: await this.batchProducer.produce(ref, batches) };
+    } catch (e) {
+      const name = kafkaErrorName(e);
+      if (name !== undefined && TOO_LARGE.has(name) && e instanceof BatchRejectedError) {
+        if (e.index === 0) return this.writeTooLargeBatch(ref, batches);
+        // Batches before it landed: the caller reconciles and sends it first next time (above).
+        throw new TransientError(
+          `${name} for a batch of ${partitionKey(ref)} behind ${e.index} written ones`,
+          {
+            code: 'KAFKA_BATCH_TOO_LARGE',
+            fix: 'Nothing to do: the copy reconciles and writes that batch record by record.',
             cause: e,
-          });
-        }
-        throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+          },
+        );
       }
-    });
+      if (name !== undefined && PRODUCER_STATE_ERRORS.has(name)) {
+        // The broker lost or doubts the partition's producer state (expired after
+        // producer.id.expiration.ms of idleness, or a batch before failed): the producer id was
+        // dropped, the caller reconciles and writes again under a new one.
+        throw new TransientError(`${name} for ${partitionKey(ref)}: the producer id is replaced`, {
+          code: 'KAFKA_PRODUCER_STATE_RESET',
+          fix: 'Nothing to do: the copy reconciles with the target end offset and continues with a new producer id.',
+          cause: e,
+        });
+      }
+      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+    }
+  }
+
+  /**
+   * The target refused the first batch as too large (its max.message.bytes is below the source's):
+   * its records go through the record path, which cuts them into batches the target takes (and names
+   * a single record that is too large on its own), then the rest passes through again.
+   */
+  private async writeTooLargeBatch(
+    ref: PartitionRef,
+    batches: readonly RawBatch[],
+  ): Promise<{ firstOffset: bigint }> {
+    const [first, ...rest] = batches as [RawBatch, ...RawBatch[]];
+    const records = decodeRecordBatches([first.bytes]);
+    if (records.length !== first.count) {
+      throw new InvariantError(
+        `the batch from source offset ${first.baseOffset} decodes to ${records.length} records, its header says ${first.count}`,
+        { code: 'KAFKA_UNDECODABLE_BATCH', fix: 'Report this with the copier log.' },
+      );
+    }
+    const { firstOffset } = await this.writeNow(ref, records);
+    if (rest.length > 0) {
+      const next = await this.writeBatchesNow(ref, rest);
+      const expected = firstOffset + BigInt(first.count);
+      if (next.firstOffset !== expected) throw notConsecutiveError(ref, expected, next.firstOffset);
+    }
+    return { firstOffset };
   }
 
   /** Writes to one partition run one after another; after a failure the queued ones are rejected. */
@@ -380,25 +427,6 @@ export class PlatformaticRecordWriter implements RecordWriter {
         fix:
           `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
           `least ${bytes + 100} — the source accepted this record, so its limit was higher — then resume.`,
-        cause,
-      },
-    );
-  }
-
-  private batchTooLarge(
-    ref: PartitionRef,
-    batches: readonly RawBatch[],
-    name: string,
-    cause: unknown,
-  ): PreconditionError {
-    const bytes = Math.max(...batches.map((b) => b.bytes.byteLength));
-    return new PreconditionError(
-      `${name}: the target rejected a record batch of up to ${bytes} bytes for ${ref.topic} partition ${ref.partition}`,
-      {
-        code: 'KAFKA_MESSAGE_TOO_LARGE',
-        fix:
-          `Raise max.message.bytes of topic ${ref.topic} on the target (or the broker's message.max.bytes) to at ` +
-          `least ${bytes} — the source stored this batch, so its limit was higher — then resume.`,
         cause,
       },
     );

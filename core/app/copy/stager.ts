@@ -203,6 +203,7 @@ export class SegmentStager {
       last = records[records.length - 1]!.offset;
       count = records.length;
       body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
+      records.length = 0; // encoded: let the records go while the object uploads
       sha256 = await sha256Hex(body);
     } else {
       const { batches } = segment;
@@ -213,6 +214,7 @@ export class SegmentStager {
       for (const b of batches) count += b.count;
       // One pass over the bytes for the trailer and the object hash (the same hash signs the upload).
       ({ body, sha256 } = encodeBatchSegmentWithDigest(ref, batches));
+      batches.length = 0; // copied into the object: let the fetched buffers go while it uploads
     }
     const key = segmentKey(migrationId, ref, first, last);
     const entry: SegmentManifestEntry = {
