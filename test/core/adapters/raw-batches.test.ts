@@ -20,6 +20,7 @@ import {
   BATCH_HEADER_BYTES,
   type BatchHeader,
   canPassThrough,
+  crcMatches,
   firstControlType,
   nextSequence,
   type PassThroughRange,
@@ -706,5 +707,25 @@ describe('nextSequence', () => {
     expect(nextSequence(max, 1)).toBe(0);
     expect(nextSequence(max - 1, 10)).toBe(8);
     expect(nextSequence(max - 7, 10)).toBe(2);
+  });
+});
+
+describe('crcMatches', () => {
+  it('accepts a batch as a broker stores it and refuses it after any byte of the CRC range changes', () => {
+    // Arrange
+    const good = batch({ baseOffset: 10, records: dataRecords(10, 3), gzip: true });
+    const flipped = (at: number) => {
+      const copy = Uint8Array.from(good);
+      copy[at] = copy[at]! ^ 0x01;
+      return copy;
+    };
+
+    // Act & Assert
+    expect(crcMatches(good, crc32c)).toBe(true);
+    expect(crcMatches(flipped(good.length - 1), crc32c)).toBe(false); // compressed records
+    expect(crcMatches(flipped(21), crc32c)).toBe(false); // attributes: first byte the CRC covers
+    expect(crcMatches(flipped(17), crc32c)).toBe(false); // the stored CRC itself
+    expect(crcMatches(flipped(12), crc32c)).toBe(true); // leader epoch: not covered (the broker sets it)
+    expect(crcMatches(good.subarray(0, 40), crc32c)).toBe(false); // shorter than a header
   });
 });

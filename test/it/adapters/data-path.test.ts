@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { type Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -971,6 +972,66 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
     expect(error.message).toContain(`${topic} partition 0`);
     expect(error.fix).toMatch(/max\.message\.bytes/);
     expect((await writers.target.endOffsets([ref])).get(partitionKey(ref))).toBe(0n);
+  });
+
+  it('writes a batch above the target max.message.bytes record by record when its records fit', async () => {
+    // Arrange: one ~30 KB source batch of 30 records of 1 KB, max.message.bytes 8000 on the target
+    const topic = uniqueName('it-dp-pt-split');
+    await createTopics('source', [{ name: topic, configs: { 'retention.ms': '-1' } }]);
+    await createTopics('target', [
+      { name: topic, configs: { 'retention.ms': '-1', 'max.message.bytes': '8000' } },
+    ]);
+    const ref = { topic, partition: 0 };
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      timestamp: 1_700_000_000_000n + BigInt(i),
+      key: b(`k${i}`),
+      value: randomBytes(1_000),
+      headers: [[b('i'), b(String(i))]] as RecordHeader[],
+    }));
+    await writers.source.write(ref, records);
+    await writers.source.write(ref, records.slice(0, 3)); // a second, small batch passes through after it
+    const f = await readers.source.fetchBatches(ref, 0n, {
+      maxBytes: 1 << 20,
+      maxWaitMs: 100,
+      minBatchBytes: 0,
+    });
+    const batches = f.runs.flatMap((r) => (r.kind === 'batches' ? r.batches : []));
+    // Act
+    const { firstOffset } = await writers.target.writeBatches(ref, batches);
+    // Assert
+    expect(batches.map((x) => x.count)).toEqual([30, 3]);
+    expect(batches[0]!.bytes.byteLength).toBeGreaterThan(8000);
+    expect(firstOffset).toBe(0n);
+    const target = await readAll(readers.target, ref);
+    expectSameRecords(target.records, [...records, ...records.slice(0, 3)], { offsets: false });
+    expect(target.records.map((r) => r.offset)).toEqual(Array.from({ length: 33 }, (_, i) => BigInt(i)));
+  });
+
+  it('refuses a source batch whose CRC does not match (corrupted on the source disk)', async () => {
+    // Arrange: one batch on the source, then one byte of its records flipped in the log segment file
+    const topic = await topicOnBoth('it-dp-pt-crc');
+    const ref = { topic, partition: 0 };
+    const value = Buffer.alloc(2_000, 0x61);
+    await writers.source.write(ref, [{ timestamp: 1n, key: b('k'), value, headers: [] }]);
+    const log = join(REPO_ROOT, '.local/stack/source/data', `${topic}-0`, '00000000000000000000.log');
+    const bytes = readFileSync(log);
+    expect(bytes.length).toBeGreaterThan(100);
+    const at = bytes.length - 10; // inside the (lz4) records, past the 61-byte header
+    const fd = openSync(log, 'r+');
+    try {
+      writeSync(fd, Buffer.from([bytes[at]! ^ 0xff]), 0, 1, at);
+    } finally {
+      closeSync(fd);
+    }
+    // Act
+    const error = await expectRejected(
+      readers.source.fetchBatches(ref, 0n, { maxBytes: 1 << 20, maxWaitMs: 100, minBatchBytes: 0 }),
+    );
+    // Assert
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.code).toBe('SOURCE_BATCH_CORRUPT');
+    expect(error.message).toContain(`offset 0 of ${topic} partition 0`);
+    expect(error.fix).toMatch(/kafka-dump-log/);
   });
 });
 
