@@ -291,6 +291,12 @@ export interface RawBatch {
   readonly baseOffset: bigint;
   /** Records in the batch (their offsets are `baseOffset … baseOffset + count − 1`). */
   readonly count: number;
+  /**
+   * Only on batches handed out for staging (`FetchedRun.sourceBatches`), which may come from a
+   * compacted log: the offset of the batch's last record when the `count` records do not have
+   * consecutive offsets. Absent: `baseOffset + count − 1`. Never set on batches to write.
+   */
+  readonly lastOffset?: bigint | undefined;
   /** The whole batch as on the source (a view; the writer must not change these bytes in place). */
   readonly bytes: Uint8Array;
 }
@@ -306,9 +312,9 @@ export type FetchedRun =
       readonly records: readonly SourceRecord[];
       readonly end: bigint;
       /**
-       * The source batches these records were decoded from, when they could be staged as they are
-       * (consecutive offsets, wholly inside the range — small batches the writer merges): staging
-       * keeps them byte for byte, like a `batches` run.
+       * The source batches these records were decoded from, when every one of them lies wholly inside
+       * the wanted range (small batches the writer merges, compacted or LogAppendTime batches): staging
+       * keeps them byte for byte, like a `batches` run (compacted ones carry `lastOffset`).
        */
       readonly sourceBatches?: readonly RawBatch[] | undefined;
     }

@@ -81,6 +81,7 @@ import {
   type BatchHeader,
   canPassThrough,
   crcMatches,
+  lastOffsetOfHeader,
   parseBatchHeaders,
   selectBatches,
 } from './raw-batches.ts';
@@ -676,20 +677,33 @@ function toRuns(
     records = [];
     sourceBatches = [];
   };
-  const whole = { ...range, minBatchBytes: 0 };
   for (const h of kept) {
     if (range.upTo !== undefined && h.baseOffset >= range.upTo) break;
-    const raw: RawBatch = { baseOffset: h.baseOffset, count: h.count, bytes: h.bytes };
     if (canPassThrough(h, range)) {
       if (records.length > 0) close(h.baseOffset);
-      batches.push(raw);
+      batches.push({ baseOffset: h.baseOffset, count: h.count, bytes: h.bytes });
     } else {
       const decoded = decodeBatch(h, range.fetchOffset, range.upTo);
       if (decoded.length === 0) continue;
       if (batches.length > 0) close(h.baseOffset);
       for (const r of decoded) records.push(r);
-      if (canPassThrough(h, whole)) sourceBatches?.push(raw);
-      else sourceBatches = undefined;
+      // Staged as it is when the whole batch is wanted (its records decoded here are all of it).
+      const last = lastOffsetOfHeader(h);
+      if (
+        decoded.length === h.count &&
+        h.baseOffset >= range.fetchOffset &&
+        (range.upTo === undefined || last < range.upTo)
+      ) {
+        const consecutive = last === h.baseOffset + BigInt(h.count) - 1n;
+        sourceBatches?.push({
+          baseOffset: h.baseOffset,
+          count: h.count,
+          bytes: h.bytes,
+          ...(consecutive ? {} : { lastOffset: last }),
+        });
+      } else {
+        sourceBatches = undefined;
+      }
     }
   }
   close(nextOffset);

@@ -114,7 +114,7 @@ export class SegmentStager {
       if (!Number.isInteger(b.count) || b.count < 1) {
         throw stagingError(`batch at ${b.baseOffset} has ${b.count} records`);
       }
-      const last = b.baseOffset + BigInt(b.count) - 1n;
+      const last = b.lastOffset ?? b.baseOffset + BigInt(b.count) - 1n;
       if (last < this.#next) continue;
       if (b.baseOffset < cursor) {
         throw stagingError(
@@ -209,7 +209,7 @@ export class SegmentStager {
       const { batches } = segment;
       const lastBatch = batches[batches.length - 1]!;
       first = batches[0]!.baseOffset;
-      last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
+      last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
       count = 0;
       for (const b of batches) count += b.count;
       // One pass over the bytes for the trailer and the object hash (the same hash signs the upload).

@@ -238,8 +238,11 @@ function checkBatch(b: RawBatch, index: number, previousLast: bigint | undefined
   if (!Number.isInteger(b.count) || b.count < 1 || b.count > INT32_MAX) {
     throw bad(`record count ${String(b.count)} is not a positive int32`);
   }
-  const last = b.baseOffset + BigInt(b.count) - 1n;
+  const last = b.lastOffset ?? b.baseOffset + BigInt(b.count) - 1n;
   if (last > INT64_MAX) throw bad(`offsets ${b.baseOffset} + ${b.count} records run past int64`);
+  if (last - b.baseOffset + 1n < BigInt(b.count)) {
+    throw bad(`${b.count} records do not fit between offsets ${b.baseOffset} and ${last}`);
+  }
   if (previousLast !== undefined && b.baseOffset <= previousLast) {
     throw bad(
       `batches must be in ascending offset order without overlap (previous ends at ${previousLast}, ` +
@@ -260,10 +263,10 @@ function checkBatch(b: RawBatch, index: number, previousLast: bigint | undefined
   if (h.baseOffset !== b.baseOffset) {
     throw bad(`its header says base offset ${h.baseOffset}, given ${b.baseOffset}`);
   }
-  if (h.lastOffsetDelta !== b.count - 1 || h.recordsCount !== b.count) {
+  if (BigInt(h.lastOffsetDelta) !== last - b.baseOffset || h.recordsCount !== b.count) {
     throw bad(
       `its header says ${h.recordsCount} records up to offset delta ${h.lastOffsetDelta}, ` +
-        `given ${b.count} consecutive records`,
+        `given ${b.count} records up to offset ${last}`,
     );
   }
   return last;
@@ -517,7 +520,8 @@ function decodeBatches(
     const batch = reader.slice(start, reader.position);
     const h = batchHeader(batch);
     if (h.magic !== 2) throw decodeError('SEGMENT_CORRUPT', `batch #${i}: magic byte ${h.magic}`);
-    if (h.lastOffsetDelta < 0 || h.recordsCount !== h.lastOffsetDelta + 1) {
+    // Compaction leaves batches with fewer records than offsets, never more.
+    if (h.lastOffsetDelta < 0 || h.recordsCount < 1 || h.recordsCount > h.lastOffsetDelta + 1) {
       throw decodeError(
         'SEGMENT_CORRUPT',
         `batch #${i}: ${h.recordsCount} records up to offset delta ${h.lastOffsetDelta}`,
@@ -749,7 +753,7 @@ export function buildBatchSegment(
   const { body, sha256 } = encodeBatchSegmentWithDigest(ref, batches);
   const lastBatch = batches[batches.length - 1]!;
   const first = batches[0]!.baseOffset;
-  const last = lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
+  const last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
   const key = segmentKey(migrationId, ref, first, last);
   let records = 0;
   for (const b of batches) records += b.count;

@@ -23,9 +23,10 @@ import {
   READ_UNCOMMITTED,
   scanBatchHeaders,
 } from '../../../core/adapters/kafka/protocol.ts';
-import { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
+import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
+import { decodeSegment, encodeBatchSegment } from '../../../core/domain/copy/segment.ts';
 import { type KraftMigrateError, PreconditionError } from '../../../core/domain/errors.ts';
 import {
   type FetchedRun,
@@ -1005,6 +1006,64 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
     const target = await readAll(readers.target, ref);
     expectSameRecords(target.records, [...records, ...records.slice(0, 3)], { offsets: false });
     expect(target.records.map((r) => r.offset)).toEqual(Array.from({ length: 33 }, (_, i) => BigInt(i)));
+  });
+
+  it('hands out compacted batches (offset gaps inside) decoded, and as they are for staging', async () => {
+    // Arrange: small segments, 6 batches of 10 records whose even records are overwritten by later
+    // rounds; the cleaner (log.cleaner.backoff.ms 1 s on the stack's source) removes those, leaving
+    // batches with offset gaps inside
+    const topic = uniqueName('it-dp-pt-compacted');
+    await createTopics('source', [
+      {
+        name: topic,
+        configs: {
+          'cleanup.policy': 'compact',
+          'segment.bytes': '2048', // Kafka 4 (the target) refuses segments under 1 MiB; 3.9 takes them
+          'min.cleanable.dirty.ratio': '0.01',
+          'min.compaction.lag.ms': '0',
+        },
+      },
+    ]);
+    await createTopics('target', [{ name: topic, configs: { 'cleanup.policy': 'compact' } }]);
+    const ref = { topic, partition: 0 };
+    for (let round = 0; round < 6; round++) {
+      await writers.source.write(
+        ref,
+        Array.from({ length: 10 }, (_, k) => ({
+          timestamp: 1_700_000_000_000n + BigInt(round * 10 + k),
+          // even positions: a key every round rewrites; odd: a key of this round only (survives)
+          key: b(k % 2 === 0 ? `shared-${k}` : `round-${round}-${k}`),
+          value: randomBytes(150), // incompressible: every batch fills most of a 2 KiB segment
+          headers: [],
+        })),
+      );
+    }
+    let f: Awaited<ReturnType<PlatformaticRecordReader['fetchBatches']>> | undefined;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      f = await readers.source.fetchBatches(ref, 0n, { maxBytes: 1 << 20, maxWaitMs: 100, minBatchBytes: 0 });
+      if (
+        f.runs.some((r) => r.kind === 'records' && r.sourceBatches?.some((x) => x.lastOffset !== undefined))
+      )
+        break;
+      if (Date.now() > deadline) throw new Error('the source did not compact the topic within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // Act
+    const staged = f.runs.flatMap((r) => (r.kind === 'records' ? (r.sourceBatches ?? []) : r.batches));
+    const segment = decodeSegment(encodeBatchSegment(ref, staged));
+    const copied = await copyBatches(topic, 0);
+    // Assert
+    const source = await readAll(readers.source, ref);
+    const gapped = staged.filter((x) => x.lastOffset !== undefined);
+    expect(gapped.length).toBeGreaterThan(0);
+    for (const x of gapped) expect(x.lastOffset! - x.baseOffset + 1n).toBeGreaterThan(BigInt(x.count));
+    expect(decodeRecordBatches(segment.batches).map((r) => view(r, true))).toEqual(
+      source.records.slice(0, segment.recordCount).map((r) => view(r, true)),
+    );
+    expect(copied.kinds).toContain('records');
+    const target = await readAll(readers.target, ref);
+    expectSameRecords(target.records, source.records, { offsets: false });
   });
 
   it('refuses a source batch whose CRC does not match (corrupted on the source disk)', async () => {

@@ -556,3 +556,41 @@ describe('segment version 2 encode rejects bad input', () => {
     expectInvariant(() => buildBatchSegment('m', ref, []), 'SEGMENT_EMPTY');
   });
 });
+
+describe('segment version 2 with compacted batches (offset gaps inside a batch)', () => {
+  /** A batch of `count` records spread over offsets base … last (what the log cleaner leaves). */
+  function compacted(base: number, last: number, count: number): RawBatch {
+    const b = kafkaBatch(base, count);
+    new DataView(b.bytes.buffer, b.bytes.byteOffset).setInt32(23, last - base);
+    return { ...b, lastOffset: BigInt(last) };
+  }
+
+  it('stores them as they are; the key and the header end at the last offset, not base + count − 1', () => {
+    // Arrange
+    const batches = [kafkaBatch(0, 4), compacted(4, 19, 3), kafkaBatch(20, 2)];
+
+    // Act
+    const built = buildBatchSegment('mig-1', ref, batches);
+    const decoded = decodeSegment(built.body);
+
+    // Assert
+    expect(built.entry.first_offset).toBe('0');
+    expect(built.entry.last_offset).toBe('21');
+    expect(built.entry.records).toBe(9);
+    expect(decoded.lastOffset).toBe(21n);
+    expect(decoded.recordCount).toBe(9);
+    expect(decoded.batches).toEqual(batches.map((b) => b.bytes));
+    const tail = buildBatchSegment('mig-1', ref, [compacted(30, 39, 2)]);
+    expect(tail.key).toMatch(/00000000000000000030-00000000000000000039\.kmseg$/);
+  });
+
+  it('refuses a lastOffset that disagrees with the header, or more records than offsets', () => {
+    // Arrange
+    const wrongLast = { ...compacted(4, 19, 3), lastOffset: 18n };
+    const tooMany = compacted(4, 5, 3);
+
+    // Act & Assert
+    expect(() => encodeBatchSegment(ref, [wrongLast])).toThrow(/offset delta 15/);
+    expect(() => encodeBatchSegment(ref, [tooMany])).toThrow(/do not fit/);
+  });
+});
