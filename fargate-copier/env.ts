@@ -16,6 +16,7 @@ import type { PartitionRef } from '../core/ports.ts';
  * | KRAFT_MIGRATE_MODE | `seed` or `tail` |
  * | KRAFT_MIGRATE_PARTITIONS | JSON array of `{"topic","partition"}`; required for seed; tail default: every selected partition with a checkpoint |
  * | KRAFT_MIGRATE_SHARD_ID | this task's shard (status document `status/<mode>-<shard>.json`) |
+ * | KRAFT_MIGRATE_METRICS_NAME | optional: the `MigrationName` of the CloudWatch metrics the JSON status lines embed (set by the Fargate task definition; see log.ts) |
  * | KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES | optional: source batches of at least this many bytes are copied as they are (default 16384); `off` re-encodes every record (docs/performance.md) |
  */
 export interface CopierEnv {

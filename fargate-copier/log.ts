@@ -1,5 +1,6 @@
 import type { CopierStatus } from '../core/app/copy/status.ts';
 import type { CopyEvent } from '../core/app/copy/types.ts';
+import { COPIER_METRICS } from '../core/domain/metrics.ts';
 
 /**
  * The copier's output. Not a TTY (Fargate → CloudWatch Logs, the local runner, tests): one JSON object
@@ -14,21 +15,56 @@ export interface CopierLog {
   close(): void;
 }
 
+export interface LogOptions {
+  /**
+   * The `MigrationName` dimension of the copier's CloudWatch metrics (infra/monitoring.ts
+   * COPIER_METRICS). When set, every JSON status line is also a CloudWatch embedded metric format
+   * document: CloudWatch Logs turns `PartitionLagMax` and (seed) `SeedBytesPerSecond` into metrics of
+   * namespace `KraftMigrate` without an API call. The Fargate task sets it (KRAFT_MIGRATE_METRICS_NAME).
+   */
+  readonly metricsName?: string | undefined;
+}
+
 export function createLog(
   stream: NodeJS.WriteStream,
   isTty: boolean,
   now: () => Date = () => new Date(),
+  options: LogOptions = {},
 ): CopierLog {
-  return isTty ? new TtyLog(stream, now) : new JsonLog(stream, now);
+  return isTty ? new TtyLog(stream, now) : new JsonLog(stream, now, options.metricsName);
+}
+
+/** The embedded-metric-format members of a status line (CloudWatch EMF specification). */
+function emf(s: CopierStatus, name: string, at: Date): Record<string, unknown> {
+  const metrics: { Name: string; Unit: string }[] = [{ Name: COPIER_METRICS.partitionLagMax, Unit: 'Count' }];
+  const values: Record<string, number> = {
+    [COPIER_METRICS.partitionLagMax]: Number(s.totals.max_partition_lag),
+  };
+  if (s.mode === 'seed') {
+    metrics.push({ Name: COPIER_METRICS.seedBytesPerSecond, Unit: 'Bytes/Second' });
+    values[COPIER_METRICS.seedBytesPerSecond] = s.throughput.bytes_per_second;
+  }
+  return {
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        { Namespace: COPIER_METRICS.namespace, Dimensions: [[COPIER_METRICS.dimension]], Metrics: metrics },
+      ],
+    },
+    [COPIER_METRICS.dimension]: name,
+    ...values,
+  };
 }
 
 class JsonLog implements CopierLog {
   readonly #out: NodeJS.WriteStream;
   readonly #now: () => Date;
+  readonly #metricsName: string | undefined;
 
-  constructor(out: NodeJS.WriteStream, now: () => Date) {
+  constructor(out: NodeJS.WriteStream, now: () => Date, metricsName: string | undefined) {
     this.#out = out;
     this.#now = now;
+    this.#metricsName = metricsName;
   }
 
   event(e: CopyEvent): void {
@@ -47,6 +83,7 @@ class JsonLog implements CopierLog {
       lag: s.totals.lag,
       records_per_second: s.throughput.records_per_second,
       bytes_per_second: s.throughput.bytes_per_second,
+      ...(this.#metricsName ? emf(s, this.#metricsName, this.#now()) : {}),
     });
   }
 

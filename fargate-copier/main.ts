@@ -29,7 +29,9 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 75, forced: 13
 const STATUS_LOG_INTERVAL_MS = 10_000;
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const log = createLog(process.stdout, process.stdout.isTTY === true);
+  const log = createLog(process.stdout, process.stdout.isTTY === true, undefined, {
+    metricsName: env['KRAFT_MIGRATE_METRICS_NAME']?.trim() || undefined,
+  });
   let settings: CopierEnv;
   try {
     settings = parseCopierEnv(env);

@@ -6,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { InfraContext } from './context.ts';
-import { COPIER_METRICS } from './monitoring.ts';
 import { REPO_ROOT } from './paths.ts';
 
 /**
@@ -57,18 +56,9 @@ export class Copier extends Construct {
 
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `kraft-migrate ${ctx.migrationName}: copier task (clusters, buckets, metrics)`,
+      description: `kraft-migrate ${ctx.migrationName}: copier task (clusters, buckets)`,
       managedPolicies: [props.dataPathPolicy],
     });
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishCopierMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': COPIER_METRICS.namespace } },
-      }),
-    );
-
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Copier', {
       family: `kraft-migrate-${ctx.migrationName}-copier`,
       cpu: ctx.copierCpu,
@@ -90,6 +80,8 @@ export class Copier extends Construct {
         exclude: [...COPIER_ASSET_EXCLUDE],
       }),
       essential: true,
+      // The JSON status lines carry the copier's metrics in CloudWatch's embedded metric format.
+      environment: { KRAFT_MIGRATE_METRICS_NAME: ctx.migrationName },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'copier', logGroup: this.logGroup }),
     });
   }

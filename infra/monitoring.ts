@@ -5,19 +5,9 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { COPIER_METRICS } from '../core/domain/metrics.ts';
 import type { InfraContext } from './context.ts';
 import type { LambdaTask, TaskFunction } from './functions.ts';
-
-/**
- * The copier's own metrics (published by fargate-copier in a later release): namespace
- * `KraftMigrate`, dimension `MigrationName` = the stack's migrationName.
- */
-export const COPIER_METRICS = {
-  namespace: 'KraftMigrate',
-  dimension: 'MigrationName',
-  partitionLagMax: 'PartitionLagMax',
-  seedBytesPerSecond: 'SeedBytesPerSecond',
-} as const;
 
 export interface MonitoringProps {
   readonly ctx: InfraContext;

@@ -108,9 +108,10 @@ export const REASONS = {
   stateMachineInvokeVersions:
     'lambda:InvokeFunction on <function ARN>:* (added by CDK grantInvoke) covers versions and aliases of the ' +
     "workflow's own functions only.",
-  copierMetrics:
-    'cloudwatch:PutMetricData does not support resource-level permissions; the statement is limited to the ' +
-    'KraftMigrate namespace by a cloudwatch:namespace condition.',
+  copierMetricsName:
+    'The one environment variable of the task definition is KRAFT_MIGRATE_METRICS_NAME, the migration name ' +
+    '(already public in the stack name) used as the dimension of the copier metrics: not a secret. Everything ' +
+    'else reaches the task with the RunTask call.',
   ecrAuthToken:
     'Added by CDK for the ECS execution role: ecr:GetAuthorizationToken does not support resource-level ' +
     'permissions (image pulls themselves are limited to the CDK assets repository).',

@@ -160,8 +160,8 @@ export class KraftMigrateStack extends Stack {
         REASONS.stateMachineInvokeVersions,
       );
     }
-    acknowledge(this.copier.taskDefinition.taskRole, 'AwsSolutions-IAM5[Resource::*]', REASONS.copierMetrics);
     const executionRole = this.copier.taskDefinition.executionRole;
     if (executionRole) acknowledge(executionRole, 'AwsSolutions-IAM5[Resource::*]', REASONS.ecrAuthToken);
+    acknowledge(this.copier.taskDefinition, 'AwsSolutions-ECS2', REASONS.copierMetricsName);
   }
 }

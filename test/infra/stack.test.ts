@@ -154,7 +154,10 @@ describe('copier', () => {
       },
     });
     expect(resources('AWS::Logs::LogGroup')[logGroup]?.Properties['RetentionInDays']).toBe(30);
-    expect(containers[0]?.['Environment']).toBeUndefined();
+    // Only the metrics dimension: the migration's settings come with each RunTask call.
+    expect(containers[0]?.['Environment']).toEqual([
+      { Name: 'KRAFT_MIGRATE_METRICS_NAME', Value: 'default' },
+    ]);
   });
 
   it('builds the image from the repository root with fargate-copier/Dockerfile for linux/arm64', () => {
