@@ -79,7 +79,7 @@ describe('copier JSON status lines', () => {
     expect(tail).toMatchObject({ PartitionLagMax: 25 });
     expect(tail).not.toHaveProperty('SeedBytesPerSecond');
     expect(
-      (tail?._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0]?.Metrics,
+      (tail!._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0]?.Metrics,
     ).toHaveLength(1);
     expect(plain).not.toHaveProperty('_aws');
     expect(plain).toMatchObject({ event: 'status', lag: '30', bytes_per_second: 524288 });

@@ -30,7 +30,7 @@ import {
 } from '@platformatic/kafka';
 import { InvariantError, PreconditionError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
-import { crc32c } from './crc32c.ts';
+import { crc32cAppend } from './crc32c.ts';
 import {
   hasKafkaError,
   kafkaProtocolError,
@@ -38,7 +38,7 @@ import {
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
 } from './data-client.ts';
-import { nextSequence, rewriteForProduce } from './raw-batches.ts';
+import { BATCH_HEADER_BYTES, nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
 const PRODUCE_API_KEY = 0;
 const PRODUCE_VERSION = 8;
@@ -144,17 +144,17 @@ export class BatchProducer {
       const connection = await this.#leaderConnection(ref);
       const state = this.#producers.get(key) ?? (await this.#newProducer(key, connection));
       const send = (batch: RawBatch): Promise<bigint> => {
-        const body = rewriteForProduce(
+        const header = rewriteHeaderForProduce(
           batch.bytes,
           {
             producerId: state.producerId,
             producerEpoch: state.producerEpoch,
             baseSequence: state.nextSequence,
           },
-          crc32c,
+          crc32cAppend,
         );
         state.nextSequence = nextSequence(state.nextSequence, batch.count);
-        return sendProduce(connection, ref, body, batch);
+        return sendProduce(connection, ref, header, batch);
       };
       const settled: PromiseSettledResult<bigint>[] = [];
       try {
@@ -263,9 +263,10 @@ export class BatchProducer {
 function sendProduce(
   connection: Connection,
   ref: PartitionRef,
-  body: Buffer,
+  header: Buffer,
   batch: RawBatch,
 ): Promise<bigint> {
+  const records = batch.bytes.subarray(BATCH_HEADER_BYTES);
   const createRequest = () =>
     Writer.create()
       .appendString(null, false) // transactional id
@@ -275,8 +276,9 @@ function sendProduce(
       .appendString(ref.topic, false)
       .appendInt32(1) // partitions
       .appendInt32(ref.partition)
-      .appendInt32(body.length)
-      .append(body);
+      .appendInt32(header.length + records.length)
+      .append(header)
+      .append(Buffer.from(records.buffer, records.byteOffset, records.byteLength));
   const parse = (correlationId: number, apiKey: number, apiVersion: number, reader: unknown) => {
     try {
       return produceV8.parseResponse(correlationId, apiKey, apiVersion, reader as never) as unknown;

@@ -242,23 +242,53 @@ export function rewriteForProduce(
   fields: ProducerFields,
   crc32c: (data: Uint8Array) => number,
 ): Buffer {
+  checkRewritable(batch);
+  const out = Buffer.allocUnsafe(batch.byteLength);
+  out.set(batch);
+  const dv = setProducerFields(out, fields);
+  dv.setUint32(CRC_OFFSET, crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
+  return out;
+}
+
+/**
+ * Only the first 61 bytes of `batch`, rewritten as by rewriteForProduce: the CRC over the new header
+ * bytes 21…60 is continued over the untouched records (`batch` from byte 61 on), so the records go
+ * into the Produce request as they are, never copied. `crc32cAppend(data, crcSoFar)` continues a CRC
+ * (0 to start).
+ */
+export function rewriteHeaderForProduce(
+  batch: Uint8Array,
+  fields: ProducerFields,
+  crc32cAppend: (data: Uint8Array, initial: number) => number,
+): Buffer {
+  checkRewritable(batch);
+  const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+  out.set(batch.subarray(0, BATCH_HEADER_BYTES));
+  const dv = setProducerFields(out, fields);
+  const headerCrc = crc32cAppend(out.subarray(ATTRIBUTES_OFFSET), 0);
+  dv.setUint32(CRC_OFFSET, crc32cAppend(batch.subarray(BATCH_HEADER_BYTES), headerCrc) >>> 0);
+  return out;
+}
+
+function checkRewritable(batch: Uint8Array): void {
   if (batch.byteLength < BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== 2) {
     throw new InvariantError(`not a record batch v2 (${batch.byteLength} bytes)`, {
       code: 'BATCH_REWRITE_INVALID',
       fix: 'This is a bug in the copier: report it with the copier log.',
     });
   }
-  const out = Buffer.allocUnsafe(batch.byteLength);
-  out.set(batch);
-  const dv = view(out);
+}
+
+/** Base offset 0, leader epoch -1, transactional flag off, the producer fields (not the CRC). */
+function setProducerFields(header: Buffer, fields: ProducerFields): DataView {
+  const dv = view(header);
   dv.setBigInt64(0, 0n);
   dv.setInt32(12, -1);
   dv.setInt16(ATTRIBUTES_OFFSET, dv.getInt16(ATTRIBUTES_OFFSET) & ~BATCH_ATTRIBUTES.transactional);
   dv.setBigInt64(PRODUCER_ID_OFFSET, fields.producerId);
   dv.setInt16(PRODUCER_EPOCH_OFFSET, fields.producerEpoch);
   dv.setInt32(BASE_SEQUENCE_OFFSET, fields.baseSequence);
-  dv.setUint32(CRC_OFFSET, crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
-  return out;
+  return dv;
 }
 
 /** The next base sequence after `count` records (Kafka wraps sequences at 2^31 − 1 to 0). */

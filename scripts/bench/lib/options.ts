@@ -36,7 +36,7 @@ export interface BenchOptions {
 }
 
 const SPEC = {
-  records: { type: 'string', default: '600000', help: 'records per topic set' },
+  records: { type: 'string', default: '2000000', help: 'records per topic set' },
   'value-bytes': { type: 'string', default: '1024', help: 'bytes per record value (no key)' },
   partitions: { type: 'string', default: '8', help: 'partitions per topic set' },
   topics: { type: 'string', default: '2', help: 'topics per set (partitions are spread evenly)' },

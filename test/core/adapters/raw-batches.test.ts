@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { Reader, readRecordsBatches } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
+import { crc32cAppend, crc32cAppendJs } from '../../../core/adapters/kafka/crc32c.ts';
 import {
   type AbortedTransaction,
   BATCH_ATTRIBUTES,
@@ -26,6 +27,7 @@ import {
   type PassThroughRange,
   parseBatchHeaders,
   rewriteForProduce,
+  rewriteHeaderForProduce,
   selectBatches,
 } from '../../../core/adapters/kafka/raw-batches.ts';
 import { InvariantError } from '../../../core/domain/errors.ts';
@@ -727,5 +729,24 @@ describe('crcMatches', () => {
     expect(crcMatches(flipped(17), crc32c)).toBe(false); // the stored CRC itself
     expect(crcMatches(flipped(12), crc32c)).toBe(true); // leader epoch: not covered (the broker sets it)
     expect(crcMatches(good.subarray(0, 40), crc32c)).toBe(false); // shorter than a header
+  });
+});
+
+describe('rewriteHeaderForProduce', () => {
+  it('gives the header of rewriteForProduce, its CRC continued over the untouched records', () => {
+    // Arrange
+    const source = batch({ baseOffset: 500, records: dataRecords(500, 7), gzip: true, producerId: P1 });
+    const fields = { producerId: 77n, producerEpoch: 2, baseSequence: 1234 };
+
+    // Act
+    const whole = rewriteForProduce(source, fields, crc32c);
+    const native = rewriteHeaderForProduce(source, fields, crc32cAppend);
+    const js = rewriteHeaderForProduce(source, fields, crc32cAppendJs);
+
+    // Assert
+    expect(native.length).toBe(BATCH_HEADER_BYTES);
+    expect(Buffer.concat([native, source.subarray(BATCH_HEADER_BYTES)])).toEqual(whole);
+    expect(js).toEqual(native);
+    expect(crcMatches(Buffer.concat([js, source.subarray(BATCH_HEADER_BYTES)]), crc32c)).toBe(true);
   });
 });
