@@ -2,11 +2,9 @@ import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
-  encodeBatchSegmentUnsealed,
+  encodeBatchSegmentWithDigest,
   encodeSegment,
   type SegmentManifestEntry,
-  sealSegment,
-  segmentContent,
   segmentKey,
   toDecimal,
 } from '../../domain/copy/index.ts';
@@ -214,12 +212,10 @@ export class SegmentStager {
       last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
       count = 0;
       for (const b of batches) count += b.count;
-      body = encodeBatchSegmentUnsealed(ref, batches);
+      // One pass over the bytes for the trailer and the object hash (the same hash signs the upload).
+      // Synchronous: WebCrypto's digest copies its input on the event loop and hashes twice as much.
+      ({ body, sha256 } = encodeBatchSegmentWithDigest(ref, batches));
       batches.length = 0; // copied into the object: let the fetched buffers go while it uploads
-      // Both hashes on the thread pool: the event loop (every partition's fetches and writes) is the
-      // copier's busiest thread. The object hash also signs the upload (PutOptions.sha256).
-      sealSegment(body, new Uint8Array(await webcrypto.subtle.digest('SHA-256', segmentContent(body))));
-      sha256 = await sha256Hex(body);
     }
     const key = segmentKey(migrationId, ref, first, last);
     const entry: SegmentManifestEntry = {

@@ -194,29 +194,6 @@ export function encodeBatchSegmentWithDigest(
   return finishWithDigest(out, at, size);
 }
 
-/**
- * `encodeBatchSegment` without its trailer: the object with 32 zero bytes at the end, for callers
- * that hash off the event loop (the copier's stager) and then `sealSegment` it.
- */
-export function encodeBatchSegmentUnsealed(ref: PartitionRef, batches: readonly RawBatch[]): Uint8Array {
-  const { out, size } = writeBatchSegment(ref, batches);
-  out.fill(0, size - CHECKSUM_BYTES);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
-}
-
-/** Writes the trailer of an unsealed segment: `contentSha256` = SHA-256 of every byte before it. */
-export function sealSegment(body: Uint8Array, contentSha256: Uint8Array): void {
-  if (contentSha256.length !== CHECKSUM_BYTES) {
-    throw encodeError('SEGMENT_SIZE', `a trailer has ${CHECKSUM_BYTES} bytes, got ${contentSha256.length}`);
-  }
-  body.set(contentSha256, body.length - CHECKSUM_BYTES);
-}
-
-/** The content of a segment: the bytes its trailer is the SHA-256 of. */
-export function segmentContent(body: Uint8Array): Uint8Array {
-  return body.subarray(0, body.length - CHECKSUM_BYTES);
-}
-
 /** Validates, sizes and writes a version 2 object up to its trailer. */
 function writeBatchSegment(
   ref: PartitionRef,
