@@ -2,11 +2,11 @@ import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
-  encodeBatchSegmentWithDigest,
+  type BuiltSegment,
+  buildBatchSegment,
   encodeSegment,
+  namedSegment,
   type SegmentManifestEntry,
-  segmentKey,
-  toDecimal,
 } from '../../domain/copy/index.ts';
 import { InvariantError } from '../../domain/errors.ts';
 import type { ObjectStore, PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
@@ -192,40 +192,19 @@ export class SegmentStager {
 
   async #upload(segment: Buffered, previous: Promise<void>): Promise<void> {
     const { migrationId, ref, gzipLevel } = this.#options;
-    let first: bigint;
-    let last: bigint;
-    let count: number;
-    let body: Uint8Array;
-    let sha256: string;
+    let built: BuiltSegment;
     if (segment.kind === 'records') {
       const { records } = segment;
-      first = records[0]!.offset;
-      last = records[records.length - 1]!.offset;
-      count = records.length;
-      body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
+      const [first, last, count] = [records[0]!.offset, records[records.length - 1]!.offset, records.length];
+      const body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
       records.length = 0; // encoded: let the records go while the object uploads
-      sha256 = await sha256Hex(body);
+      built = namedSegment(migrationId, ref, first, last, count, { body, sha256: await sha256Hex(body) });
     } else {
-      const { batches } = segment;
-      const lastBatch = batches[batches.length - 1]!;
-      first = batches[0]!.baseOffset;
-      last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
-      count = 0;
-      for (const b of batches) count += b.count;
-      // One pass over the bytes for the trailer and the object hash (the same hash signs the upload).
-      // Synchronous: WebCrypto's digest copies its input on the event loop and hashes twice as much.
-      ({ body, sha256 } = encodeBatchSegmentWithDigest(ref, batches));
-      batches.length = 0; // copied into the object: let the fetched buffers go while it uploads
+      // Synchronous, one pass: WebCrypto's digest copies its input on the event loop and would hash twice.
+      built = buildBatchSegment(migrationId, ref, segment.batches);
+      segment.batches.length = 0; // copied into the object: let the fetched buffers go while it uploads
     }
-    const key = segmentKey(migrationId, ref, first, last);
-    const entry: SegmentManifestEntry = {
-      key,
-      first_offset: toDecimal(first),
-      last_offset: toDecimal(last),
-      records: count,
-      bytes: body.length,
-      sha256,
-    };
+    const { key, body, entry } = built;
     await this.#store.put(key, body, { contentType: 'application/octet-stream', sha256: entry.sha256 });
     await previous; // rejects when an earlier segment failed: this one is then never reported
     this.#onStaged(entry);

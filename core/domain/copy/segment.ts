@@ -736,46 +736,57 @@ export function buildSegment(
   options: EncodeSegmentOptions = {},
 ): BuiltSegment {
   const body = encodeSegment(ref, records, options);
-  const first = records[0]!.offset;
-  const last = records[records.length - 1]!.offset;
-  const key = segmentKey(migrationId, ref, first, last);
-  return {
-    key,
-    body,
-    entry: {
-      key,
-      first_offset: toDecimal(first),
-      last_offset: toDecimal(last),
-      records: records.length,
-      bytes: body.length,
-      sha256: createHash('sha256').update(body).digest('hex'),
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return namedSegment(
+    migrationId,
+    ref,
+    records[0]!.offset,
+    records[records.length - 1]!.offset,
+    records.length,
+    {
+      body,
+      sha256,
     },
-  };
+  );
 }
 
-/** Like `buildSegment`, for source batches stored as they are (version 2, never gzipped). */
+/**
+ * Like `buildSegment`, for source batches stored as they are (version 2, never gzipped). One pass over
+ * the bytes yields the trailer and the object hash (which then also signs the upload).
+ */
 export function buildBatchSegment(
   migrationId: string,
   ref: PartitionRef,
   batches: readonly RawBatch[],
 ): BuiltSegment {
-  const { body, sha256 } = encodeBatchSegmentWithDigest(ref, batches);
+  const encoded = encodeBatchSegmentWithDigest(ref, batches);
   const lastBatch = batches[batches.length - 1]!;
-  const first = batches[0]!.baseOffset;
   const last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
-  const key = segmentKey(migrationId, ref, first, last);
   let records = 0;
   for (const b of batches) records += b.count;
+  return namedSegment(migrationId, ref, batches[0]!.baseOffset, last, records, encoded);
+}
+
+/** The object's key and manifest entry. */
+export function namedSegment(
+  migrationId: string,
+  ref: PartitionRef,
+  first: bigint,
+  last: bigint,
+  records: number,
+  object: { readonly body: Uint8Array; readonly sha256: string },
+): BuiltSegment {
+  const key = segmentKey(migrationId, ref, first, last);
   return {
     key,
-    body,
+    body: object.body,
     entry: {
       key,
       first_offset: toDecimal(first),
       last_offset: toDecimal(last),
       records,
-      bytes: body.length,
-      sha256,
+      bytes: object.body.length,
+      sha256: object.sha256,
     },
   };
 }
