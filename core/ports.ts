@@ -183,10 +183,16 @@ export interface BucketFacts {
   readonly kmsKeyArn: string | undefined;
 }
 
+export type ObjectBody = Uint8Array | string | readonly Uint8Array[];
+
 /** An S3 bucket + prefix, addressed by `s3://bucket/prefix` URLs. Keys are relative to the prefix. */
 export interface ObjectStore {
   readonly url: string;
-  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /**
+   * `body` as chunks: the object is their concatenation, sent without joining them (a segment of
+   * fetched batch views is never copied into one buffer).
+   */
+  put(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   list(prefix: string): Promise<ObjectHead[]>;
   delete(key: string): Promise<void>;

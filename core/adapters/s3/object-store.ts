@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetBucketEncryptionCommand,
@@ -11,7 +12,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { BucketFacts, ObjectHead, ObjectStore, PutOptions } from '../../ports.ts';
+import type { BucketFacts, ObjectBody, ObjectHead, ObjectStore, PutOptions } from '../../ports.ts';
 import { errorName, isNoSuchBucket, toS3Error } from './errors.ts';
 import { formatS3Url, objectKey, parseS3Url, type S3Location } from './url.ts';
 
@@ -60,11 +61,11 @@ export class S3ObjectStore implements ObjectStore {
     return `s3://${this.location.bucket}/${objectKey(this.location, key)}`;
   }
 
-  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+  async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
     const input: PutObjectCommandInput = {
       Bucket: this.location.bucket,
       Key: objectKey(this.location, key),
-      Body: body,
+      ...bodyOf(body),
       // Object Lock puts need Content-MD5 or an SDK checksum; SHA-256 also guards every upload.
       ChecksumAlgorithm: 'SHA256',
       // Known already (segments): S3 checks it, the SDK does not hash the body a second time.
@@ -202,4 +203,16 @@ export class S3ObjectStore implements ObjectStore {
       throw toS3Error(e, { operation: 'GetBucketEncryption', location });
     }
   }
+}
+
+/**
+ * The request body: chunks go as a stream of their own bytes with the total length (no joined copy).
+ * The SDK neither buffers nor hashes it when the SHA-256 is given (PutOptions.sha256): chunks need it.
+ */
+function bodyOf(body: ObjectBody): Pick<PutObjectCommandInput, 'Body' | 'ContentLength'> {
+  if (typeof body === 'string' || body instanceof Uint8Array) return { Body: body };
+  let length = 0;
+  for (const c of body) length += c.byteLength;
+  const chunks = body.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  return { Body: Readable.from(chunks, { objectMode: false }), ContentLength: length };
 }

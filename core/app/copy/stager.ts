@@ -2,14 +2,14 @@ import { webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
-  type BuiltSegment,
-  buildBatchSegment,
+  encodeBatchSegmentChunks,
   encodeSegment,
+  nameBatchSegment,
   namedSegment,
   type SegmentManifestEntry,
 } from '../../domain/copy/index.ts';
 import { InvariantError } from '../../domain/errors.ts';
-import type { ObjectStore, PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
+import type { ObjectBody, ObjectStore, PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -192,19 +192,27 @@ export class SegmentStager {
 
   async #upload(segment: Buffered, previous: Promise<void>): Promise<void> {
     const { migrationId, ref, gzipLevel } = this.#options;
-    let built: BuiltSegment;
+    let key: string;
+    let entry: SegmentManifestEntry;
+    let body: ObjectBody;
     if (segment.kind === 'records') {
       const { records } = segment;
       const [first, last, count] = [records[0]!.offset, records[records.length - 1]!.offset, records.length];
-      const body = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
+      const gzipped = await gzipAsync(encodeSegment(ref, records), { level: gzipLevel });
       records.length = 0; // encoded: let the records go while the object uploads
-      built = namedSegment(migrationId, ref, first, last, count, { body, sha256: await sha256Hex(body) });
+      const sha256 = await sha256Hex(gzipped);
+      ({ key, entry } = namedSegment(migrationId, ref, first, last, count, {
+        bytes: gzipped.length,
+        sha256,
+      }));
+      body = gzipped;
     } else {
-      // Synchronous, one pass: WebCrypto's digest copies its input on the event loop and would hash twice.
-      built = buildBatchSegment(migrationId, ref, segment.batches);
-      segment.batches.length = 0; // copied into the object: let the fetched buffers go while it uploads
+      // The batches' own bytes go out as chunks (no joined copy); hashed synchronously in one pass:
+      // WebCrypto's digest copies its input on the event loop and would hash twice.
+      const { chunks, bytes, sha256 } = encodeBatchSegmentChunks(ref, segment.batches);
+      ({ key, entry } = nameBatchSegment(migrationId, ref, segment.batches, { bytes, sha256 }));
+      body = chunks;
     }
-    const { key, body, entry } = built;
     await this.#store.put(key, body, { contentType: 'application/octet-stream', sha256: entry.sha256 });
     await previous; // rejects when an earlier segment failed: this one is then never reported
     this.#onStaged(entry);

@@ -194,35 +194,47 @@ export function encodeBatchSegmentWithDigest(
   return finishWithDigest(out, at, size);
 }
 
-/** Validates, sizes and writes a version 2 object up to its trailer. */
-function writeBatchSegment(
+/**
+ * A version 2 object as chunks — header, then the batches' own bytes (not copied), then the trailer —
+ * with its size and SHA-256, hashed in one pass like `encodeBatchSegmentWithDigest`. What the copier
+ * uploads: the batches are never joined into one buffer.
+ */
+export function encodeBatchSegmentChunks(
   ref: PartitionRef,
   batches: readonly RawBatch[],
-): { out: Buffer; at: number; size: number } {
+): { chunks: Uint8Array[]; bytes: number; sha256: string } {
+  const { header, bytes } = batchSegmentHeader(ref, batches);
+  const hash = createHash('sha256').update(header);
+  for (const b of batches) hash.update(b.bytes);
+  const trailer = hash.copy().digest();
+  const sha256 = hash.update(trailer).digest('hex');
+  return { chunks: [header, ...batches.map((b) => b.bytes), trailer], bytes, sha256 };
+}
+
+/** Validates the batches and writes the header of their version 2 object (batch count included). */
+function batchSegmentHeader(
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+): { header: Buffer; last: bigint; bytes: number } {
   validateRef(ref);
   if (batches.length === 0) {
     throw encodeError('SEGMENT_EMPTY', `no batches for ${ref.topic}/${ref.partition}`);
   }
   const topic = Buffer.from(ref.topic, 'utf8');
-
-  // Pass 1: validate and size.
-  let size = headerLength(topic.length) + 4;
   let records = 0;
   let last = -1n;
+  let bytes = headerLength(topic.length) + 4 + CHECKSUM_BYTES;
   for (let i = 0; i < batches.length; i++) {
     last = checkBatch(batches[i]!, i, i === 0 ? undefined : last);
     records += batches[i]!.count;
-    size += batches[i]!.bytes.length;
+    bytes += batches[i]!.bytes.length;
   }
   if (records > UINT32_MAX || batches.length > UINT32_MAX) {
     throw encodeError('SEGMENT_TOO_LARGE', `${records} records exceed the uint32 record count`);
   }
-  size += CHECKSUM_BYTES;
-
-  // Pass 2: write.
-  const out = Buffer.allocUnsafe(size);
-  let at = writeHeader(
-    out,
+  const header = Buffer.allocUnsafe(headerLength(topic.length) + 4);
+  const at = writeHeader(
+    header,
     BATCH_SEGMENT_VERSION,
     topic,
     ref.partition,
@@ -230,12 +242,23 @@ function writeBatchSegment(
     last,
     records,
   );
-  at = out.writeUInt32BE(batches.length, at);
+  header.writeUInt32BE(batches.length, at);
+  return { header, last, bytes };
+}
+
+/** Validates, sizes and writes a version 2 object up to its trailer. */
+function writeBatchSegment(
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+): { out: Buffer; at: number; size: number } {
+  const { header, bytes } = batchSegmentHeader(ref, batches);
+  const out = Buffer.allocUnsafe(bytes);
+  let at = header.copy(out, 0);
   for (const b of batches) {
     out.set(b.bytes, at);
     at += b.bytes.length;
   }
-  return { out, at, size };
+  return { out, at, size: bytes };
 }
 
 /** Validates batch #`index` (after a batch ending at `previousLast`); returns its last offset. */
@@ -737,17 +760,12 @@ export function buildSegment(
 ): BuiltSegment {
   const body = encodeSegment(ref, records, options);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  return namedSegment(
-    migrationId,
-    ref,
-    records[0]!.offset,
-    records[records.length - 1]!.offset,
-    records.length,
-    {
-      body,
-      sha256,
-    },
-  );
+  const first = records[0]!.offset;
+  const last = records[records.length - 1]!.offset;
+  return {
+    body,
+    ...namedSegment(migrationId, ref, first, last, records.length, { bytes: body.length, sha256 }),
+  };
 }
 
 /**
@@ -759,34 +777,41 @@ export function buildBatchSegment(
   ref: PartitionRef,
   batches: readonly RawBatch[],
 ): BuiltSegment {
-  const encoded = encodeBatchSegmentWithDigest(ref, batches);
+  const { body, sha256 } = encodeBatchSegmentWithDigest(ref, batches);
+  return { body, ...nameBatchSegment(migrationId, ref, batches, { bytes: body.length, sha256 }) };
+}
+
+/** `namedSegment` for a version 2 object of `batches`. */
+export function nameBatchSegment(
+  migrationId: string,
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+  object: { readonly bytes: number; readonly sha256: string },
+): { key: string; entry: SegmentManifestEntry } {
   const lastBatch = batches[batches.length - 1]!;
   const last = lastBatch.lastOffset ?? lastBatch.baseOffset + BigInt(lastBatch.count) - 1n;
   let records = 0;
   for (const b of batches) records += b.count;
-  return namedSegment(migrationId, ref, batches[0]!.baseOffset, last, records, encoded);
+  return namedSegment(migrationId, ref, batches[0]!.baseOffset, last, records, object);
 }
 
-/** The object's key and manifest entry. */
+/** The object's key and manifest entry (`bytes` and `sha256` of the stored object). */
 export function namedSegment(
   migrationId: string,
   ref: PartitionRef,
   first: bigint,
   last: bigint,
   records: number,
-  object: { readonly body: Uint8Array; readonly sha256: string },
-): BuiltSegment {
+  object: { readonly bytes: number; readonly sha256: string },
+): { key: string; entry: SegmentManifestEntry } {
   const key = segmentKey(migrationId, ref, first, last);
-  return {
+  const entry = {
     key,
-    body: object.body,
-    entry: {
-      key,
-      first_offset: toDecimal(first),
-      last_offset: toDecimal(last),
-      records,
-      bytes: object.body.length,
-      sha256: object.sha256,
-    },
+    first_offset: toDecimal(first),
+    last_offset: toDecimal(last),
+    records,
+    bytes: object.bytes,
+    sha256: object.sha256,
   };
+  return { key, entry };
 }

@@ -13,6 +13,7 @@ import type {
   BucketFacts,
   FetchedRun,
   FetchResult,
+  ObjectBody,
   ObjectHead,
   ObjectStore,
   PartitionOffsetsDetail,
@@ -374,13 +375,19 @@ export class MemoryStore implements ObjectStore {
   puts: { key: string; body: string | Uint8Array }[] = [];
   failPut: ((key: string) => boolean) | undefined;
 
-  async put(key: string, body: Uint8Array | string, _options?: PutOptions): Promise<void> {
+  async put(key: string, body: ObjectBody, _options?: PutOptions): Promise<void> {
     await Promise.resolve();
     if (this.failPut?.(key)) {
       throw new TransientError(`put ${key} failed`, { code: 'S3_TEST_FAILURE' });
     }
-    this.puts.push({ key, body });
-    this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    const bytes =
+      typeof body === 'string'
+        ? new TextEncoder().encode(body)
+        : body instanceof Uint8Array
+          ? body
+          : new Uint8Array(Buffer.concat(body.map((c) => Buffer.from(c)))); // a copy: the caller may reuse views
+    this.puts.push({ key, body: typeof body === 'string' ? body : bytes });
+    this.objects.set(key, bytes);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

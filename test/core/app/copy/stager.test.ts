@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SegmentStager, type StagerOptions } from '../../../../core/app/copy/stager.ts';
 import { decodeSegment, type SegmentManifestEntry, segmentKey } from '../../../../core/domain/copy/index.ts';
 import { InvariantError } from '../../../../core/domain/errors.ts';
-import type { PartitionRef, PutOptions, RawBatch } from '../../../../core/ports.ts';
+import type { ObjectBody, PartitionRef, PutOptions, RawBatch } from '../../../../core/ports.ts';
 import { MemoryStore, sourceRecord } from './fakes.ts';
 
 const REF: PartitionRef = { topic: 'orders', partition: 0 };
@@ -211,7 +211,7 @@ class SlowStore extends MemoryStore {
     this.#delayMs = delayMs;
   }
 
-  override async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
+  override async put(key: string, body: ObjectBody, options?: PutOptions): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await new Promise((resolve) => setTimeout(resolve, this.#delayMs(key)));
