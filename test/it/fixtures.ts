@@ -3,6 +3,7 @@
  * moto S3 server and config files. (The CLI run in-process is in cli-run.ts, so tests that do not
  * drive the CLI do not load it.)
  */
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,18 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
+import { RawConnection } from '../../core/adapters/kafka/connection.ts';
+import {
+  API_KEYS,
+  decodeFetchResponse,
+  encodeFetchRequest,
+  FETCH_VERSION,
+  READ_UNCOMMITTED,
+  scanBatchHeaders,
+} from '../../core/adapters/kafka/protocol.ts';
 import { S3ObjectStore } from '../../core/adapters/s3/object-store.ts';
 import { STACK, uniqueName } from './stack.ts';
+import { REPO_ROOT } from './stack-control.ts';
 
 export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 /** Environment of a CLI run against the local stack (moto accepts any credentials). */
@@ -177,4 +188,63 @@ export async function writeConfig(dir: string, config: Record<string, unknown>):
   const path = join(dir, `config-${uniqueName('c')}.yaml`);
   await writeFile(path, stringify(config));
   return path;
+}
+
+/**
+ * Writes `lines` to partition 0 of a source topic with the Java console producer (Kafka 3.9 client:
+ * idempotent, `codec`-compressed batches of up to `batchBytes`). `keysAndHeaders`: each line is
+ * `headers|key|value` (headers `k:v,k:v`); otherwise a line is the value.
+ */
+export function javaProduce(
+  topic: string,
+  codec: 'gzip' | 'snappy' | 'lz4' | 'zstd',
+  lines: readonly string[],
+  options: { batchBytes?: number; keysAndHeaders?: boolean } = {},
+): void {
+  const parsing = options.keysAndHeaders
+    ? ['parse.key=true', 'key.separator=|', 'parse.headers=true', 'headers.delimiter=|'].flatMap((p) => [
+        '--property',
+        p,
+      ])
+    : [];
+  const run = spawnSync(
+    'java',
+    [
+      '-cp',
+      join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
+      'kafka.tools.ConsoleProducer',
+      '--bootstrap-server',
+      STACK.source,
+      '--topic',
+      topic,
+      '--compression-codec',
+      codec,
+      '--batch-size',
+      String(options.batchBytes ?? 1_000_000),
+      '--timeout',
+      '100',
+      ...parsing,
+    ],
+    { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (run.status !== 0) throw new Error(`ConsoleProducer exited ${run.status}: ${run.stderr}`);
+}
+
+/** Compression codec ids of the batches stored in partition 0 (raw Fetch, no decompression). */
+export async function storedCodecs(topic: string, role: 'source' | 'target' = 'source'): Promise<number[]> {
+  const [host, port] = STACK[role].split(':');
+  const conn = await RawConnection.open({ host: host as string, port: Number(port) });
+  try {
+    const body = encodeFetchRequest({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: READ_UNCOMMITTED,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const [p] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
+    return [...new Set(scanBatchHeaders(p?.records ?? Buffer.alloc(0)).map((x) => x.compression))];
+  } finally {
+    conn.close();
+  }
 }

@@ -1,28 +1,9 @@
-/**
- * The data path against the real local stack (scripts/stack/up.sh): PlatformaticRecordReader and
- * PlatformaticRecordWriter on Kafka 3.9 (ZooKeeper mode, the source) and Kafka 4.1 (KRaft, the
- * target). Records are written to the source (with the writer itself, kafkajs transactions or the
- * Java console producer for specific batch shapes), read back with the reader, copied to the target
- * with reader + writer and read back there, and compared byte for byte: offset, key, value,
- * headers in order, timestamp. Every test makes its own topics (uniqueName); topics that carry old
- * CreateTime timestamps use retention.ms=-1 so the broker does not delete them at once.
- */
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { type Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../../core/adapters/kafka/codecs.ts';
-import { RawConnection } from '../../../core/adapters/kafka/connection.ts';
-import {
-  API_KEYS,
-  decodeFetchResponse,
-  encodeFetchRequest,
-  FETCH_VERSION,
-  READ_UNCOMMITTED,
-  scanBatchHeaders,
-} from '../../../core/adapters/kafka/protocol.ts';
 import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
@@ -38,7 +19,7 @@ import {
   type RecordToWrite,
   type SourceRecord,
 } from '../../../core/ports.ts';
-import { createTopics, kafka, withAdmin } from '../fixtures.ts';
+import { createTopics, javaProduce, kafka, storedCodecs, withAdmin } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
 
@@ -315,25 +296,6 @@ async function expectRejected(p: Promise<unknown>): Promise<KraftMigrateError> {
   throw new Error('expected a rejection');
 }
 
-/** Compression codec ids of the batches stored in partition 0 (raw Fetch, no decompression). */
-async function storedCodecs(topic: string, role: Role = 'source'): Promise<number[]> {
-  const [host, port] = STACK[role].split(':');
-  const conn = await RawConnection.open({ host: host as string, port: Number(port) });
-  try {
-    const body = encodeFetchRequest({
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: READ_UNCOMMITTED,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-    });
-    const [p] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
-    return [...new Set(scanBatchHeaders(p?.records ?? Buffer.alloc(0)).map((x) => x.compression))];
-  } finally {
-    conn.close();
-  }
-}
-
 /** The records of the edge-case test: nulls, empties, duplicate and null headers, old timestamps. */
 const EDGE_RECORDS: RecordToWrite[] = [
   { timestamp: 946_684_800_000n, key: null, value: b('null key, year 2000'), headers: [] },
@@ -369,41 +331,6 @@ const EDGE_RECORDS: RecordToWrite[] = [
   },
   { timestamp: 1_700_000_000_000n, key: null, value: null, headers: [[b('only'), null]] },
 ];
-
-/**
- * Writes `lines` (`headers|key|value`) to partition 0 of a source topic with the Java console
- * producer (Kafka 3.9 client: idempotent, `codec`-compressed batches of up to 1 MB).
- */
-function javaProduce(topic: string, codec: 'gzip' | 'snappy' | 'lz4' | 'zstd', lines: readonly string[]) {
-  const run = spawnSync(
-    'java',
-    [
-      '-cp',
-      join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
-      'kafka.tools.ConsoleProducer',
-      '--bootstrap-server',
-      STACK.source,
-      '--topic',
-      topic,
-      '--compression-codec',
-      codec,
-      '--batch-size',
-      '1000000',
-      '--timeout',
-      '100',
-      '--property',
-      'parse.key=true',
-      '--property',
-      'key.separator=|',
-      '--property',
-      'parse.headers=true',
-      '--property',
-      'headers.delimiter=|',
-    ],
-    { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
-  );
-  expect(run.status, run.stderr).toBe(0);
-}
 
 /**
  * Producer P writes commit, abort, commit, abort, commit (3 records each, one batch per
@@ -701,7 +628,7 @@ describe('compressed source batches', () => {
         { length: 50 },
         (_, i) => `a:${i},a:dup,z:last|key-${i}|java-${codec}-${i}-${'x'.repeat(i * 40)}`,
       );
-      javaProduce(topic, codec, lines);
+      javaProduce(topic, codec, lines, { keysAndHeaders: true });
       // Act
       const source = await readAll(readers.source, { topic, partition: 0 });
       await copy(topic, 0);
@@ -786,7 +713,7 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
         { length: 40 },
         (_, i) => `a:${i},a:dup,z:last|key-${i}|pt-${codec}-${i}-${'x'.repeat(i * 30)}`,
       );
-      javaProduce(topic, codec, lines);
+      javaProduce(topic, codec, lines, { keysAndHeaders: true });
       const source = await readAll(readers.source, { topic, partition: 0 });
       // Act
       const copied = await copyBatches(topic, 0);

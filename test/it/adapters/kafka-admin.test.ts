@@ -1,28 +1,12 @@
-/**
- * KafkajsAdmin against the real local stack (scripts/stack/up.sh): Kafka 3.9.2 in ZooKeeper mode
- * as the source, Kafka 4.1.1 in KRaft mode as the target. Every test makes its own topics and
- * groups (uniqueName), so tests never see each other's data.
- */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkajsAdmin } from '../../../core/adapters/kafka/admin.ts';
 import { createKafka, resolveConnectionSettings } from '../../../core/adapters/kafka/client.ts';
 import { ZSTD_COMPRESS_AVAILABLE } from '../../../core/adapters/kafka/codecs.ts';
-import { RawConnection } from '../../../core/adapters/kafka/connection.ts';
-import {
-  API_KEYS,
-  decodeFetchResponse,
-  encodeFetchRequest,
-  FETCH_VERSION,
-  READ_UNCOMMITTED,
-  scanBatchHeaders,
-} from '../../../core/adapters/kafka/protocol.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
 import { TransientError } from '../../../core/domain/errors.ts';
+import { javaProduce, storedCodecs } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
-import { REPO_ROOT } from '../stack-control.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { CompressionTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } =
@@ -110,24 +94,6 @@ async function consume(kafka: Kafka, topics: string[], expected: number): Promis
     await consumer.disconnect();
   }
   return seen;
-}
-
-/** The compression codes (attributes & 7) of the batches stored in partition 0 of a source topic. */
-async function storedCodecs(topic: string): Promise<number[]> {
-  const conn = await RawConnection.open({ host: '127.0.0.1', port: 19092 });
-  try {
-    const body = encodeFetchRequest({
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: READ_UNCOMMITTED,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-    });
-    const [p] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
-    return [...new Set(scanBatchHeaders(p?.records ?? Buffer.alloc(0)).map((b) => b.compression))];
-  } finally {
-    conn.close();
-  }
 }
 
 const source = {} as Cluster;
@@ -457,26 +423,7 @@ describe('compression codecs', () => {
     ] as const) {
       const topic = await createTopic(source, `it-java-${codec}`, 1);
       const values = Array.from({ length: 30 }, (_, i) => `java-${codec}-${i}-${'x'.repeat(i * 10)}`);
-      const run = spawnSync(
-        'java',
-        [
-          '-cp',
-          join(REPO_ROOT, '.cache/kafka/3.9.2/libs/*'),
-          'kafka.tools.ConsoleProducer',
-          '--bootstrap-server',
-          STACK.source,
-          '--topic',
-          topic,
-          '--compression-codec',
-          codec,
-          '--batch-size',
-          '100000',
-          '--timeout',
-          '100',
-        ],
-        { input: `${values.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
-      );
-      expect(run.status, run.stderr).toBe(0);
+      javaProduce(topic, codec, values, { batchBytes: 100_000 });
       written.set(topic, values);
       codecOf.set(topic, code);
     }
