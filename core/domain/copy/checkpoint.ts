@@ -4,6 +4,7 @@ import { InvariantError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
 import { type DigestibleRecord, type RecordDigestOptions, recordDigest } from './digest.ts';
 import { decimalOffsetSchema, isOffset, toDecimal } from './int64.ts';
+import { parseJsonDocument } from './json.ts';
 import {
   appendCopied,
   emptyMap,
@@ -125,20 +126,7 @@ export function serializeCheckpoint(cp: PartitionCheckpoint): string {
  * inconsistent checkpoint → InvariantError `CHECKPOINT_CORRUPT` (or `OFFSET_MAP_CORRUPT` for its map).
  */
 export function parseCheckpoint(input: unknown): PartitionCheckpoint {
-  let json = input;
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw corrupt(`not JSON (${(e as Error).message})`, e);
-    }
-  }
-  const parsed = checkpointJsonSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(`${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, parsed.error);
-  }
-  const j = parsed.data;
+  const j = parseJsonDocument(input, checkpointJsonSchema, corrupt);
   const cp: PartitionCheckpoint = {
     migrationId: j.migration_id,
     topic: j.topic,

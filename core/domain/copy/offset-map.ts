@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvariantError } from '../errors.ts';
 import { decimalOffsetSchema, INT64_MAX, isOffset, toDecimal } from './int64.ts';
+import { parseJsonDocument } from './json.ts';
 
 /**
  * The offset map of one source partition (SPEC §6.2, §6.4 step 5, §6.5): run-length entries
@@ -506,20 +507,7 @@ export function serializeOffsetMap(map: OffsetMap): OffsetMapJson {
  * all within int64. Anything else → InvariantError `OFFSET_MAP_CORRUPT`.
  */
 export function parseOffsetMap(input: unknown): OffsetMap {
-  let json = input;
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw corrupt(`not JSON (${(e as Error).message})`, e);
-    }
-  }
-  const parsed = offsetMapJsonSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(`${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, parsed.error);
-  }
-  const runs: OffsetRun[] = parsed.data.runs.map(([s, t, l]) => ({
+  const runs: OffsetRun[] = parseJsonDocument(input, offsetMapJsonSchema, corrupt).runs.map(([s, t, l]) => ({
     sourceStart: BigInt(s),
     targetStart: BigInt(t),
     length: BigInt(l),
