@@ -11,20 +11,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
-import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
+import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { partitionDigest, recordDigest, targetOf } from '../../../core/domain/copy/index.ts';
 import { type PartitionRef, partitionKey, type RecordToWrite } from '../../../core/ports.ts';
-import { STACK, uniqueName } from '../stack.ts';
+import { uniqueName } from '../stack.ts';
 import {
   compare,
   copierEnv,
   createTopics,
+  type DataPathClients,
   kafka,
   loadCheckpointOf,
   type Migration,
   newMigration,
-  plain,
+  openDataPath,
   readPartition,
   runCopierProcess as runToEnd,
   sleep,
@@ -77,20 +78,18 @@ function records(partition: number, from: number, count: number): RecordToWrite[
   }));
 }
 
+let clients: DataPathClients | undefined;
 let sourceReader: PlatformaticRecordReader;
 let targetReader: PlatformaticRecordReader;
 let sourceWriter: PlatformaticRecordWriter;
 
 beforeAll(async () => {
-  sourceReader = await PlatformaticRecordReader.create(plain(STACK.source));
-  targetReader = await PlatformaticRecordReader.create(plain(STACK.target), {
-    isolationLevel: 'read_uncommitted',
-  });
-  sourceWriter = await PlatformaticRecordWriter.create(plain(STACK.source));
+  clients = await openDataPath();
+  ({ sourceReader, targetReader, sourceWriter } = clients);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([sourceReader?.close(), targetReader?.close(), sourceWriter?.close()]);
+  await clients?.close();
 });
 
 /** Background producers for the tail phase: plain records on every partition, transactions on `tx`. */

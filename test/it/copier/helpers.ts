@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { decodeRecordBatches } from '../../../core/adapters/kafka/reader.ts';
+import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
+import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
 import { type CopierStatus, parseCopierStatus, statusKey } from '../../../core/app/copy/status.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
@@ -33,6 +34,30 @@ export { createTopics, kafka, S3_CREDENTIALS, STACK_ENV, type TopicSpec, withAdm
 
 export const plain = (bootstrap: string): ClusterConfig =>
   ({ bootstrap_servers: [bootstrap], auth: { mode: 'none' } }) as ClusterConfig;
+
+/** The data-path clients a copier test reads and writes with (the target read uncommitted). */
+export interface DataPathClients {
+  readonly sourceReader: PlatformaticRecordReader;
+  readonly targetReader: PlatformaticRecordReader;
+  readonly sourceWriter: PlatformaticRecordWriter;
+  close(): Promise<void>;
+}
+
+export async function openDataPath(): Promise<DataPathClients> {
+  const sourceReader = await PlatformaticRecordReader.create(plain(STACK.source));
+  const targetReader = await PlatformaticRecordReader.create(plain(STACK.target), {
+    isolationLevel: 'read_uncommitted',
+  });
+  const sourceWriter = await PlatformaticRecordWriter.create(plain(STACK.source));
+  return {
+    sourceReader,
+    targetReader,
+    sourceWriter,
+    close: async () => {
+      await Promise.allSettled([sourceReader.close(), targetReader.close(), sourceWriter.close()]);
+    },
+  };
+}
 
 export interface Migration {
   readonly id: string;

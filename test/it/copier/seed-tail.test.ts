@@ -6,8 +6,8 @@
  * through the checkpoint's offset map, and against the staged segments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
-import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
+import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { partitionDigest } from '../../../core/domain/copy/index.ts';
 import {
   type PartitionRef,
@@ -15,15 +15,16 @@ import {
   type RecordHeader,
   type RecordToWrite,
 } from '../../../core/ports.ts';
-import { STACK, uniqueName } from '../stack.ts';
+import { uniqueName } from '../stack.ts';
 import {
   compare,
   copierEnv,
   createTopics,
+  type DataPathClients,
   kafka,
   loadCheckpointOf,
   newMigration,
-  plain,
+  openDataPath,
   readPartition,
   readStatus,
   runCopierProcess,
@@ -39,20 +40,18 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const b = (s: string) => Buffer.from(s, 'utf8');
 const OLD = Date.UTC(2001, 8, 9, 1, 46, 40); // CreateTime long before retention would keep it
 
+let clients: DataPathClients | undefined;
 let sourceReader: PlatformaticRecordReader;
 let targetReader: PlatformaticRecordReader;
 let sourceWriter: PlatformaticRecordWriter;
 
 beforeAll(async () => {
-  sourceReader = await PlatformaticRecordReader.create(plain(STACK.source));
-  targetReader = await PlatformaticRecordReader.create(plain(STACK.target), {
-    isolationLevel: 'read_uncommitted',
-  });
-  sourceWriter = await PlatformaticRecordWriter.create(plain(STACK.source));
+  clients = await openDataPath();
+  ({ sourceReader, targetReader, sourceWriter } = clients);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([sourceReader?.close(), targetReader?.close(), sourceWriter?.close()]);
+  await clients?.close();
 });
 
 /** Records of every shape the copy must keep: null/empty key and value, header order, duplicates, null. */
