@@ -233,28 +233,11 @@ export interface ProducerFields {
 }
 
 /**
- * A copy of `batch` ready for a Produce request of an idempotent producer: base offset 0, leader
- * epoch -1, transactional flag cleared, our producer id / epoch / base sequence, CRC-32C recomputed
- * with `crc32c` (of bytes 21…end). The source bytes are not touched.
- */
-export function rewriteForProduce(
-  batch: Uint8Array,
-  fields: ProducerFields,
-  crc32c: (data: Uint8Array) => number,
-): Buffer {
-  checkRewritable(batch);
-  const out = Buffer.allocUnsafe(batch.byteLength);
-  out.set(batch);
-  const dv = setProducerFields(out, fields);
-  dv.setUint32(CRC_OFFSET, crc32c(out.subarray(ATTRIBUTES_OFFSET)) >>> 0);
-  return out;
-}
-
-/**
- * Only the first 61 bytes of `batch`, rewritten as by rewriteForProduce: the CRC over the new header
- * bytes 21…60 is continued over the untouched records (`batch` from byte 61 on), so the records go
- * into the Produce request as they are, never copied. `crc32cAppend(data, crcSoFar)` continues a CRC
- * (0 to start).
+ * The first 61 bytes of `batch` rewritten for a Produce request of an idempotent producer: base
+ * offset 0, leader epoch -1, transactional flag cleared, our producer id / epoch / base sequence, and
+ * the CRC-32C over the new header bytes 21…60 continued over the untouched records (`batch` from
+ * byte 61 on), so the records go into the request as they are, never copied. `crc32cAppend(data,
+ * crcSoFar)` continues a CRC (0 to start). The source bytes are not touched.
  */
 export function rewriteHeaderForProduce(
   batch: Uint8Array,

@@ -26,7 +26,6 @@ import {
   nextSequence,
   type PassThroughRange,
   parseBatchHeaders,
-  rewriteForProduce,
   rewriteHeaderForProduce,
   selectBatches,
 } from '../../../core/adapters/kafka/raw-batches.ts';
@@ -616,7 +615,15 @@ describe('canPassThrough', () => {
   });
 });
 
-describe('rewriteForProduce', () => {
+/** What a Produce request carries for `source`: the rewritten header, then the untouched records. */
+function produced(source: Uint8Array, fields: Parameters<typeof rewriteHeaderForProduce>[1]): Buffer {
+  return Buffer.concat([
+    rewriteHeaderForProduce(source, fields, crc32cAppend),
+    source.subarray(BATCH_HEADER_BYTES),
+  ]);
+}
+
+describe('rewriteHeaderForProduce (header + untouched records = the produced batch)', () => {
   const FIELDS = { producerId: 77_000_000_001n, producerEpoch: 4, baseSequence: 123_456 };
 
   it('sets the producer fields, base offset 0, leader epoch -1, clears only the transactional bit, recomputes the CRC', () => {
@@ -634,7 +641,7 @@ describe('rewriteForProduce', () => {
     const before = Buffer.from(source);
 
     // Act
-    const out = rewriteForProduce(source, FIELDS, crc32c);
+    const out = produced(source, FIELDS);
 
     // Assert
     const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -663,7 +670,7 @@ describe('rewriteForProduce', () => {
     const source = data(0, 2, { attributes });
 
     // Act
-    const out = rewriteForProduce(source, FIELDS, crc32c);
+    const out = produced(source, FIELDS);
 
     // Assert
     expect(new DataView(out.buffer, out.byteOffset).getInt16(21)).toBe(attributes);
@@ -677,7 +684,7 @@ describe('rewriteForProduce', () => {
     const before = Buffer.from(fetched);
 
     // Act
-    const out = rewriteForProduce(middle, FIELDS, crc32c);
+    const out = produced(middle, FIELDS);
 
     // Assert
     expect(out.length).toBe(middle.length);
@@ -693,8 +700,8 @@ describe('rewriteForProduce', () => {
 
     // Act & Assert
     expect(legacy.length).toBeGreaterThanOrEqual(BATCH_HEADER_BYTES);
-    expect(() => rewriteForProduce(legacy, FIELDS, crc32c)).toThrow(InvariantError);
-    expect(() => rewriteForProduce(short, FIELDS, crc32c)).toThrow(InvariantError);
+    expect(() => rewriteHeaderForProduce(legacy, FIELDS, crc32cAppend)).toThrow(InvariantError);
+    expect(() => rewriteHeaderForProduce(short, FIELDS, crc32cAppend)).toThrow(InvariantError);
   });
 });
 
@@ -732,14 +739,22 @@ describe('crcMatches', () => {
   });
 });
 
-describe('rewriteHeaderForProduce', () => {
-  it('gives the header of rewriteForProduce, its CRC continued over the untouched records', () => {
+describe('rewriteHeaderForProduce CRC', () => {
+  it('equals a whole-batch rewrite with a whole-batch CRC, natively and in the JavaScript fallback', () => {
     // Arrange
     const source = batch({ baseOffset: 500, records: dataRecords(500, 7), gzip: true, producerId: P1 });
     const fields = { producerId: 77n, producerEpoch: 2, baseSequence: 1234 };
 
     // Act
-    const whole = rewriteForProduce(source, fields, crc32c);
+    const whole = Buffer.from(source); // the reference: patch a full copy, CRC over all of it
+    const dv = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
+    dv.setBigInt64(0, 0n);
+    dv.setInt32(12, -1);
+    dv.setInt16(21, dv.getInt16(21) & ~BATCH_ATTRIBUTES.transactional);
+    dv.setBigInt64(43, fields.producerId);
+    dv.setInt16(51, fields.producerEpoch);
+    dv.setInt32(53, fields.baseSequence);
+    dv.setUint32(17, crc32c(whole.subarray(21)));
     const native = rewriteHeaderForProduce(source, fields, crc32cAppend);
     const js = rewriteHeaderForProduce(source, fields, crc32cAppendJs);
 
