@@ -331,6 +331,12 @@ export interface BatchFetchResult extends Omit<FetchResult, 'records'> {
   readonly runs: readonly FetchedRun[];
 }
 
+/** A plain fetch as a batch fetch: its records as one `records` run (none when it has none). */
+export function asRuns(f: FetchResult): BatchFetchResult {
+  const { records, ...rest } = f;
+  return { ...rest, runs: records.length > 0 ? [{ kind: 'records', records, end: f.nextOffset }] : [] };
+}
+
 export interface BatchFetchOptions {
   readonly maxBytes: number;
   readonly maxWaitMs: number;

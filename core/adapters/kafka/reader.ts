@@ -49,6 +49,7 @@ import {
 import type { ClusterConfig } from '../../domain/config/schema.ts';
 import { PreconditionError } from '../../domain/errors.ts';
 import {
+  asRuns,
   type BatchFetchOptions,
   type BatchFetchResult,
   type FetchedRun,
@@ -239,9 +240,7 @@ export class PlatformaticRecordReader implements RecordReader {
     options: BatchFetchOptions,
   ): Promise<BatchFetchResult> {
     if ((await this.negotiatedFetchVersion()) < RAW_FETCH_VERSION) {
-      const f = await this.fetch(ref, offset, options);
-      const { records, ...rest } = f;
-      return { ...rest, runs: records.length > 0 ? [{ kind: 'records', records, end: f.nextOffset }] : [] };
+      return asRuns(await this.fetch(ref, offset, options));
     }
     const partition = await this.withRetries(ref, (refresh) =>
       this.fetchPartition(ref, offset, options, refresh, true),

@@ -13,6 +13,7 @@ import {
 } from '../../domain/copy/index.ts';
 import { InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
 import {
+  asRuns,
   type BatchFetchResult,
   type FetchResult,
   type PartitionRef,
@@ -106,12 +107,6 @@ const PROGRESS_EVENT_INTERVAL_MS = 1000;
 type FetchOutcome =
   | { readonly ok: true; readonly result: BatchFetchResult }
   | { readonly ok: false; readonly error: unknown };
-
-/** A plain fetch as one `records` run. */
-function asRuns(f: FetchResult): BatchFetchResult {
-  const { records, ...rest } = f;
-  return { ...rest, runs: records.length > 0 ? [{ kind: 'records', records, end: f.nextOffset }] : [] };
-}
 
 function isOutOfRange(e: unknown): boolean {
   return isKraftMigrateError(e) && e.code === OFFSET_OUT_OF_RANGE;
