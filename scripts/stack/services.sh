@@ -75,7 +75,8 @@ start_s3() {
   pid_of s3 >/dev/null && return 0
   # Objects up to 64 MiB stay in moto's memory: by default it spills anything over 5 MiB to a temp
   # file and reads it back for the ETag, which costs the seed's segment uploads CPU on shared cores.
-  spawn s3 env MOTO_S3_DEFAULT_KEY_BUFFER_SIZE=67108864 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT"
+  # moto_server.py: moto's server, minus the dashboard's tracking that keeps every deleted object.
+  spawn s3 env MOTO_S3_DEFAULT_KEY_BUFFER_SIZE=67108864 "$VENV/bin/python" "$ROOT/scripts/stack/moto_server.py" -H 127.0.0.1 -p "$S3_PORT"
 }
 
 describe() { # one line per service: name, address, PID
