@@ -305,6 +305,11 @@ export interface RawBatch {
   readonly lastOffset?: bigint | undefined;
   /** The whole batch as on the source (a view; the writer must not change these bytes in place). */
   readonly bytes: Uint8Array;
+  /**
+   * CRC-32C of the batch's records (bytes 61…end), when the reader has already computed it while
+   * checking the source CRC: the writer then does not read the records again for the new CRC.
+   */
+  readonly recordsCrc?: number | undefined;
 }
 
 /**

@@ -152,6 +152,7 @@ export class BatchProducer {
             baseSequence: state.nextSequence,
           },
           crc32cAppend,
+          batch.recordsCrc,
         );
         state.nextSequence = nextSequence(state.nextSequence, batch.count);
         return sendProduce(connection, ref, header, batch);

@@ -45,3 +45,40 @@ export function crc32cAppendJs(data: Uint8Array, initial: number): number {
   for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+/** x^(2^k) modulo the Castagnoli polynomial, k = 0…31 (bit-reflected: bit 31 is x^0). */
+const X_POW_2K = (() => {
+  const t = new Uint32Array(32);
+  t[0] = 1 << 30; // x^1
+  for (let k = 1; k < 32; k++) t[k] = multiplyModP(t[k - 1]!, t[k - 1]!);
+  return t;
+})();
+
+/** a × b modulo the Castagnoli polynomial, both bit-reflected. */
+function multiplyModP(a: number, b: number): number {
+  let product = 0;
+  let m = 0x80000000;
+  for (;;) {
+    if (a & m) {
+      product ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ 0x82f63b78 : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/**
+ * The CRC-32C of A followed by B from the CRC-32C of A, that of B and B's length, without reading
+ * either: multiplying by x^(8·lengthB) shifts A's CRC past B. A batch's records are checksummed once
+ * and that sum serves both the source batch's CRC and the rewritten one (raw-batches.ts).
+ */
+export function crc32cCombine(crcA: number, crcB: number, lengthB: number): number {
+  let shift = 0x80000000; // x^0
+  let k = 3; // 8 bits per byte: x^(8·n) = x^(2^3·n)
+  for (let n = lengthB; n > 0; n = Math.floor(n / 2), k++) {
+    if (n % 2 === 1) shift = multiplyModP(X_POW_2K[k % 32]!, shift);
+  }
+  return (multiplyModP(shift, crcA >>> 0) ^ crcB) >>> 0;
+}

@@ -31,6 +31,7 @@
  * marker is recognised from the control batch's first record, which the broker writes uncompressed.
  */
 import { InvariantError } from '../../domain/errors.ts';
+import { crc32cCombine } from './crc32c.ts';
 import {
   type AbortedTransaction,
   BATCH_ATTRIBUTES,
@@ -220,10 +221,21 @@ export function canPassThrough(h: BatchHeader, range: PassThroughRange): boolean
   );
 }
 
-/** Whether the batch's stored CRC-32C (byte 17) matches its bytes 21…end. */
-export function crcMatches(batch: Uint8Array, crc32c: (data: Uint8Array) => number): boolean {
-  if (batch.byteLength < BATCH_HEADER_BYTES) return false;
-  return view(batch).getUint32(CRC_OFFSET) === crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0;
+/**
+ * The CRC-32C of the batch's records (bytes 61…end) when the batch's stored CRC-32C (byte 17, over
+ * bytes 21…end) matches, else undefined. The records are read once: their CRC, combined with the
+ * header's, checks the source batch here and gives the rewritten batch its CRC
+ * (`rewriteHeaderForProduce`) without a second pass.
+ */
+export function verifiedRecordsCrc(
+  batch: Uint8Array,
+  crc32c: (data: Uint8Array) => number,
+): number | undefined {
+  if (batch.byteLength < BATCH_HEADER_BYTES) return undefined;
+  const records = crc32c(batch.subarray(BATCH_HEADER_BYTES)) >>> 0;
+  const header = crc32c(batch.subarray(ATTRIBUTES_OFFSET, BATCH_HEADER_BYTES));
+  const whole = crc32cCombine(header, records, batch.byteLength - BATCH_HEADER_BYTES);
+  return view(batch).getUint32(CRC_OFFSET) === whole ? records : undefined;
 }
 
 export interface ProducerFields {
@@ -237,19 +249,26 @@ export interface ProducerFields {
  * offset 0, leader epoch -1, transactional flag cleared, our producer id / epoch / base sequence, and
  * the CRC-32C over the new header bytes 21…60 continued over the untouched records (`batch` from
  * byte 61 on), so the records go into the request as they are, never copied. `crc32cAppend(data,
- * crcSoFar)` continues a CRC (0 to start). The source bytes are not touched.
+ * crcSoFar)` continues a CRC (0 to start). `recordsCrc`, the records' CRC-32C when already known
+ * (`verifiedRecordsCrc`), spares reading them again. The source bytes are not touched.
  */
 export function rewriteHeaderForProduce(
   batch: Uint8Array,
   fields: ProducerFields,
   crc32cAppend: (data: Uint8Array, initial: number) => number,
+  recordsCrc?: number,
 ): Buffer {
   checkRewritable(batch);
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
   out.set(batch.subarray(0, BATCH_HEADER_BYTES));
   const dv = setProducerFields(out, fields);
   const headerCrc = crc32cAppend(out.subarray(ATTRIBUTES_OFFSET), 0);
-  dv.setUint32(CRC_OFFSET, crc32cAppend(batch.subarray(BATCH_HEADER_BYTES), headerCrc) >>> 0);
+  const records = batch.subarray(BATCH_HEADER_BYTES);
+  const crc =
+    recordsCrc === undefined
+      ? crc32cAppend(records, headerCrc)
+      : crc32cCombine(headerCrc, recordsCrc, records.byteLength);
+  dv.setUint32(CRC_OFFSET, crc >>> 0);
   return out;
 }
 

@@ -81,10 +81,10 @@ import type { KafkaOperation } from './errors.ts';
 import {
   type BatchHeader,
   canPassThrough,
-  crcMatches,
   lastOffsetOfHeader,
   parseBatchHeaders,
   selectBatches,
+  verifiedRecordsCrc,
 } from './raw-batches.ts';
 
 export interface PlatformaticReaderOptions {
@@ -251,12 +251,19 @@ export class PlatformaticRecordReader implements RecordReader {
         isolationLevel: this.isolation,
         abortedTransactions: partition.abortedTransactions,
       });
+      const recordsCrcs = new Map<BatchHeader, number>();
       for (const h of selected.kept) {
         // Copied as they are, batches get a new CRC: check the source's first (the target would
         // otherwise have been the one to notice).
-        if (!crcMatches(h.bytes, crc32c)) throw corruptBatch(ref, h.baseOffset);
+        const recordsCrc = verifiedRecordsCrc(h.bytes, crc32c);
+        if (recordsCrc === undefined) throw corruptBatch(ref, h.baseOffset);
+        recordsCrcs.set(h, recordsCrc);
       }
-      const runs = toRuns(selected.kept, selected.nextOffset, { fetchOffset: offset, ...options });
+      const runs = toRuns(selected.kept, selected.nextOffset, {
+        fetchOffset: offset,
+        ...options,
+        recordsCrcs,
+      });
       return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
     } catch (e) {
       throw toDataPathError(e, this.settings.brokers, {
@@ -662,7 +669,12 @@ function corruptBatch(ref: PartitionRef, offset: bigint): PreconditionError {
 function toRuns(
   kept: readonly BatchHeader[],
   nextOffset: bigint,
-  range: { fetchOffset: bigint; upTo?: bigint | undefined; minBatchBytes: number },
+  range: {
+    fetchOffset: bigint;
+    upTo?: bigint | undefined;
+    minBatchBytes: number;
+    recordsCrcs: ReadonlyMap<BatchHeader, number>;
+  },
 ): FetchedRun[] {
   const runs: FetchedRun[] = [];
   let batches: RawBatch[] = [];
@@ -680,7 +692,12 @@ function toRuns(
     if (range.upTo !== undefined && h.baseOffset >= range.upTo) break;
     if (canPassThrough(h, range)) {
       if (records.length > 0) close(h.baseOffset);
-      batches.push({ baseOffset: h.baseOffset, count: h.count, bytes: h.bytes });
+      batches.push({
+        baseOffset: h.baseOffset,
+        count: h.count,
+        bytes: h.bytes,
+        recordsCrc: range.recordsCrcs.get(h),
+      });
     } else {
       const decoded = decodeBatch(h, range.fetchOffset, range.upTo);
       if (decoded.length === 0) continue;

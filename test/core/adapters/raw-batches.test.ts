@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { Reader, readRecordsBatches } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { crc32cAppend, crc32cAppendJs } from '../../../core/adapters/kafka/crc32c.ts';
+import { crc32cAppend, crc32cAppendJs, crc32cCombine } from '../../../core/adapters/kafka/crc32c.ts';
 import {
   type AbortedTransaction,
   BATCH_ATTRIBUTES,
@@ -21,13 +21,13 @@ import {
   BATCH_HEADER_BYTES,
   type BatchHeader,
   canPassThrough,
-  crcMatches,
   firstControlType,
   nextSequence,
   type PassThroughRange,
   parseBatchHeaders,
   rewriteHeaderForProduce,
   selectBatches,
+  verifiedRecordsCrc,
 } from '../../../core/adapters/kafka/raw-batches.ts';
 import { InvariantError } from '../../../core/domain/errors.ts';
 
@@ -719,8 +719,8 @@ describe('nextSequence', () => {
   });
 });
 
-describe('crcMatches', () => {
-  it('accepts a batch as a broker stores it and refuses it after any byte of the CRC range changes', () => {
+describe('verifiedRecordsCrc', () => {
+  it("gives the records' CRC of a batch as a broker stores it, and none after any byte of the CRC range changes", () => {
     // Arrange
     const good = batch({ baseOffset: 10, records: dataRecords(10, 3), gzip: true });
     const flipped = (at: number) => {
@@ -730,12 +730,48 @@ describe('crcMatches', () => {
     };
 
     // Act & Assert
-    expect(crcMatches(good, crc32c)).toBe(true);
-    expect(crcMatches(flipped(good.length - 1), crc32c)).toBe(false); // compressed records
-    expect(crcMatches(flipped(21), crc32c)).toBe(false); // attributes: first byte the CRC covers
-    expect(crcMatches(flipped(17), crc32c)).toBe(false); // the stored CRC itself
-    expect(crcMatches(flipped(12), crc32c)).toBe(true); // leader epoch: not covered (the broker sets it)
-    expect(crcMatches(good.subarray(0, 40), crc32c)).toBe(false); // shorter than a header
+    expect(verifiedRecordsCrc(good, crc32c)).toBe(crc32c(good.subarray(BATCH_HEADER_BYTES)));
+    expect(verifiedRecordsCrc(flipped(good.length - 1), crc32c)).toBeUndefined(); // compressed records
+    expect(verifiedRecordsCrc(flipped(BATCH_HEADER_BYTES), crc32c)).toBeUndefined(); // first record byte
+    expect(verifiedRecordsCrc(flipped(60), crc32c)).toBeUndefined(); // last header byte (record count)
+    expect(verifiedRecordsCrc(flipped(21), crc32c)).toBeUndefined(); // attributes: first byte the CRC covers
+    expect(verifiedRecordsCrc(flipped(17), crc32c)).toBeUndefined(); // the stored CRC itself
+    expect(verifiedRecordsCrc(flipped(12), crc32c)).toBeDefined(); // leader epoch: not covered (the broker sets it)
+    expect(verifiedRecordsCrc(good.subarray(0, 40), crc32c)).toBeUndefined(); // shorter than a header
+  });
+});
+
+describe('crc32cCombine', () => {
+  it('gives the CRC-32C of A then B from the CRCs of A and B and the length of B', () => {
+    // Arrange: lengths around the bit boundaries of the length, empty parts, a batch-sized B
+    const lengths = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [40, 1],
+      [40, 2],
+      [40, 3],
+      [7, 255],
+      [40, 256],
+      [13, 65_537],
+      [40, 262_144],
+      [40, 1_048_573],
+    ];
+    const bytes = (n: number, seed: number) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 17) & 0xff);
+
+    // Act
+    const results = lengths.map(([a, b], i) => {
+      const partA = bytes(a!, i);
+      const partB = bytes(b!, i + 100);
+      return {
+        combined: crc32cCombine(crc32c(partA), crc32c(partB), b!),
+        whole: crc32c(Buffer.concat([partA, partB])) >>> 0,
+      };
+    });
+
+    // Assert
+    for (const r of results) expect(r.combined).toBe(r.whole);
   });
 });
 
@@ -757,11 +793,17 @@ describe('rewriteHeaderForProduce CRC', () => {
     dv.setUint32(17, crc32c(whole.subarray(21)));
     const native = rewriteHeaderForProduce(source, fields, crc32cAppend);
     const js = rewriteHeaderForProduce(source, fields, crc32cAppendJs);
+    const known = verifiedRecordsCrc(source, crc32c);
+    const fromKnown = rewriteHeaderForProduce(source, fields, crc32cAppendJs, known);
 
     // Assert
     expect(native.length).toBe(BATCH_HEADER_BYTES);
     expect(Buffer.concat([native, source.subarray(BATCH_HEADER_BYTES)])).toEqual(whole);
     expect(js).toEqual(native);
-    expect(crcMatches(Buffer.concat([js, source.subarray(BATCH_HEADER_BYTES)]), crc32c)).toBe(true);
+    expect(known).toBeDefined();
+    expect(fromKnown).toEqual(native); // the records' CRC from the source check, combined
+    expect(
+      verifiedRecordsCrc(Buffer.concat([js, source.subarray(BATCH_HEADER_BYTES)]), crc32c),
+    ).toBeDefined();
   });
 });
