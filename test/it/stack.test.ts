@@ -96,6 +96,7 @@ describe('source: Kafka 3.9 in ZooKeeper mode', () => {
       'zookeeper.connect',
       'auto.create.topics.enable',
       'offsets.topic.replication.factor',
+      'log.segment.delete.delay.ms',
     ]);
 
     expect(cluster.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: 19092 }]);
@@ -103,6 +104,7 @@ describe('source: Kafka 3.9 in ZooKeeper mode', () => {
       'zookeeper.connect': STACK.zookeeper,
       'auto.create.topics.enable': 'false',
       'offsets.topic.replication.factor': '1',
+      'log.segment.delete.delay.ms': '1000',
     });
   });
 
@@ -116,10 +118,18 @@ describe('target: Kafka 4.1 in KRaft mode', () => {
     const admin = await adminFor(STACK.target);
 
     const cluster = await admin.describeCluster();
-    const config = await brokerConfig(admin, ['process.roles', 'auto.create.topics.enable']);
+    const config = await brokerConfig(admin, [
+      'process.roles',
+      'auto.create.topics.enable',
+      'log.segment.delete.delay.ms',
+    ]);
 
     expect(cluster.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: 29092 }]);
-    expect(config).toEqual({ 'process.roles': 'broker,controller', 'auto.create.topics.enable': 'false' });
+    expect(config).toEqual({
+      'process.roles': 'broker,controller',
+      'auto.create.topics.enable': 'false',
+      'log.segment.delete.delay.ms': '1000',
+    });
   });
 
   it('has an authorizer, so ACLs can be created, listed and deleted', async () => {
