@@ -8,7 +8,7 @@ import { selectGroups, selectTopics } from '../domain/selection.ts';
 import { accessMapKey, buildAccessMap } from '../domain/topology/access-map.ts';
 import { type AclPlan, aclHandling, planAcls } from '../domain/topology/acls.ts';
 import { topologyJournalMoves } from '../domain/topology/journal.ts';
-import { seedSharding } from '../domain/topology/seed.ts';
+import { checkSeedPlan, seedSharding } from '../domain/topology/seed.ts';
 import {
   planTopics,
   type SourceTopic,
@@ -84,6 +84,10 @@ export async function copyTopology(
       scope: { selectedTopics: selected, groups: config.groups, sourceGroups: source.groups },
     });
     if (topics.blockers.length > 0) throw topologyBlockedError(topics.blockers);
+    // The shards go into the execution state and the copier tasks' environment: refused here, before
+    // the target changes, when they would not fit (a large cluster would fail in the Seed Map).
+    const seed = seedSharding(topics.partitions, config.seed.max_concurrent_partitions);
+    checkSeedPlan(seed, JSON.stringify(config).length);
 
     progress('applying');
     await apply(admin, topics, acls);
@@ -105,7 +109,7 @@ export async function copyTopology(
         },
       );
     }
-    return { topics, acls, warnings: read.warnings };
+    return { topics, acls, warnings: read.warnings, seed };
   });
 
   let accessMap: { key: string; url: string } | undefined;
@@ -122,14 +126,13 @@ export async function copyTopology(
     accessMap = { key, url: s3Url(parseS3Url(config.storage.evidence), key) };
   }
 
-  const sharding = seedSharding(target.topics.partitions, config.seed.max_concurrent_partitions);
   const output = summarize(
     migrationId,
     target.topics,
     target.acls,
     accessMap,
     [...target.warnings, ...target.topics.warnings, ...target.acls.warnings],
-    sharding,
+    target.seed,
   );
   if (moves.leave) {
     await transition(journal, 'seeding', 'topology copied; seeding', {

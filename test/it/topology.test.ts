@@ -345,6 +345,25 @@ describe('copyTopology on the local stack', () => {
     expect((await targetPartitions([`${p}.wide`]))[`${p}.wide`]).toHaveLength(1);
   });
 
+  it('refuses a seed plan whose copier tasks would exceed the ECS override limit, before touching the target', async () => {
+    // 48 partitions of a 200-character topic in one shard: ~11,000 characters of partition list
+    const p = uniqueName('topo-wide');
+    const topic = `${p}.${'w'.repeat(200 - p.length - 1)}`;
+    await createTopics('source', [{ name: topic, partitions: 48 }]);
+    const cfg = config(p, { seed: { max_concurrent_partitions: 64 } });
+    const { adapters, id } = await prepared(cfg);
+
+    const error = await copyTopology(cfg, adapters, id).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect((error as PreconditionError).code).toBe('SEED_PLAN_TOO_LARGE');
+    expect((error as PreconditionError).message).toMatch(
+      /a copier task's environment would be \d+ characters .*ECS accepts at most 8192/,
+    );
+    expect((error as PreconditionError).fix).toContain('Lower seed.max_concurrent_partitions');
+    expect(await withAdmin('target', (admin) => admin.listTopics())).not.toContain(topic);
+  });
+
   it('writes access-map.json for an IAM target and creates no ACL there', async () => {
     const p = uniqueName('topo-iam');
     await createTopics('source', [{ name: `${p}.orders`, partitions: 2 }]);

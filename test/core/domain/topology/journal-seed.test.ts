@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { PreconditionError } from '../../../../core/domain/errors.ts';
 import type { MigrationState } from '../../../../core/domain/journal/states.ts';
 import { topologyJournalMoves } from '../../../../core/domain/topology/journal.ts';
-import { MAX_PARALLEL_COPIERS, seedSharding } from '../../../../core/domain/topology/seed.ts';
+import {
+  checkSeedPlan,
+  MAX_PARALLEL_COPIERS,
+  SEED_PLAN_LIMITS,
+  seedSharding,
+} from '../../../../core/domain/topology/seed.ts';
 import { journalThrough, TO_CLIENT_SWITCH } from '../journal/helpers.ts';
 
 describe('topologyJournalMoves', () => {
@@ -100,5 +105,70 @@ describe('seedSharding', () => {
 
     expect(seedSharding(many, 1).max_parallel_copiers).toBe(MAX_PARALLEL_COPIERS);
     expect(seedSharding([], 4)).toEqual({ seed_shards: [], partition_count: 0, max_parallel_copiers: 1 });
+  });
+});
+
+describe('checkSeedPlan', () => {
+  const topic = (i: number) => `orders.${String(i).padStart(4, '0')}.${'x'.repeat(40)}`;
+  const partitions = (n: number, perTopic: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      topic: topic(Math.floor(i / perTopic)),
+      partition: i % perTopic,
+    }));
+
+  it('accepts a plan that fits: 1,000 partitions in 250 shards, a 3 KiB config', () => {
+    const plan = seedSharding(partitions(1_000, 10), 4);
+
+    expect(() => checkSeedPlan(plan, 3_000)).not.toThrow();
+  });
+
+  it('refuses more partitions than one execution state holds, naming the split as the fix', () => {
+    const plan = seedSharding(partitions(4_000, 10), 4); // ~70 bytes each → ~270 KiB
+
+    const error = (() => {
+      try {
+        checkSeedPlan(plan, 3_000);
+      } catch (e) {
+        return e as PreconditionError;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error?.code).toBe('SEED_PLAN_TOO_LARGE');
+    expect(error?.message).toMatch(
+      new RegExp(
+        `4000 partition\\(s\\) in 1000 shard\\(s\\) \\(\\d+ KiB\\); .* ${SEED_PLAN_LIMITS.stateBytes / 1024} KiB`,
+      ),
+    );
+    expect(error?.fix).toContain('Split the migration into several');
+    expect(error?.fix).toContain('Nothing was changed on the target.');
+  });
+
+  it("refuses more shards than one execution's history holds, however short the names", () => {
+    const plan = seedSharding(
+      Array.from({ length: SEED_PLAN_LIMITS.shards + 1 }, (_, i) => ({ topic: 't', partition: i })),
+      1,
+    );
+
+    expect(() => checkSeedPlan(plan, 100)).toThrow(/one Step Functions execution holds at most 2000 shards/);
+  });
+
+  it('refuses a shard whose copier task environment exceeds the ECS override limit, naming the lower concurrency', () => {
+    const wide = seedSharding(partitions(64, 64), 64); // one shard, 64 × ~75 characters
+    const narrow = seedSharding(partitions(64, 64), 16);
+
+    const error = (() => {
+      try {
+        checkSeedPlan(wide, 3_000);
+      } catch (e) {
+        return e as PreconditionError;
+      }
+    })();
+
+    expect(error?.message).toMatch(
+      /a copier task's environment would be \d+ characters \(its shard's partition list \d+, the config 3000\)/,
+    );
+    expect(error?.fix).toContain('Lower seed.max_concurrent_partitions');
+    expect(() => checkSeedPlan(narrow, 3_000)).not.toThrow();
   });
 });
