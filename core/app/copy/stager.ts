@@ -84,19 +84,13 @@ export class SegmentStager {
     this.#throwIfFailed();
     const wanted = records.filter((r) => r.offset >= this.#next);
     if (wanted.length > 0) {
-      let buffer = this.#buffer;
-      if (buffer?.kind !== 'records') {
-        await this.#close(); // the open batches segment, if any
-        buffer = { kind: 'records', records: [] };
-        this.#buffer = buffer;
-      }
+      const buffer = await this.#open('records');
       for (const r of wanted) {
         buffer.records.push(r);
         this.#bytes += encodedSize(r);
       }
     }
-    if (coveredUntil > this.#next) this.#next = coveredUntil;
-    if (this.#bytes >= this.#options.segmentMaxBytes) await this.#close();
+    await this.#advance(coveredUntil);
   }
 
   /**
@@ -126,17 +120,26 @@ export class SegmentStager {
       cursor = last + 1n;
     }
     if (wanted.length > 0) {
-      let buffer = this.#buffer;
-      if (buffer?.kind !== 'batches') {
-        await this.#close(); // the open records segment, if any
-        buffer = { kind: 'batches', batches: [] };
-        this.#buffer = buffer;
-      }
+      const buffer = await this.#open('batches');
       for (const b of wanted) {
         buffer.batches.push(b);
         this.#bytes += b.bytes.length;
       }
     }
+    await this.#advance(coveredUntil);
+  }
+
+  /** The open segment of `kind`; an open segment of the other kind is closed (uploaded) first. */
+  async #open<K extends Buffered['kind']>(kind: K): Promise<Extract<Buffered, { kind: K }>> {
+    if (this.#buffer?.kind !== kind) {
+      await this.#close();
+      this.#buffer = kind === 'records' ? { kind: 'records', records: [] } : { kind: 'batches', batches: [] };
+    }
+    return this.#buffer as Extract<Buffered, { kind: K }>;
+  }
+
+  /** Everything below `coveredUntil` is staged or buffered; a full segment is closed. */
+  async #advance(coveredUntil: bigint): Promise<void> {
     if (coveredUntil > this.#next) this.#next = coveredUntil;
     if (this.#bytes >= this.#options.segmentMaxBytes) await this.#close();
   }
