@@ -614,21 +614,39 @@ describe('an open transaction on the source', () => {
   });
 });
 
+/** The codecs the Java producer writes, with the id each batch stores in its attributes. */
+const JAVA_CODECS = [
+  ['gzip', 1],
+  ['snappy', 2],
+  ['lz4', 3],
+  ['zstd', 4],
+] as const;
+
+/**
+ * A fresh topic on both clusters whose source partition 0 holds `count` records of the Java
+ * producer in `codec` batches: keys, headers `a=i,a=dup,z=last` (order, duplicates) and values
+ * growing by `step` bytes. `lines` as javaProduce takes them (`headers|key|value`).
+ */
+async function javaCodecTopic(
+  prefix: string,
+  codec: (typeof JAVA_CODECS)[number][0],
+  count: number,
+  step: number,
+): Promise<{ topic: string; lines: string[] }> {
+  const topic = await topicOnBoth(`${prefix}-${codec}`);
+  const lines = Array.from(
+    { length: count },
+    (_, i) => `a:${i},a:dup,z:last|key-${i}|${prefix}-${codec}-${i}-${'x'.repeat(i * step)}`,
+  );
+  javaProduce(topic, codec, lines, { keysAndHeaders: true });
+  return { topic, lines };
+}
+
 describe('compressed source batches', () => {
   it('reads gzip, snappy, lz4 and zstd batches written by the Java producer and copies them exactly', async () => {
-    for (const [codec, id] of [
-      ['gzip', 1],
-      ['snappy', 2],
-      ['lz4', 3],
-      ['zstd', 4],
-    ] as const) {
+    for (const [codec, id] of JAVA_CODECS) {
       // Arrange: keys, headers (order, duplicates) and values of growing size in one batch
-      const topic = await topicOnBoth(`it-dp-java-${codec}`);
-      const lines = Array.from(
-        { length: 50 },
-        (_, i) => `a:${i},a:dup,z:last|key-${i}|java-${codec}-${i}-${'x'.repeat(i * 40)}`,
-      );
-      javaProduce(topic, codec, lines, { keysAndHeaders: true });
+      const { topic, lines } = await javaCodecTopic('it-dp-java', codec, 50, 40);
       // Act
       const source = await readAll(readers.source, { topic, partition: 0 });
       await copy(topic, 0);
@@ -701,19 +719,9 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
   });
 
   it('copies gzip, snappy, lz4 and zstd batches of the Java producer with their compressed bytes', async () => {
-    for (const [codec, id] of [
-      ['gzip', 1],
-      ['snappy', 2],
-      ['lz4', 3],
-      ['zstd', 4],
-    ] as const) {
+    for (const [codec, id] of JAVA_CODECS) {
       // Arrange
-      const topic = await topicOnBoth(`it-dp-pt-${codec}`);
-      const lines = Array.from(
-        { length: 40 },
-        (_, i) => `a:${i},a:dup,z:last|key-${i}|pt-${codec}-${i}-${'x'.repeat(i * 30)}`,
-      );
-      javaProduce(topic, codec, lines, { keysAndHeaders: true });
+      const { topic, lines } = await javaCodecTopic('it-dp-pt', codec, 40, 30);
       const source = await readAll(readers.source, { topic, partition: 0 });
       // Act
       const copied = await copyBatches(topic, 0);
