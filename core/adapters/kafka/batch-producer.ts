@@ -20,6 +20,7 @@
 import {
   type Connection,
   ConnectionPool,
+  ConnectionStatuses,
   type Consumer,
   initProducerIdV1,
   initProducerIdV2,
@@ -118,6 +119,8 @@ export class BatchProducer {
   readonly #laneLoad: number[] = [];
   readonly #laneOf = new Map<string, number>();
   readonly #producers = new Map<string, ProducerState>();
+  /** Each partition's leader connection, looked up once and dropped with its producer on failure. */
+  readonly #leaders = new Map<string, Connection>();
   #initVersion: Promise<InitVersion> | undefined;
   /** Topics whose metadata is refreshed before the next produce (a produce to them failed). */
   readonly #staleTopics = new Set<string>();
@@ -185,6 +188,7 @@ export class BatchProducer {
       return bases[0]!;
     } catch (e) {
       this.#producers.delete(key);
+      this.#leaders.delete(key);
       this.#staleTopics.add(ref.topic);
       throw e;
     }
@@ -195,12 +199,17 @@ export class BatchProducer {
   }
 
   async #leaderConnection(ref: PartitionRef): Promise<Connection> {
+    const key = partitionKey(ref);
+    const known = this.#leaders.get(key);
+    if (known?.status === ConnectionStatuses.CONNECTED) return known; // closed (idle, broker restart): look up again
     const forceUpdate = this.#staleTopics.delete(ref.topic);
     const metadata = await this.#client.metadata({ topics: [ref.topic], forceUpdate });
     const leader = metadata.topics.get(ref.topic)?.partitions[ref.partition]?.leader ?? -1;
     const broker = metadata.brokers.get(leader);
     if (leader < 0 || !broker) throw kafkaProtocolError(5, `partition ${partitionKey(ref)} has no leader`);
-    return this.#pool(partitionKey(ref)).get(broker);
+    const connection = await this.#pool(key).get(broker);
+    this.#leaders.set(key, connection);
+    return connection;
   }
 
   #pool(key: string): ConnectionPool {
