@@ -8,6 +8,7 @@ import {
   SEED_PLAN_LIMITS,
   seedSharding,
 } from '../../../../core/domain/topology/seed.ts';
+import { thrown } from '../copy/helpers.ts';
 import { journalThrough, TO_CLIENT_SWITCH } from '../journal/helpers.ts';
 
 describe('topologyJournalMoves', () => {
@@ -125,23 +126,17 @@ describe('checkSeedPlan', () => {
   it('refuses more partitions than one execution state holds, naming the split as the fix', () => {
     const plan = seedSharding(partitions(4_000, 10), 4); // ~70 bytes each → ~270 KiB
 
-    const error = (() => {
-      try {
-        checkSeedPlan(plan, 3_000);
-      } catch (e) {
-        return e as PreconditionError;
-      }
-    })();
+    const error = thrown(() => checkSeedPlan(plan, 3_000)) as PreconditionError;
 
     expect(error).toBeInstanceOf(PreconditionError);
-    expect(error?.code).toBe('SEED_PLAN_TOO_LARGE');
-    expect(error?.message).toMatch(
+    expect(error.code).toBe('SEED_PLAN_TOO_LARGE');
+    expect(error.message).toMatch(
       new RegExp(
         `4000 partition\\(s\\) in 1000 shard\\(s\\) \\(\\d+ KiB\\); .* ${SEED_PLAN_LIMITS.stateBytes / 1024} KiB`,
       ),
     );
-    expect(error?.fix).toContain('Split the migration into several');
-    expect(error?.fix).toContain('Nothing was changed on the target.');
+    expect(error.fix).toContain('Split the migration into several');
+    expect(error.fix).toContain('Nothing was changed on the target.');
   });
 
   it("refuses more shards than one execution's history holds, however short the names", () => {
@@ -157,18 +152,12 @@ describe('checkSeedPlan', () => {
     const wide = seedSharding(partitions(64, 64), 64); // one shard, 64 × ~75 characters
     const narrow = seedSharding(partitions(64, 64), 16);
 
-    const error = (() => {
-      try {
-        checkSeedPlan(wide, 3_000);
-      } catch (e) {
-        return e as PreconditionError;
-      }
-    })();
+    const error = thrown(() => checkSeedPlan(wide, 3_000)) as PreconditionError;
 
-    expect(error?.message).toMatch(
+    expect(error.message).toMatch(
       /a copier task's environment would be \d+ characters \(its shard's partition list \d+, the config 3000\)/,
     );
-    expect(error?.fix).toContain('Lower seed.max_concurrent_partitions');
+    expect(error.fix).toContain('Lower seed.max_concurrent_partitions');
     expect(() => checkSeedPlan(narrow, 3_000)).not.toThrow();
   });
 });
