@@ -122,6 +122,8 @@ export class PlatformaticRecordWriter implements RecordWriter {
   /** Metadata checks and ListOffsets (never joins a group). */
   private readonly client: Consumer;
   private batchProducer: BatchProducer | undefined;
+  /** Partitions found on the target (checkPartitions). */
+  private readonly existing = new Set<string>();
   private closed = false;
 
   static async create(
@@ -391,11 +393,14 @@ export class PlatformaticRecordWriter implements RecordWriter {
 
   /**
    * The partition must exist: platformatic takes an explicit partition modulo the partition count,
-   * so writing to a partition the target lacks would silently land in another one.
+   * so writing to a partition the target lacks would silently land in another one. Checked once per
+   * partition (every write calls this; a partition does not go away during a copy).
    */
   private async checkPartitions(refs: readonly PartitionRef[]): Promise<void> {
-    const metadata = await this.client.metadata({ topics: [...new Set(refs.map((r) => r.topic))] });
-    for (const ref of refs) {
+    const unchecked = refs.filter((r) => !this.existing.has(partitionKey(r)));
+    if (unchecked.length === 0) return;
+    const metadata = await this.client.metadata({ topics: [...new Set(unchecked.map((r) => r.topic))] });
+    for (const ref of unchecked) {
       const count = metadata.topics.get(ref.topic)?.partitionsCount ?? 0;
       if (ref.partition < 0 || ref.partition >= count) {
         throw new PreconditionError(
@@ -406,6 +411,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
           },
         );
       }
+      this.existing.add(partitionKey(ref));
     }
   }
 
