@@ -62,6 +62,28 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
+    // The SDK retries a put itself, except when its body is a stream (chunks): it cannot rewind one.
+    // A chunked put is retried here, each attempt with a fresh stream from the first chunk.
+    const attempts = Array.isArray(body) ? CHUNKED_PUT_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(this.#putCommand(key, body, options));
+        return;
+      } catch (e) {
+        if (attempt >= attempts || !retryablePutError(e)) {
+          throw toS3Error(e, {
+            operation: 'PutObject',
+            location: this.urlOf(key),
+            conditional: options.ifNoneMatch === true,
+            retention: options.retainUntil !== undefined,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  #putCommand(key: string, body: ObjectBody, options: PutOptions): PutObjectCommand {
     const input: PutObjectCommandInput = {
       Bucket: this.location.bucket,
       Key: objectKey(this.location, key),
@@ -90,16 +112,7 @@ export class S3ObjectStore implements ObjectStore {
         { step: 'build', name: 'kraftMigrateKnownPayloadHash' },
       );
     }
-    try {
-      await this.client.send(command);
-    } catch (e) {
-      throw toS3Error(e, {
-        operation: 'PutObject',
-        location: this.urlOf(key),
-        conditional: options.ifNoneMatch === true,
-        retention: options.retainUntil !== undefined,
-      });
-    }
+    return command;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -203,6 +216,19 @@ export class S3ObjectStore implements ObjectStore {
       throw toS3Error(e, { operation: 'GetBucketEncryption', location });
     }
   }
+}
+
+/** Attempts of a put whose body is chunks (a stream the SDK does not retry), as the SDK's default. */
+const CHUNKED_PUT_ATTEMPTS = 3;
+
+/** A server fault (5xx: SlowDown, InternalError), throttling, or a connection lost on the way. */
+function retryablePutError(e: unknown): boolean {
+  const err = e as { $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  return (
+    err.$fault === 'server' ||
+    err.$metadata?.httpStatusCode === 429 ||
+    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED'].includes(err.code ?? '')
+  );
 }
 
 /**

@@ -222,6 +222,58 @@ describe('probeBucket', () => {
 });
 
 /**
+ * S3 answers a PUT with 503 SlowDown now and then; the SDK retries it. A body given as chunks is a
+ * stream, which a retry cannot rewind: each attempt must send the chunks from the start. moto does
+ * not throttle, so a local endpoint refuses the first attempt.
+ */
+describe('S3ObjectStore retried puts', () => {
+  let server: Server;
+  let endpoint: string;
+  const bodies: Buffer[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (d: Buffer) => parts.push(d));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(parts));
+        if (bodies.length === 1) {
+          res.writeHead(503, { 'content-type': 'application/xml' });
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+          );
+        } else {
+          res.writeHead(200, { etag: '"e"' });
+          res.end();
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('sends every chunk again when a chunked put is retried after 503 SlowDown', async () => {
+    // Arrange
+    const store = new S3ObjectStore({ url: 's3://segments-bucket/p', endpoint, credentials: S3_CREDENTIALS });
+    const backing = randomBytes(200_000);
+    const chunks = [
+      backing.subarray(0, 70_000),
+      backing.subarray(70_000, 140_001),
+      backing.subarray(140_001),
+    ];
+    const sha256 = createHash('sha256').update(backing).digest('hex');
+
+    // Act
+    await store.put('seg.kmseg', chunks, { sha256 });
+
+    // Assert: the first attempt was refused, the second carried the whole object
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]!.equals(backing)).toBe(true);
+  });
+});
+
+/**
  * moto does not enforce IAM unless the whole shared server is switched to auth mode, so AccessDenied
  * comes from a tiny HTTP server that answers every request the way S3 does for a denied role:
  * real HTTP, real SDK error parsing, no client mock.
