@@ -29,11 +29,12 @@ import {
   produceV8,
   Writer,
 } from '@platformatic/kafka';
-import { InvariantError, PreconditionError } from '../../domain/errors.ts';
+import { InvariantError, PreconditionError, TransientError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import { crc32cAppend } from './crc32c.ts';
 import {
   hasKafkaError,
+  isNetworkFailure,
   kafkaProtocolError,
   notConsecutiveError,
   type PlatformaticConnectionOptions,
@@ -106,6 +107,56 @@ function holeError(ref: PartitionRef, rejected: RawBatch, landedAt: bigint): Inv
   );
 }
 
+/**
+ * Failures after which the batch may be on the target all the same: the broker appended it and then
+ * timed out waiting for the replicas, or the answer was lost on the way.
+ */
+const OUTCOME_UNKNOWN_ERRORS: ReadonlySet<string> = new Set([
+  'REQUEST_TIMED_OUT',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+]);
+
+/**
+ * The outcome of one produce call, from the settled requests of its batches (pipelined in order):
+ * the target offset of the first record; BatchRejectedError when batches from one on failed and
+ * none after it landed; when a later batch landed after a failed one, either the failed one landed
+ * too (its failure left the outcome unknown: a TransientError, the caller reconciles with the
+ * target) or the target has a hole (InvariantError TARGET_HOLE).
+ */
+export function settleProduce(
+  ref: PartitionRef,
+  batches: readonly RawBatch[],
+  settled: readonly PromiseSettledResult<bigint>[],
+): bigint {
+  const failedAt = settled.findIndex((s) => s.status === 'rejected');
+  if (failedAt >= 0) {
+    const reason = (settled[failedAt] as PromiseRejectedResult).reason;
+    const landedAt = settled.findIndex((s, j) => j > failedAt && s.status === 'fulfilled');
+    if (landedAt < 0) throw new BatchRejectedError(failedAt, reason);
+    const landedOffset = (settled[landedAt] as PromiseFulfilledResult<bigint>).value;
+    if (isNetworkFailure(reason) || hasKafkaError(reason, OUTCOME_UNKNOWN_ERRORS)) {
+      throw new TransientError(
+        `${partitionKey(ref)}: the batch from source offset ${batches[failedAt]!.baseOffset} failed without a ` +
+          `sure outcome (${reason instanceof Error ? reason.message : String(reason)}), and a later batch landed at ` +
+          `target offset ${landedOffset}: the failed one landed too`,
+        {
+          code: 'KAFKA_PRODUCE_OUTCOME_UNKNOWN',
+          fix: 'Nothing to do: the copy reconciles with the target end offset and continues.',
+          cause: reason,
+        },
+      );
+    }
+    throw holeError(ref, batches[failedAt]!, landedOffset);
+  }
+  const bases = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
+  let expected = bases[0]!;
+  batches.forEach((batch, i) => {
+    if (bases[i] !== expected) throw notConsecutiveError(ref, expected, bases[i]!);
+    expected += BigInt(batch.count);
+  });
+  return bases[0]!;
+}
+
 export interface BatchProducerOptions {
   /** Connection pools the partitions are spread over. */
   readonly lanes: number;
@@ -167,25 +218,7 @@ export class BatchProducer {
         throw new BatchRejectedError(0, e);
       }
       settled.push(...(await Promise.allSettled(batches.slice(1).map(send))));
-      const failedAt = settled.findIndex((s) => s.status === 'rejected');
-      if (failedAt >= 0) {
-        const landedAt = settled.findIndex((s, j) => j > failedAt && s.status === 'fulfilled');
-        if (landedAt >= 0) {
-          throw holeError(
-            ref,
-            batches[failedAt]!,
-            (settled[landedAt] as PromiseFulfilledResult<bigint>).value,
-          );
-        }
-        throw new BatchRejectedError(failedAt, (settled[failedAt] as PromiseRejectedResult).reason);
-      }
-      const bases = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
-      let expected = bases[0]!;
-      batches.forEach((batch, i) => {
-        if (bases[i] !== expected) throw notConsecutiveError(ref, expected, bases[i]!);
-        expected += BigInt(batch.count);
-      });
-      return bases[0]!;
+      return settleProduce(ref, batches, settled);
     } catch (e) {
       this.#producers.delete(key);
       this.#leaders.delete(key);

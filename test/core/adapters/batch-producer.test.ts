@@ -1,0 +1,77 @@
+/**
+ * settleProduce: what one pipelined produce call of the batch producer reports, from the settled
+ * requests of its batches. The broker answers are platformatic's own ProtocolError and network
+ * errors; a real broker does not time out on demand, so the uncertain cases are built here.
+ */
+import { NetworkError } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import { BatchRejectedError, settleProduce } from '../../../core/adapters/kafka/batch-producer.ts';
+import { kafkaProtocolError } from '../../../core/adapters/kafka/data-client.ts';
+import { InvariantError, TransientError } from '../../../core/domain/errors.ts';
+import type { RawBatch } from '../../../core/ports.ts';
+import { thrown } from '../domain/copy/helpers.ts';
+
+const REF = { topic: 'orders', partition: 3 };
+/** Three batches of 10 records from source offset 100. */
+const BATCHES: RawBatch[] = [100n, 110n, 120n].map((baseOffset) => ({
+  baseOffset,
+  count: 10,
+  bytes: new Uint8Array(0),
+}));
+const landed = (value: bigint): PromiseSettledResult<bigint> => ({ status: 'fulfilled', value });
+const failed = (reason: unknown): PromiseSettledResult<bigint> => ({ status: 'rejected', reason });
+const CORRUPT_MESSAGE = 2;
+const REQUEST_TIMED_OUT = 7;
+
+describe('settleProduce', () => {
+  it('gives the first target offset when every batch landed consecutively', () => {
+    expect(settleProduce(REF, BATCHES, [landed(500n), landed(510n), landed(520n)])).toBe(500n);
+  });
+
+  it('names the first failed batch when none after it landed', () => {
+    const error = thrown(() =>
+      settleProduce(REF, BATCHES, [
+        landed(500n),
+        failed(kafkaProtocolError(CORRUPT_MESSAGE, 'x')),
+        failed(new Error('y')),
+      ]),
+    );
+
+    expect(error).toBeInstanceOf(BatchRejectedError);
+    expect((error as BatchRejectedError).index).toBe(1);
+  });
+
+  it('reports a hole when a batch the broker refused is followed by one that landed', () => {
+    const error = thrown(() =>
+      settleProduce(REF, BATCHES, [
+        landed(500n),
+        failed(kafkaProtocolError(CORRUPT_MESSAGE, 'x')),
+        landed(510n),
+      ]),
+    );
+
+    expect(error).toBeInstanceOf(InvariantError);
+    expect((error as InvariantError).code).toBe('TARGET_HOLE');
+  });
+
+  it('reconciles instead when the failure may have landed: a broker timeout or a lost connection', () => {
+    for (const reason of [
+      kafkaProtocolError(REQUEST_TIMED_OUT, 'Produce of 10 record(s) from source offset 110'),
+      new NetworkError('Connection closed'),
+    ]) {
+      const error = thrown(() => settleProduce(REF, BATCHES, [landed(500n), failed(reason), landed(520n)]));
+
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as TransientError).code).toBe('KAFKA_PRODUCE_OUTCOME_UNKNOWN');
+      expect((error as TransientError).message).toContain(
+        'orders/3: the batch from source offset 110 failed without a sure outcome',
+      );
+    }
+  });
+
+  it('refuses answers that are not consecutive (another writer on the partition)', () => {
+    const error = thrown(() => settleProduce(REF, BATCHES, [landed(500n), landed(515n), landed(525n)]));
+
+    expect((error as InvariantError).code).toBe('KAFKA_TARGET_NOT_CONSECUTIVE');
+  });
+});
