@@ -39,6 +39,7 @@ import {
   notConsecutiveError,
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
+  responseOfErrorCodes,
 } from './data-client.ts';
 import { BATCH_HEADER_BYTES, nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
@@ -326,8 +327,8 @@ function sendProduce(
     try {
       return produceV8.parseResponse(correlationId, apiKey, apiVersion, reader as never) as unknown;
     } catch (e) {
-      const response = (e as { response?: unknown; code?: string }).response;
-      if ((e as { code?: string }).code === 'PLT_KFK_RESPONSE' && response) return response;
+      const response = responseOfErrorCodes(e);
+      if (response) return response;
       throw e;
     }
   };

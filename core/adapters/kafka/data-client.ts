@@ -219,6 +219,15 @@ export async function listPartitionOffsets(
   return out;
 }
 
+/**
+ * The parsed response platformatic attaches to the error it throws when a response carries error
+ * codes (PLT_KFK_RESPONSE), so a caller can read the codes per partition itself; else undefined.
+ */
+export function responseOfErrorCodes(e: unknown): unknown {
+  const x = e as { response?: unknown; code?: string };
+  return x.code === 'PLT_KFK_RESPONSE' && x.response ? x.response : undefined;
+}
+
 /** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
 export function kafkaProtocolError(code: number, context: string): Error {
   try {

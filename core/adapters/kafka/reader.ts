@@ -74,6 +74,7 @@ import {
   PLATFORMATIC_RETRY,
   type PlatformaticConnectionOptions,
   platformaticOptions,
+  responseOfErrorCodes,
   toDataPathError,
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
@@ -539,9 +540,8 @@ function sendFetch(
         reader as never,
       ) as unknown as FetchResponseShape;
     } catch (e) {
-      const response = (e as { response?: unknown; code?: string }).response;
-      if ((e as { code?: string }).code === 'PLT_KFK_RESPONSE' && response)
-        return response as FetchResponseShape;
+      const response = responseOfErrorCodes(e);
+      if (response) return response as FetchResponseShape;
       // A record batch platformatic cannot parse (e.g. message format v0/v1, which it reads as v2).
       throw new UndecodableBatchError(
         `the record batches fetched from offset ${fetchOffset} cannot be decoded (${(e as Error).message}); ` +
