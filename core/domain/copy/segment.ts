@@ -178,26 +178,17 @@ export function encodeSegment(
 
 /**
  * Version 2: `batches` (Kafka record batches v2, see RawBatch) stored exactly as given, in one
- * uncompressed object (the batches are compressed already). The batch bytes are copied once, into the
- * returned object. Checks each batch's header against its `baseOffset` and `count` (not its CRC).
+ * uncompressed object (the batches are compressed already): `encodeBatchSegmentChunks` joined.
+ * Checks each batch's header against its `baseOffset` and `count` (not its CRC).
  */
 export function encodeBatchSegment(ref: PartitionRef, batches: readonly RawBatch[]): Uint8Array {
-  return encodeBatchSegmentWithDigest(ref, batches).body;
-}
-
-/** `encodeBatchSegment` and the SHA-256 (hex) of the object, hashed in the same pass as its trailer. */
-export function encodeBatchSegmentWithDigest(
-  ref: PartitionRef,
-  batches: readonly RawBatch[],
-): { body: Uint8Array; sha256: string } {
-  const { out, at, size } = writeBatchSegment(ref, batches);
-  return finishWithDigest(out, at, size);
+  return new Uint8Array(Buffer.concat(encodeBatchSegmentChunks(ref, batches).chunks));
 }
 
 /**
  * A version 2 object as chunks — header, then the batches' own bytes (not copied), then the trailer —
- * with its size and SHA-256, hashed in one pass like `encodeBatchSegmentWithDigest`. What the copier
- * uploads: the batches are never joined into one buffer.
+ * with its size and SHA-256, hashed in the same pass as the trailer. What the copier uploads: the
+ * batches are never joined into one buffer.
  */
 export function encodeBatchSegmentChunks(
   ref: PartitionRef,
@@ -215,7 +206,7 @@ export function encodeBatchSegmentChunks(
 function batchSegmentHeader(
   ref: PartitionRef,
   batches: readonly RawBatch[],
-): { header: Buffer; last: bigint; bytes: number } {
+): { header: Buffer; bytes: number } {
   validateRef(ref);
   if (batches.length === 0) {
     throw encodeError('SEGMENT_EMPTY', `no batches for ${ref.topic}/${ref.partition}`);
@@ -243,22 +234,7 @@ function batchSegmentHeader(
     records,
   );
   header.writeUInt32BE(batches.length, at);
-  return { header, last, bytes };
-}
-
-/** Validates, sizes and writes a version 2 object up to its trailer. */
-function writeBatchSegment(
-  ref: PartitionRef,
-  batches: readonly RawBatch[],
-): { out: Buffer; at: number; size: number } {
-  const { header, bytes } = batchSegmentHeader(ref, batches);
-  const out = Buffer.allocUnsafe(bytes);
-  let at = header.copy(out, 0);
-  for (const b of batches) {
-    out.set(b.bytes, at);
-    at += b.bytes.length;
-  }
-  return { out, at, size: bytes };
+  return { header, bytes };
 }
 
 /** Validates batch #`index` (after a batch ending at `previousLast`); returns its last offset. */
@@ -777,8 +753,9 @@ export function buildBatchSegment(
   ref: PartitionRef,
   batches: readonly RawBatch[],
 ): BuiltSegment {
-  const { body, sha256 } = encodeBatchSegmentWithDigest(ref, batches);
-  return { body, ...nameBatchSegment(migrationId, ref, batches, { bytes: body.length, sha256 }) };
+  const { chunks, bytes, sha256 } = encodeBatchSegmentChunks(ref, batches);
+  const body = new Uint8Array(Buffer.concat(chunks));
+  return { body, ...nameBatchSegment(migrationId, ref, batches, { bytes, sha256 }) };
 }
 
 /** `namedSegment` for a version 2 object of `batches`. */
