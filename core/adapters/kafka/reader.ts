@@ -254,6 +254,7 @@ export class PlatformaticRecordReader implements RecordReader {
       });
       const recordsCrcs = new Map<BatchHeader, number>();
       for (const h of selected.kept) {
+        if (options.upTo !== undefined && h.baseOffset >= options.upTo) break; // not handed out (toRuns)
         // Copied as they are, batches get a new CRC: check the source's first (the target would
         // otherwise have been the one to notice).
         const recordsCrc = verifiedRecordsCrc(h.bytes, crc32c);

@@ -1001,12 +1001,14 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
     expectSameRecords(target.records, source.records, { offsets: false });
   });
 
-  it('refuses a source batch whose CRC does not match (corrupted on the source disk)', async () => {
-    // Arrange: one batch on the source, then one byte of its records flipped in the log segment file
+  it('refuses a source batch whose CRC does not match (corrupted on the source disk), not one past the boundary', async () => {
+    // Arrange: two batches on the source, then one byte of the second one's records flipped in the
+    // log segment file
     const topic = await topicOnBoth('it-dp-pt-crc');
     const ref = { topic, partition: 0 };
     const value = Buffer.alloc(2_000, 0x61);
     await writers.source.write(ref, [{ timestamp: 1n, key: b('k'), value, headers: [] }]);
+    await writers.source.write(ref, [{ timestamp: 2n, key: b('k'), value, headers: [] }]);
     const log = join(REPO_ROOT, '.local/stack/source/data', `${topic}-0`, '00000000000000000000.log');
     const bytes = readFileSync(log);
     expect(bytes.length).toBeGreaterThan(100);
@@ -1017,15 +1019,19 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
     } finally {
       closeSync(fd);
     }
+    const options = { maxBytes: 1 << 20, maxWaitMs: 100, minBatchBytes: 0 };
     // Act
-    const error = await expectRejected(
-      readers.source.fetchBatches(ref, 0n, { maxBytes: 1 << 20, maxWaitMs: 100, minBatchBytes: 0 }),
-    );
+    const error = await expectRejected(readers.source.fetchBatches(ref, 0n, options));
+    const beforeBoundary = await readers.source.fetchBatches(ref, 0n, { ...options, upTo: 1n });
     // Assert
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error.code).toBe('SOURCE_BATCH_CORRUPT');
-    expect(error.message).toContain(`offset 0 of ${topic} partition 0`);
+    expect(error.message).toContain(`offset 1 of ${topic} partition 0`);
     expect(error.fix).toMatch(/kafka-dump-log/);
+    // a seed whose boundary is 1 neither needs nor checks the corrupted batch
+    expect(
+      beforeBoundary.runs.flatMap((r) => (r.kind === 'batches' ? r.batches : [])).map((x) => x.baseOffset),
+    ).toEqual([0n]);
   });
 });
 
