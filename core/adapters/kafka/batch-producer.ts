@@ -40,6 +40,7 @@ import {
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
   responseOfErrorCodes,
+  StickyLanes,
 } from './data-client.ts';
 import { BATCH_HEADER_BYTES, nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
@@ -165,11 +166,7 @@ export interface BatchProducerOptions {
 
 export class BatchProducer {
   readonly #client: Consumer;
-  readonly #connection: PlatformaticConnectionOptions;
-  readonly #maxLanes: number;
-  readonly #lanes: ConnectionPool[] = [];
-  readonly #laneLoad: number[] = [];
-  readonly #laneOf = new Map<string, number>();
+  readonly #lanes: StickyLanes<ConnectionPool>;
   readonly #producers = new Map<string, ProducerState>();
   /** Each partition's leader connection, looked up once and dropped with its producer on failure. */
   readonly #leaders = new Map<string, Connection>();
@@ -179,8 +176,7 @@ export class BatchProducer {
 
   constructor(client: Consumer, connection: PlatformaticConnectionOptions, options: BatchProducerOptions) {
     this.#client = client;
-    this.#connection = connection;
-    this.#maxLanes = Math.max(1, options.lanes);
+    this.#lanes = new StickyLanes(options.lanes, () => new ConnectionPool(connection.clientId, connection));
   }
 
   /**
@@ -229,7 +225,7 @@ export class BatchProducer {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.#lanes.map((lane) => lane.close()));
+    await Promise.allSettled(this.#lanes.lanes.map((lane) => lane.close()));
   }
 
   async #leaderConnection(ref: PartitionRef): Promise<Connection> {
@@ -241,25 +237,9 @@ export class BatchProducer {
     const leader = metadata.topics.get(ref.topic)?.partitions[ref.partition]?.leader ?? -1;
     const broker = metadata.brokers.get(leader);
     if (leader < 0 || !broker) throw kafkaProtocolError(5, `partition ${partitionKey(ref)} has no leader`);
-    const connection = await this.#pool(key).get(broker);
+    const connection = await this.#lanes.of(key).get(broker);
     this.#leaders.set(key, connection);
     return connection;
-  }
-
-  #pool(key: string): ConnectionPool {
-    let lane = this.#laneOf.get(key);
-    if (lane === undefined) {
-      if (this.#lanes.length < this.#maxLanes) {
-        this.#lanes.push(new ConnectionPool(this.#connection.clientId, this.#connection));
-        this.#laneLoad.push(0);
-        lane = this.#lanes.length - 1;
-      } else {
-        lane = this.#laneLoad.indexOf(Math.min(...this.#laneLoad));
-      }
-      this.#laneOf.set(key, lane);
-      this.#laneLoad[lane] = (this.#laneLoad[lane] ?? 0) + 1;
-    }
-    return this.#lanes[lane]!;
   }
 
   async #newProducer(key: string, connection: Connection): Promise<ProducerState> {

@@ -228,6 +228,40 @@ export function responseOfErrorCodes(e: unknown): unknown {
   return x.code === 'PLT_KFK_RESPONSE' && x.response ? x.response : undefined;
 }
 
+/**
+ * Spreads partitions over at most `max` lanes (producers, connection pools), opened on demand: a
+ * partition keeps the lane it got first (its writes stay in order on one connection); a new one
+ * opens a lane while there are fewer than `max`, else joins the lane with the fewest partitions.
+ */
+export class StickyLanes<T> {
+  readonly lanes: T[] = [];
+  readonly #max: number;
+  readonly #open: () => T;
+  readonly #load: number[] = [];
+  readonly #laneOf = new Map<string, number>();
+
+  constructor(max: number, open: () => T) {
+    this.#max = Math.max(1, max);
+    this.#open = open;
+  }
+
+  of(key: string): T {
+    let lane = this.#laneOf.get(key);
+    if (lane === undefined) {
+      if (this.lanes.length < this.#max) {
+        this.lanes.push(this.#open());
+        this.#load.push(0);
+        lane = this.lanes.length - 1;
+      } else {
+        lane = this.#load.indexOf(Math.min(...this.#load));
+      }
+      this.#laneOf.set(key, lane);
+      this.#load[lane] = (this.#load[lane] ?? 0) + 1;
+    }
+    return this.lanes[lane]!;
+  }
+}
+
 /** A Kafka error code as platformatic's ProtocolError (apiId, canRetry), for toDataPathError. */
 export function kafkaProtocolError(code: number, context: string): Error {
   try {

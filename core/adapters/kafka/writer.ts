@@ -56,6 +56,7 @@ import {
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
   platformaticOptions,
+  StickyLanes,
   toDataPathError,
 } from './data-client.ts';
 import { recordWireBytes, splitIntoBatches } from './data-records.ts';
@@ -115,9 +116,8 @@ export class PlatformaticRecordWriter implements RecordWriter {
   private readonly maxBatchBytes: number;
   private readonly producerCount: number;
   private readonly retries: number;
-  private readonly producers: Producer<Buffer, Buffer, Buffer, Buffer | null>[] = [];
-  private readonly assigned = new Map<string, number>();
-  private readonly load: number[] = [];
+  /** The partitions' producers: a partition keeps the one it got first. */
+  private readonly producers: StickyLanes<Producer<Buffer, Buffer, Buffer, Buffer | null>>;
   private readonly queues = new Map<string, PartitionQueue>();
   /** Metadata checks and ListOffsets (never joins a group). */
   private readonly client: Consumer;
@@ -144,6 +144,21 @@ export class PlatformaticRecordWriter implements RecordWriter {
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.producerCount = Math.max(1, options.producers ?? 4);
     this.retries = options.retries ?? 5;
+    this.producers = new StickyLanes(
+      this.producerCount,
+      () =>
+        new Producer<Buffer, Buffer, Buffer, Buffer | null>({
+          ...this.connection,
+          retries: this.retries,
+          retryDelay: PLATFORMATIC_RETRY.retryDelay,
+          idempotent: true,
+          acks: -1,
+          compression: this.compression,
+          timeout: PRODUCE_TIMEOUT_MS,
+          autocreateTopics: false,
+          repeatOnStaleMetadata: true,
+        }),
+    );
     if (!Number.isInteger(this.maxBatchBytes) || this.maxBatchBytes < 1024) {
       throw new InvariantError(`maxBatchBytes must be an integer ≥ 1024, got ${options.maxBatchBytes}`);
     }
@@ -292,7 +307,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
     this.closed = true;
     await Promise.allSettled([
       this.client.close(),
-      ...this.producers.map((p) => p.close()),
+      ...this.producers.lanes.map((p) => p.close()),
       this.batchProducer?.close(),
     ]);
   }
@@ -350,7 +365,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
       timestamp: r.timestamp,
       headers: toHeaderMap(r.headers),
     }));
-    const result = await this.producerFor(ref).send({ messages });
+    const result = await this.producers.of(partitionKey(ref)).send({ messages });
     const base = result.offsets?.find((o) => o.topic === ref.topic && o.partition === ref.partition)?.offset;
     if (base === undefined || base < 0n) {
       throw new InvariantError(
@@ -359,36 +374,6 @@ export class PlatformaticRecordWriter implements RecordWriter {
       );
     }
     return base;
-  }
-
-  /** The partition's producer: assigned on first use to the producer with the fewest partitions. */
-  private producerFor(ref: PartitionRef): Producer<Buffer, Buffer, Buffer, Buffer | null> {
-    const key = partitionKey(ref);
-    let index = this.assigned.get(key);
-    if (index === undefined) {
-      if (this.producers.length < this.producerCount) {
-        index = this.producers.length;
-        this.producers.push(
-          new Producer<Buffer, Buffer, Buffer, Buffer | null>({
-            ...this.connection,
-            retries: this.retries,
-            retryDelay: PLATFORMATIC_RETRY.retryDelay,
-            idempotent: true,
-            acks: -1,
-            compression: this.compression,
-            timeout: PRODUCE_TIMEOUT_MS,
-            autocreateTopics: false,
-            repeatOnStaleMetadata: true,
-          }),
-        );
-        this.load.push(0);
-      } else {
-        index = this.load.indexOf(Math.min(...this.load));
-      }
-      this.assigned.set(key, index);
-      this.load[index] = (this.load[index] ?? 0) + 1;
-    }
-    return this.producers[index] as Producer<Buffer, Buffer, Buffer, Buffer | null>;
   }
 
   /**

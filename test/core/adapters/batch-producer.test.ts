@@ -1,12 +1,13 @@
 /**
  * settleProduce: what one pipelined produce call of the batch producer reports, from the settled
  * requests of its batches. The broker answers are platformatic's own ProtocolError and network
- * errors; a real broker does not time out on demand, so the uncertain cases are built here.
+ * errors; a real broker does not time out on demand, so the uncertain cases are built here. Also
+ * StickyLanes, which spreads partitions over the producers and connection pools.
  */
 import { NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { BatchRejectedError, settleProduce } from '../../../core/adapters/kafka/batch-producer.ts';
-import { kafkaProtocolError } from '../../../core/adapters/kafka/data-client.ts';
+import { kafkaProtocolError, StickyLanes } from '../../../core/adapters/kafka/data-client.ts';
 import { InvariantError, TransientError } from '../../../core/domain/errors.ts';
 import type { RawBatch } from '../../../core/ports.ts';
 import { thrown } from '../domain/copy/helpers.ts';
@@ -73,5 +74,23 @@ describe('settleProduce', () => {
     const error = thrown(() => settleProduce(REF, BATCHES, [landed(500n), landed(515n), landed(525n)]));
 
     expect((error as InvariantError).code).toBe('KAFKA_TARGET_NOT_CONSECUTIVE');
+  });
+});
+
+describe('StickyLanes (producers and connection pools of the data path)', () => {
+  it('opens lanes up to the maximum, then puts a new partition on the least loaded; a partition keeps its lane', () => {
+    let opened = 0;
+    const lanes = new StickyLanes(2, () => ({ id: opened++ }));
+
+    const a = lanes.of('t/0');
+    const b = lanes.of('t/1');
+    const c = lanes.of('t/2');
+    const d = lanes.of('t/3');
+
+    expect([a.id, b.id, c.id, d.id]).toEqual([0, 1, 0, 1]);
+    expect(lanes.of('t/0')).toBe(a);
+    expect(lanes.of('t/3')).toBe(d);
+    expect(lanes.lanes).toHaveLength(2);
+    expect(opened).toBe(2);
   });
 });
