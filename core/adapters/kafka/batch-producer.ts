@@ -29,13 +29,14 @@ import {
   produceV8,
   Writer,
 } from '@platformatic/kafka';
-import { InvariantError, PreconditionError, TransientError } from '../../domain/errors.ts';
+import { InvariantError, TransientError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import { crc32cAppend } from './crc32c.ts';
 import {
   hasKafkaError,
   isNetworkFailure,
   kafkaProtocolError,
+  NegotiatedVersion,
   notConsecutiveError,
   type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
@@ -170,12 +171,17 @@ export class BatchProducer {
   readonly #producers = new Map<string, ProducerState>();
   /** Each partition's leader connection, looked up once and dropped with its producer on failure. */
   readonly #leaders = new Map<string, Connection>();
-  #initVersion: Promise<InitVersion> | undefined;
+  readonly #initVersion: NegotiatedVersion<InitVersion>;
   /** Topics whose metadata is refreshed before the next produce (a produce to them failed). */
   readonly #staleTopics = new Set<string>();
 
   constructor(client: Consumer, connection: PlatformaticConnectionOptions, options: BatchProducerOptions) {
     this.#client = client;
+    this.#initVersion = new NegotiatedVersion(
+      client,
+      { key: INIT_PRODUCER_ID_KEY, name: 'InitProducerId (idempotent producer)', min: 1, max: 4 },
+      'the target brokers',
+    );
     this.#lanes = new StickyLanes(options.lanes, () => new ConnectionPool(connection.clientId, connection));
   }
 
@@ -243,7 +249,7 @@ export class BatchProducer {
   }
 
   async #newProducer(key: string, connection: Connection): Promise<ProducerState> {
-    const version = await this.#initProducerIdVersion();
+    const version = await this.#initVersion.get();
     let response: { producerId: bigint; producerEpoch: number };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -262,24 +268,6 @@ export class BatchProducer {
     };
     this.#producers.set(key, state);
     return state;
-  }
-
-  #initProducerIdVersion(): Promise<InitVersion> {
-    this.#initVersion ??= this.#client.listApis().then((apis) => {
-      const api = apis.find((a) => a.apiKey === INIT_PRODUCER_ID_KEY);
-      const max = Math.min(api?.maxVersion ?? -1, 4);
-      if (!api || max < 1 || api.minVersion > max) {
-        throw new PreconditionError(
-          `the target brokers support no InitProducerId version between 1 and 4 (idempotent producer)`,
-          { code: 'KAFKA_UNSUPPORTED_VERSION', fix: 'Use a target cluster running Kafka 3.5 or later.' },
-        );
-      }
-      return max as InitVersion;
-    });
-    this.#initVersion.catch(() => {
-      this.#initVersion = undefined;
-    });
-    return this.#initVersion;
   }
 }
 

@@ -229,6 +229,48 @@ export function responseOfErrorCodes(e: unknown): unknown {
 }
 
 /**
+ * The highest version of an API that both the brokers and this client speak (`min`…`max`), read
+ * from ApiVersions once and kept; asked again after a failure. PreconditionError
+ * KAFKA_UNSUPPORTED_VERSION when there is none.
+ */
+export class NegotiatedVersion<V extends number> {
+  readonly #client: Consumer;
+  readonly #api: { readonly key: number; readonly name: string; readonly min: V; readonly max: V };
+  readonly #brokers: string;
+  #version: Promise<V> | undefined;
+
+  constructor(
+    client: Consumer,
+    api: { readonly key: number; readonly name: string; readonly min: V; readonly max: V },
+    brokers: string,
+  ) {
+    this.#client = client;
+    this.#api = api;
+    this.#brokers = brokers;
+  }
+
+  get(): Promise<V> {
+    const { key, name, min, max } = this.#api;
+    this.#version ??= this.#client.listApis().then((apis) => {
+      const offered = apis.find((a) => a.apiKey === key);
+      const best = Math.min(offered?.maxVersion ?? -1, max);
+      if (!offered || best < min || offered.minVersion > best) {
+        throw new PreconditionError(
+          `${this.#brokers} support no ${name} version between ${min} and ${max} ` +
+            `(they offer ${offered ? `${offered.minVersion}–${offered.maxVersion}` : 'none'})`,
+          { code: 'KAFKA_UNSUPPORTED_VERSION', fix: 'Use a cluster running Kafka 3.5 or later.' },
+        );
+      }
+      return best as V;
+    });
+    this.#version.catch(() => {
+      this.#version = undefined;
+    });
+    return this.#version;
+  }
+}
+
+/**
  * Spreads partitions over at most `max` lanes (producers, connection pools), opened on demand: a
  * partition keeps the lane it got first (its writes stay in order on one connection); a new one
  * opens a lane while there are fewer than `max`, else joins the lane with the fewest partitions.

@@ -71,6 +71,7 @@ import {
   kafkaProtocolError,
   LATEST,
   listPartitionOffsets,
+  NegotiatedVersion,
   PLATFORMATIC_RETRY,
   type PlatformaticConnectionOptions,
   platformaticOptions,
@@ -185,7 +186,7 @@ export class PlatformaticRecordReader implements RecordReader {
   /** Fetch connections: lane i holds at most one connection per broker. */
   private readonly lanes: ConnectionPool[] = [];
   private readonly inFlight = new Map<string, number>();
-  private fetchVersion: Promise<FetchVersion> | undefined;
+  private readonly fetchVersion: NegotiatedVersion<FetchVersion>;
   private closed = false;
 
   static async create(
@@ -212,6 +213,11 @@ export class PlatformaticRecordReader implements RecordReader {
       groupId: `${settings.clientId}-no-group`,
       isolationLevel: this.isolation === 'read_committed' ? 1 : 0,
     });
+    this.fetchVersion = new NegotiatedVersion(
+      this.client,
+      { key: FETCH_API_KEY, name: 'Fetch', min: MIN_FETCH_VERSION, max: MAX_FETCH_VERSION },
+      `the brokers ${settings.brokers.join(',')}`,
+    );
   }
 
   async fetch(
@@ -240,7 +246,7 @@ export class PlatformaticRecordReader implements RecordReader {
     offset: bigint,
     options: BatchFetchOptions,
   ): Promise<BatchFetchResult> {
-    if ((await this.negotiatedFetchVersion()) < RAW_FETCH_VERSION) {
+    if ((await this.fetchVersion.get()) < RAW_FETCH_VERSION) {
       return asRuns(await this.fetch(ref, offset, options));
     }
     const partition = await this.withRetries(ref, (refresh) =>
@@ -346,7 +352,7 @@ export class PlatformaticRecordReader implements RecordReader {
     if (!topic || leader < 0 || !broker)
       throw kafkaProtocolError(5, `partition ${partitionKey(ref)} has no leader`);
 
-    let version = raw ? RAW_FETCH_VERSION : await this.negotiatedFetchVersion();
+    let version = raw ? RAW_FETCH_VERSION : await this.fetchVersion.get();
     const hasTopicId = typeof topic.id === 'string' && topic.id !== NULL_TOPIC_ID;
     if (!hasTopicId && version >= FIRST_TOPIC_ID_VERSION)
       version = (FIRST_TOPIC_ID_VERSION - 1) as FetchVersion;
@@ -448,25 +454,6 @@ export class PlatformaticRecordReader implements RecordReader {
       }
     }
     return metadata;
-  }
-
-  private negotiatedFetchVersion(): Promise<FetchVersion> {
-    this.fetchVersion ??= this.client.listApis().then((apis) => {
-      const fetch = apis.find((a) => a.apiKey === FETCH_API_KEY);
-      const max = Math.min(fetch?.maxVersion ?? -1, MAX_FETCH_VERSION);
-      if (!fetch || max < MIN_FETCH_VERSION || fetch.minVersion > max) {
-        throw new PreconditionError(
-          `the brokers ${this.settings.brokers.join(',')} support no Fetch version between ` +
-            `${MIN_FETCH_VERSION} and ${MAX_FETCH_VERSION} (they offer ${fetch ? `${fetch.minVersion}–${fetch.maxVersion}` : 'none'})`,
-          { code: 'KAFKA_UNSUPPORTED_VERSION', fix: 'Use a cluster running Kafka 3.5 or later.' },
-        );
-      }
-      return max as FetchVersion;
-    });
-    this.fetchVersion.catch(() => {
-      this.fetchVersion = undefined;
-    });
-    return this.fetchVersion;
   }
 
   /** A lane (connection pool) for a fetch from `node`: idle first, then a new one, then least busy. */

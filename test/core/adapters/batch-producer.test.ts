@@ -2,13 +2,18 @@
  * settleProduce: what one pipelined produce call of the batch producer reports, from the settled
  * requests of its batches. The broker answers are platformatic's own ProtocolError and network
  * errors; a real broker does not time out on demand, so the uncertain cases are built here. Also
- * StickyLanes, which spreads partitions over the producers and connection pools.
+ * StickyLanes, which spreads partitions over the producers and connection pools, and
+ * NegotiatedVersion, the API version both sides speak (brokers answering ApiVersions are stubbed).
  */
-import { NetworkError } from '@platformatic/kafka';
+import { type Consumer, NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { BatchRejectedError, settleProduce } from '../../../core/adapters/kafka/batch-producer.ts';
-import { kafkaProtocolError, StickyLanes } from '../../../core/adapters/kafka/data-client.ts';
-import { InvariantError, TransientError } from '../../../core/domain/errors.ts';
+import {
+  kafkaProtocolError,
+  NegotiatedVersion,
+  StickyLanes,
+} from '../../../core/adapters/kafka/data-client.ts';
+import { InvariantError, type PreconditionError, TransientError } from '../../../core/domain/errors.ts';
 import type { RawBatch } from '../../../core/ports.ts';
 import { thrown } from '../domain/copy/helpers.ts';
 
@@ -92,5 +97,54 @@ describe('StickyLanes (producers and connection pools of the data path)', () => 
     expect(lanes.of('t/3')).toBe(d);
     expect(lanes.lanes).toHaveLength(2);
     expect(opened).toBe(2);
+  });
+});
+
+describe('NegotiatedVersion (Fetch and InitProducerId versions of the data path)', () => {
+  type Api = { apiKey: number; minVersion: number; maxVersion: number };
+  const brokersOffering = (answers: (Api[] | Error)[]) => {
+    let asked = 0;
+    const client = {
+      listApis: async () => {
+        const answer = answers[Math.min(asked++, answers.length - 1)]!;
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    } as unknown as Consumer;
+    return { client, asked: () => asked };
+  };
+  const FETCH = { key: 1, name: 'Fetch', min: 4, max: 17 };
+
+  it('takes the highest version both sides speak, and asks the brokers once', async () => {
+    const { client, asked } = brokersOffering([[{ apiKey: 1, minVersion: 0, maxVersion: 12 }]]);
+    const version = new NegotiatedVersion(client, FETCH, 'the brokers b:9092');
+
+    expect([await version.get(), await version.get()]).toEqual([12, 12]);
+    expect(asked()).toBe(1);
+  });
+
+  it('refuses brokers without a common version, naming the range they offer', async () => {
+    const { client } = brokersOffering([[{ apiKey: 1, minVersion: 0, maxVersion: 3 }]]);
+
+    const error = await new NegotiatedVersion(client, FETCH, 'the brokers b:9092')
+      .get()
+      .catch((e: unknown) => e);
+
+    expect((error as PreconditionError).code).toBe('KAFKA_UNSUPPORTED_VERSION');
+    expect((error as PreconditionError).message).toBe(
+      'the brokers b:9092 support no Fetch version between 4 and 17 (they offer 0–3)',
+    );
+  });
+
+  it('asks again after a failed ApiVersions request', async () => {
+    const { client, asked } = brokersOffering([
+      new Error('connection reset'),
+      [{ apiKey: 1, minVersion: 4, maxVersion: 17 }],
+    ]);
+    const version = new NegotiatedVersion(client, FETCH, 'the brokers b:9092');
+
+    await expect(version.get()).rejects.toThrow('connection reset');
+    expect(await version.get()).toBe(17);
+    expect(asked()).toBe(2);
   });
 });
