@@ -30,6 +30,7 @@ import {
   Writer,
 } from '@platformatic/kafka';
 import { InvariantError, TransientError } from '../../domain/errors.ts';
+import { BATCH_HEADER_BYTES } from '../../domain/record-batch.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import { crc32cAppend } from './crc32c.ts';
 import {
@@ -43,7 +44,7 @@ import {
   responseOfErrorCodes,
   StickyLanes,
 } from './data-client.ts';
-import { BATCH_HEADER_BYTES, nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
+import { nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
 const PRODUCE_API_KEY = 0;
 const PRODUCE_VERSION = 8;

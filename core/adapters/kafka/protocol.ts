@@ -16,6 +16,7 @@
  *
  * Pure encoders/decoders; the socket lives in connection.ts.
  */
+import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../../domain/record-batch.ts';
 import { Reader, Writer } from './wire.ts';
 
 export const API_KEYS = {
@@ -529,11 +530,6 @@ export interface BatchHeader {
   readonly producerId: bigint;
 }
 
-const BATCH_ATTRIBUTES_AT = 21;
-const BATCH_LAST_OFFSET_DELTA_AT = 23;
-const BATCH_PRODUCER_ID_AT = 43;
-const BATCH_HEADER_BYTES = 61;
-
 /**
  * Walks the record batches of a Fetch `records` field and returns their headers. A trailing
  * partial batch (the broker cuts at max bytes) is ignored; message sets of magic 0/1 are reported
@@ -542,10 +538,10 @@ const BATCH_HEADER_BYTES = 61;
 export function scanBatchHeaders(records: Buffer): BatchHeader[] {
   const out: BatchHeader[] = [];
   let at = 0;
-  while (at + 17 <= records.length) {
+  while (at + BATCH_FIELD.magic + 1 <= records.length) {
     const baseOffset = records.readBigInt64BE(at);
-    const size = records.readInt32BE(at + 8);
-    const end = at + 12 + size;
+    const size = records.readInt32BE(at + BATCH_FIELD.length);
+    const end = at + LOG_OVERHEAD_BYTES + size;
     if (size < 0 || end > records.length) break;
     out.push(batchHeaderAt(records, at, baseOffset, size));
     at = end;
@@ -554,9 +550,9 @@ export function scanBatchHeaders(records: Buffer): BatchHeader[] {
 }
 
 function batchHeaderAt(records: Buffer, at: number, baseOffset: bigint, size: number): BatchHeader {
-  const magic = records.readInt8(at + 16);
-  if (magic < 2 || size + 12 < BATCH_HEADER_BYTES) {
-    const attributes = size + 12 >= 22 ? records.readInt8(at + 21) : 0;
+  const magic = records.readInt8(at + BATCH_FIELD.magic);
+  if (magic < 2 || size + LOG_OVERHEAD_BYTES < BATCH_HEADER_BYTES) {
+    const attributes = size + LOG_OVERHEAD_BYTES >= 22 ? records.readInt8(at + 21) : 0;
     return {
       baseOffset,
       lastOffset: baseOffset,
@@ -568,16 +564,16 @@ function batchHeaderAt(records: Buffer, at: number, baseOffset: bigint, size: nu
       producerId: -1n,
     };
   }
-  const attributes = records.readInt16BE(at + BATCH_ATTRIBUTES_AT);
+  const attributes = records.readInt16BE(at + BATCH_FIELD.attributes);
   return {
     baseOffset,
-    lastOffset: baseOffset + BigInt(records.readInt32BE(at + BATCH_LAST_OFFSET_DELTA_AT)),
+    lastOffset: baseOffset + BigInt(records.readInt32BE(at + BATCH_FIELD.lastOffsetDelta)),
     magic,
     attributes,
     compression: attributes & 0x07,
     isTransactional: (attributes & 0x10) !== 0,
     isControl: (attributes & 0x20) !== 0,
-    producerId: records.readBigInt64BE(at + BATCH_PRODUCER_ID_AT),
+    producerId: records.readBigInt64BE(at + BATCH_FIELD.producerId),
   };
 }
 

@@ -31,6 +31,7 @@
  * marker is recognised from the control batch's first record, which the broker writes uncompressed.
  */
 import { InvariantError } from '../../domain/errors.ts';
+import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../../domain/record-batch.ts';
 import { crc32cCombine } from './crc32c.ts';
 import {
   type AbortedTransaction,
@@ -42,20 +43,6 @@ import {
   UndecodableBatchError,
 } from './data-records.ts';
 
-/** Size of the v2 batch header (up to the first record). */
-export const BATCH_HEADER_BYTES = 61;
-/** Bytes before the batch length field's end: base offset + batch length. */
-const LOG_OVERHEAD = 12;
-const MAGIC_OFFSET = 16;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
-const LAST_OFFSET_DELTA_OFFSET = 23;
-const BASE_TIMESTAMP_OFFSET = 27;
-const MAX_TIMESTAMP_OFFSET = 35;
-const PRODUCER_ID_OFFSET = 43;
-const PRODUCER_EPOCH_OFFSET = 51;
-const BASE_SEQUENCE_OFFSET = 53;
-const RECORD_COUNT_OFFSET = 57;
 /** Attribute bit 6: the batch carries a delete horizon (KIP-534) in its base timestamp. */
 const DELETE_HORIZON = 0x40;
 
@@ -91,12 +78,12 @@ export function parseBatchHeaders(records: Uint8Array): BatchHeader[] {
   const out: BatchHeader[] = [];
   const dv = view(records);
   let pos = 0;
-  while (records.byteLength - pos >= LOG_OVERHEAD) {
+  while (records.byteLength - pos >= LOG_OVERHEAD_BYTES) {
     const baseOffset = dv.getBigInt64(pos);
     const length = dv.getInt32(pos + 8);
-    const size = LOG_OVERHEAD + length;
+    const size = LOG_OVERHEAD_BYTES + length;
     if (length < 0 || records.byteLength - pos < size) break;
-    const magic = size > MAGIC_OFFSET ? dv.getInt8(pos + MAGIC_OFFSET) : -1;
+    const magic = size > BATCH_FIELD.magic ? dv.getInt8(pos + BATCH_FIELD.magic) : -1;
     if (magic !== 2) {
       throw new UndecodableBatchError(
         `record batch at offset ${baseOffset} has message format v${magic} (magic ${magic}); ` +
@@ -111,16 +98,16 @@ export function parseBatchHeaders(records: Uint8Array): BatchHeader[] {
       );
     }
     const bytes = records.subarray(pos, pos + size);
-    const attributes = dv.getInt16(pos + ATTRIBUTES_OFFSET);
+    const attributes = dv.getInt16(pos + BATCH_FIELD.attributes);
     out.push({
       baseOffset,
-      lastOffsetDelta: dv.getInt32(pos + LAST_OFFSET_DELTA_OFFSET),
+      lastOffsetDelta: dv.getInt32(pos + BATCH_FIELD.lastOffsetDelta),
       magic,
       attributes,
-      firstTimestamp: dv.getBigInt64(pos + BASE_TIMESTAMP_OFFSET),
-      maxTimestamp: dv.getBigInt64(pos + MAX_TIMESTAMP_OFFSET),
-      producerId: dv.getBigInt64(pos + PRODUCER_ID_OFFSET),
-      count: dv.getInt32(pos + RECORD_COUNT_OFFSET),
+      firstTimestamp: dv.getBigInt64(pos + BATCH_FIELD.baseTimestamp),
+      maxTimestamp: dv.getBigInt64(pos + BATCH_FIELD.maxTimestamp),
+      producerId: dv.getBigInt64(pos + BATCH_FIELD.producerId),
+      count: dv.getInt32(pos + BATCH_FIELD.recordCount),
       abortMarker:
         (attributes & BATCH_ATTRIBUTES.control) !== 0 && firstControlType(bytes) === CONTROL_TYPE_ABORT,
       bytes,
@@ -156,7 +143,8 @@ function skipVarlong(bytes: Uint8Array, pos: number): number | undefined {
  */
 export function firstControlType(batch: Uint8Array): number | undefined {
   if (batch.byteLength < BATCH_HEADER_BYTES) return undefined;
-  if ((view(batch).getInt16(ATTRIBUTES_OFFSET) & BATCH_ATTRIBUTES.compressionMask) !== 0) return undefined;
+  if ((view(batch).getInt16(BATCH_FIELD.attributes) & BATCH_ATTRIBUTES.compressionMask) !== 0)
+    return undefined;
   let pos = BATCH_HEADER_BYTES;
   const length = readVarint(batch, pos);
   if (!length) return undefined;
@@ -233,9 +221,9 @@ export function verifiedRecordsCrc(
 ): number | undefined {
   if (batch.byteLength < BATCH_HEADER_BYTES) return undefined;
   const records = crc32c(batch.subarray(BATCH_HEADER_BYTES)) >>> 0;
-  const header = crc32c(batch.subarray(ATTRIBUTES_OFFSET, BATCH_HEADER_BYTES));
+  const header = crc32c(batch.subarray(BATCH_FIELD.attributes, BATCH_HEADER_BYTES));
   const whole = crc32cCombine(header, records, batch.byteLength - BATCH_HEADER_BYTES);
-  return view(batch).getUint32(CRC_OFFSET) === whole ? records : undefined;
+  return view(batch).getUint32(BATCH_FIELD.crc) === whole ? records : undefined;
 }
 
 export interface ProducerFields {
@@ -262,18 +250,18 @@ export function rewriteHeaderForProduce(
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
   out.set(batch.subarray(0, BATCH_HEADER_BYTES));
   const dv = setProducerFields(out, fields);
-  const headerCrc = crc32cAppend(out.subarray(ATTRIBUTES_OFFSET), 0);
+  const headerCrc = crc32cAppend(out.subarray(BATCH_FIELD.attributes), 0);
   const records = batch.subarray(BATCH_HEADER_BYTES);
   const crc =
     recordsCrc === undefined
       ? crc32cAppend(records, headerCrc)
       : crc32cCombine(headerCrc, recordsCrc, records.byteLength);
-  dv.setUint32(CRC_OFFSET, crc >>> 0);
+  dv.setUint32(BATCH_FIELD.crc, crc >>> 0);
   return out;
 }
 
 function checkRewritable(batch: Uint8Array): void {
-  if (batch.byteLength < BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== 2) {
+  if (batch.byteLength < BATCH_HEADER_BYTES || batch[BATCH_FIELD.magic] !== 2) {
     throw new InvariantError(`not a record batch v2 (${batch.byteLength} bytes)`, {
       code: 'BATCH_REWRITE_INVALID',
       fix: 'This is a bug in the copier: report it with the copier log.',
@@ -285,11 +273,11 @@ function checkRewritable(batch: Uint8Array): void {
 function setProducerFields(header: Buffer, fields: ProducerFields): DataView {
   const dv = view(header);
   dv.setBigInt64(0, 0n);
-  dv.setInt32(12, -1);
-  dv.setInt16(ATTRIBUTES_OFFSET, dv.getInt16(ATTRIBUTES_OFFSET) & ~BATCH_ATTRIBUTES.transactional);
-  dv.setBigInt64(PRODUCER_ID_OFFSET, fields.producerId);
-  dv.setInt16(PRODUCER_EPOCH_OFFSET, fields.producerEpoch);
-  dv.setInt32(BASE_SEQUENCE_OFFSET, fields.baseSequence);
+  dv.setInt32(BATCH_FIELD.partitionLeaderEpoch, -1);
+  dv.setInt16(BATCH_FIELD.attributes, dv.getInt16(BATCH_FIELD.attributes) & ~BATCH_ATTRIBUTES.transactional);
+  dv.setBigInt64(BATCH_FIELD.producerId, fields.producerId);
+  dv.setInt16(BATCH_FIELD.producerEpoch, fields.producerEpoch);
+  dv.setInt32(BATCH_FIELD.baseSequence, fields.baseSequence);
   return dv;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
 import { InvariantError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
+import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../record-batch.ts';
 import { decimalOffsetSchema, INT64_MAX, INT64_MIN, isOffset, toDecimal } from './int64.ts';
 
 /**
@@ -73,15 +74,6 @@ export interface DecodedSegment {
   readonly batches: Uint8Array[];
 }
 
-/* Kafka record batch v2 header (KIP-98): the fields a v2 segment checks, by byte offset in the batch. */
-const BATCH_HEADER_BYTES = 61;
-/** baseOffset int64 + batchLength int32: the bytes before those `batchLength` counts. */
-const BATCH_LENGTH_OVERHEAD = 12;
-const BATCH_LENGTH_AT = 8;
-const BATCH_MAGIC_AT = 16;
-const BATCH_LAST_OFFSET_DELTA_AT = 23;
-const BATCH_RECORDS_COUNT_AT = 57;
-
 interface BatchHeader {
   readonly baseOffset: bigint;
   readonly batchLength: number;
@@ -95,10 +87,10 @@ function batchHeader(bytes: Uint8Array): BatchHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, BATCH_HEADER_BYTES);
   return {
     baseOffset: view.getBigInt64(0),
-    batchLength: view.getInt32(BATCH_LENGTH_AT),
-    magic: view.getInt8(BATCH_MAGIC_AT),
-    lastOffsetDelta: view.getInt32(BATCH_LAST_OFFSET_DELTA_AT),
-    recordsCount: view.getInt32(BATCH_RECORDS_COUNT_AT),
+    batchLength: view.getInt32(BATCH_FIELD.length),
+    magic: view.getInt8(BATCH_FIELD.magic),
+    lastOffsetDelta: view.getInt32(BATCH_FIELD.lastOffsetDelta),
+    recordsCount: view.getInt32(BATCH_FIELD.recordCount),
   };
 }
 
@@ -262,9 +254,9 @@ function checkBatch(b: RawBatch, index: number, previousLast: bigint | undefined
     throw bad(`${b.bytes.length} bytes, shorter than a record batch v2 header (${BATCH_HEADER_BYTES})`);
   }
   const h = batchHeader(b.bytes);
-  if (h.batchLength !== b.bytes.length - BATCH_LENGTH_OVERHEAD) {
+  if (h.batchLength !== b.bytes.length - LOG_OVERHEAD_BYTES) {
     throw bad(
-      `its length field says ${BATCH_LENGTH_OVERHEAD} + ${h.batchLength} bytes, it has ${b.bytes.length}`,
+      `its length field says ${LOG_OVERHEAD_BYTES} + ${h.batchLength} bytes, it has ${b.bytes.length}`,
     );
   }
   if (h.magic !== 2) throw bad(`magic byte ${h.magic}: not a record batch v2`);
@@ -521,7 +513,7 @@ function decodeBatches(
     const start = reader.position;
     reader.int64(`batch #${i} base offset`);
     const batchLength = reader.int32(`batch #${i} length`);
-    if (batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_OVERHEAD) {
+    if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES) {
       throw decodeError('SEGMENT_CORRUPT', `batch #${i}: length ${batchLength}`);
     }
     reader.view(batchLength, `batch #${i}`);

@@ -14,10 +14,11 @@ export const KAFKA_DEFAULT_REPLICA_FETCH_MAX_BYTES = 1_048_576;
 /** Kafka's default retention.ms (log.retention.hours=168). */
 export const KAFKA_DEFAULT_RETENTION_MS = 604_800_000;
 /**
- * Offset (8) + size (4) bytes in front of every batch in the log. message.max.bytes counts them,
- * replica.fetch.max.bytes does not: Kafka's own defaults differ by exactly this much.
+ * LOG_OVERHEAD_BYTES: offset (8) + size (4) bytes in front of every batch in the log.
+ * message.max.bytes counts them, replica.fetch.max.bytes does not: Kafka's own defaults differ by
+ * exactly this much.
  */
-export const LOG_OVERHEAD_BYTES = 12;
+export { LOG_OVERHEAD_BYTES } from '../record-batch.ts';
 
 /** A config value, trimmed; null, missing and empty are all "not set". */
 export function configValue(configs: Configs, key: string): string | undefined {

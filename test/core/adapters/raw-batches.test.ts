@@ -18,7 +18,6 @@ import {
   UndecodableBatchError,
 } from '../../../core/adapters/kafka/data-records.ts';
 import {
-  BATCH_HEADER_BYTES,
   type BatchHeader,
   canPassThrough,
   firstControlType,
@@ -30,6 +29,7 @@ import {
   verifiedRecordsCrc,
 } from '../../../core/adapters/kafka/raw-batches.ts';
 import { InvariantError } from '../../../core/domain/errors.ts';
+import { BATCH_HEADER_BYTES } from '../../../core/domain/record-batch.ts';
 
 const crc32c = (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: (d: Uint8Array) => number })
   .crc32c;
