@@ -22,6 +22,11 @@ export interface ClusterInfo {
   readonly metadataMode: MetadataMode;
   /** e.g. "3.9" or "4.1"; undefined when the cluster does not reveal it. */
   readonly kafkaVersion: string | undefined;
+  /**
+   * A lower bound of the brokers' Kafka release from their ApiVersions ranges (what the software
+   * speaks, whatever inter.broker.protocol.version says); undefined when ApiVersions failed.
+   */
+  readonly apiRelease?: string | undefined;
 }
 
 export interface PartitionInfo {

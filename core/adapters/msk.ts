@@ -26,6 +26,7 @@ import {
   PreconditionError,
   TransientError,
 } from '../domain/errors.ts';
+import { parseKafkaVersion, versionAtLeast } from '../domain/kafka-version.ts';
 import type { MskApi, MskClusterFacts } from '../ports.ts';
 import { regionOfArn } from './secrets.ts';
 
@@ -169,12 +170,10 @@ export function zookeeperModeOf(
 ): boolean | undefined {
   if (kafkaVersion?.toLowerCase().endsWith('.kraft')) return false;
   if (hasZookeeperConnect) return true;
-  const m = /^(\d+)\.(\d+)/.exec(kafkaVersion ?? '');
-  if (!m) return undefined;
-  const major = Number(m[1]);
-  const minor = Number(m[2]);
-  if (major >= 4) return false;
-  if (major < 3 || (major === 3 && minor < 7)) return true;
+  const v = parseKafkaVersion(kafkaVersion);
+  if (!v) return undefined;
+  if (versionAtLeast(v, 4, 0)) return false;
+  if (!versionAtLeast(v, 3, 7)) return true;
   return undefined;
 }
 

@@ -9,17 +9,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ConnectionPool } from '@platformatic/kafka';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
-import { RawConnection } from '../../core/adapters/kafka/connection.ts';
-import {
-  API_KEYS,
-  decodeFetchResponse,
-  encodeFetchRequest,
-  FETCH_VERSION,
-  READ_UNCOMMITTED,
-  scanBatchHeaders,
-} from '../../core/adapters/kafka/protocol.ts';
+import { parseBatchHeaders } from '../../core/adapters/kafka/raw-batches.ts';
+import { fetchRawRecords } from '../../core/adapters/kafka/reader.ts';
 import { S3ObjectStore } from '../../core/adapters/s3/object-store.ts';
 import { STACK, uniqueName } from './stack.ts';
 import { REPO_ROOT } from './stack-control.ts';
@@ -233,18 +227,12 @@ export function javaProduce(
 /** Compression codec ids of the batches stored in partition 0 (raw Fetch, no decompression). */
 export async function storedCodecs(topic: string, role: 'source' | 'target' = 'source'): Promise<number[]> {
   const [host, port] = STACK[role].split(':');
-  const conn = await RawConnection.open({ host: host as string, port: Number(port) });
+  const pool = new ConnectionPool('it-codecs');
   try {
-    const body = encodeFetchRequest({
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: READ_UNCOMMITTED,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-    });
-    const [p] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
-    return [...new Set(scanBatchHeaders(p?.records ?? Buffer.alloc(0)).map((x) => x.compression))];
+    const conn = await pool.get({ host: host as string, port: Number(port) });
+    const { records } = await fetchRawRecords(conn, { topic, partition: 0 }, 0n, 1 << 20);
+    return [...new Set(parseBatchHeaders(records ?? new Uint8Array()).map((x) => x.attributes & 0x07))];
   } finally {
-    conn.close();
+    await pool.close();
   }
 }

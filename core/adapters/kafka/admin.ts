@@ -1,11 +1,30 @@
 /**
- * KafkaAdmin over kafkajs, plus the raw protocol client (connection.ts) where kafkajs has no API
- * or a costly one: features (metadata mode and version), log dir sizes, real high watermarks,
- * batch attributes, a group's committed offsets.
- * Every failure leaves as a catalogue error (errors.ts): unreachable → TransientError,
- * not allowed → PreconditionError KAFKA_AUTHORIZATION.
+ * KafkaAdmin: kafkajs for the admin work it does (cluster/topic metadata, configs, topics, ACLs,
+ * groups), and @platformatic/kafka connections and API functions for the calls kafkajs lacks or
+ * makes costly: ApiVersions (features: metadata mode and version), DescribeLogDirs (sizes),
+ * ListOffsets READ_UNCOMMITTED (real high watermarks), Fetch (batch attributes), FindCoordinator +
+ * OffsetFetch (all of a group's offsets), IncrementalAlterConfigs. Both clients share one TLS/SASL
+ * set-up (client.ts); every failure leaves as a catalogue error (errors.ts): unreachable →
+ * TransientError, not allowed → PreconditionError KAFKA_AUTHORIZATION.
  */
 
+import {
+  type API,
+  apiVersionsV1,
+  apiVersionsV3,
+  type Connection,
+  ConnectionPool,
+  describeLogDirsV1,
+  describeLogDirsV2,
+  describeLogDirsV3,
+  describeLogDirsV4,
+  findCoordinatorV1,
+  IncrementalAlterConfigOperationTypes,
+  incrementalAlterConfigsV0,
+  listOffsetsV2,
+  offsetFetchV3,
+  ConfigResourceTypes as PlatformaticConfigResourceTypes,
+} from '@platformatic/kafka';
 import kafkajs, {
   type Admin,
   type ConfigResourceTypes,
@@ -15,6 +34,14 @@ import kafkajs, {
 } from 'kafkajs';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
 import { PreconditionError, TransientError } from '../../domain/errors.ts';
+import {
+  type ApiVersionRange,
+  detectKafkaVersion,
+  detectMetadataMode,
+  finalizedMetadataVersion,
+  type ModeEvidence,
+  releaseOfApiVersions,
+} from '../../domain/kafka-version.ts';
 import { isInternalTopic } from '../../domain/selection.ts';
 import type {
   AclBinding,
@@ -36,61 +63,29 @@ import type {
   TransactionalProbe,
 } from '../../ports.ts';
 import {
-  ALTER_CONFIGS_ERRORS,
-  CONFIG_OPERATION,
-  CONFIG_RESOURCE_TOPIC,
-  decodeIncrementalAlterConfigsResponse,
-  encodeIncrementalAlterConfigsRequest,
-  INCREMENTAL_ALTER_CONFIGS_KEY,
-  INCREMENTAL_ALTER_CONFIGS_VERSION,
-} from './alter-configs.ts';
-import {
-  CLIENT_TIMEOUTS,
   type ClientDeps,
   type ConnectionSettings,
   createKafka,
+  platformaticOptions,
   resolveConnectionSettings,
 } from './client.ts';
-import { RawConnection } from './connection.ts';
+import { type ApiSpec, pickVersion } from './data-client.ts';
 import {
   AUTHORIZATION_ERROR_TYPES,
   authorizationError,
   type KafkaOperation,
+  kafkaErrorCodeName,
+  kafkaErrorName,
+  kafkaProtocolError,
   NOT_CONTROLLER_MESSAGE,
   notControllerError,
   protocolErrorType,
+  responseOfErrorCodes,
   toCatalogueError,
   unreachableError,
 } from './errors.ts';
-import {
-  API_KEYS,
-  COORDINATOR_RETRY_ERRORS,
-  DESCRIBE_LOG_DIRS_VERSIONS,
-  decodeDescribeLogDirsResponse,
-  decodeFetchResponse,
-  decodeFindCoordinatorResponse,
-  decodeListOffsetsResponse,
-  decodeOffsetFetchResponse,
-  EARLIEST_TIMESTAMP,
-  encodeDescribeLogDirsRequest,
-  encodeFetchRequest,
-  encodeFindCoordinatorRequest,
-  encodeListOffsetsRequest,
-  encodeOffsetFetchRequest,
-  errorName,
-  FETCH_VERSION,
-  FIND_COORDINATOR_VERSION,
-  finalizedMetadataVersion,
-  KafkaProtocolError,
-  LATEST_TIMESTAMP,
-  LIST_OFFSETS_VERSION,
-  OFFSET_FETCH_VERSION,
-  pickVersion,
-  READ_UNCOMMITTED,
-  RETRIABLE_PARTITION_ERRORS,
-  scanBatchHeaders,
-} from './protocol.ts';
-import { detectKafkaVersion, detectMetadataMode, type ModeEvidence } from './versions.ts';
+import { parseBatchHeaders } from './raw-batches.ts';
+import { fetchRawRecords } from './reader.ts';
 
 /**
  * Topics that are the cluster's own, never migrated: everything starting with `__` (Kafka's
@@ -137,6 +132,39 @@ const ALTER_CONFIGS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
 const DESCRIBE_GROUPS_CHUNK = 50;
 const PARTITION_RETRIES = 4;
 
+const SOFTWARE = { name: 'kraft-migrate', version: '0.1.0' } as const;
+/** Group-level codes that mean "find the coordinator again and retry". */
+const COORDINATOR_RETRY_ERRORS: ReadonlySet<number> = new Set([7, 13, 14, 15, 16]);
+/** Partition-level codes worth a metadata refresh and another try. */
+const RETRIABLE_PARTITION_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 7, 13, 56, 74, 75, 78]);
+const EARLIEST_TIMESTAMP = -2n;
+const LATEST_TIMESTAMP = -1n;
+const READ_UNCOMMITTED = 0;
+const COORDINATOR_KEY_GROUP = 0;
+/** Record batch attributes: isTransactional (0x10) and isControl (0x20). */
+const TRANSACTIONAL_OR_CONTROL = 0x30;
+
+/** The versions of the raw calls (every broker from 2.8 to 4.x serves them). */
+const APIS = {
+  ListOffsets: { key: 2, name: 'ListOffsets', min: 2, max: 2 },
+  OffsetFetch: { key: 9, name: 'OffsetFetch', min: 3, max: 3 },
+  FindCoordinator: { key: 10, name: 'FindCoordinator', min: 1, max: 1 },
+  DescribeLogDirs: { key: 35, name: 'DescribeLogDirs', min: 1, max: 4 },
+  IncrementalAlterConfigs: { key: 44, name: 'IncrementalAlterConfigs', min: 0, max: 0 },
+} as const satisfies Record<string, ApiSpec<number>>;
+const DESCRIBE_LOG_DIRS = {
+  1: describeLogDirsV1.api,
+  2: describeLogDirsV2.api,
+  3: describeLogDirsV3.api,
+  4: describeLogDirsV4.api,
+} as const;
+
+/** What the bootstrap broker's ApiVersions says. */
+interface BrokerApis {
+  readonly apiKeys: readonly ApiVersionRange[];
+  readonly finalizedFeatures: readonly { readonly name: string; readonly maxVersionLevel: number }[];
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class KafkajsAdmin implements KafkaAdmin {
@@ -145,12 +173,16 @@ export class KafkajsAdmin implements KafkaAdmin {
   private readonly options: KafkajsAdminOptions;
   private readonly sleep: (ms: number) => Promise<void>;
   private connecting: Promise<void> | undefined;
-  private readonly raw = new Map<string, Promise<RawConnection>>();
+  /** platformatic connections (one per broker) for the raw calls. */
+  private readonly pool: ConnectionPool;
+  private apis: Promise<BrokerApis> | undefined;
   private brokerCache: Map<number, BrokerInfo> | undefined;
 
   constructor(kafka: Kafka, settings: ConnectionSettings, options: KafkajsAdminOptions = {}) {
     this.admin = kafka.admin();
     this.settings = settings;
+    const connection = platformaticOptions(settings);
+    this.pool = new ConnectionPool(connection.clientId, connection);
     this.options = options;
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -198,40 +230,58 @@ export class KafkajsAdmin implements KafkaAdmin {
       brokers,
       metadataMode,
       kafkaVersion: detectKafkaVersion(metadataMode, evidence),
+      apiRelease: evidence.apiRelease,
     };
   }
 
-  /** Features from ApiVersions (raw client) and broker configs (kafkajs); either may be missing. */
-  private async modeEvidence(brokerId: number | undefined): Promise<ModeEvidence> {
-    const features = await this.bootstrapApiVersions().catch(() => undefined);
+  /** Features from ApiVersions (platformatic) and broker configs (kafkajs); either may be missing. */
+  private async modeEvidence(
+    brokerId: number | undefined,
+  ): Promise<ModeEvidence & { apiRelease: string | undefined }> {
+    const features = await this.brokerApis().catch(() => undefined);
     const configs =
       brokerId === undefined ? undefined : await this.describeBrokerConfigs(brokerId).catch(() => undefined);
     const value = (name: string) => configs?.find((e) => e.name === name)?.value;
     return {
       featuresKnown: features !== undefined,
-      metadataVersionLevel: features ? finalizedMetadataVersion(features) : undefined,
+      metadataVersionLevel: features ? finalizedMetadataVersion(features.finalizedFeatures) : undefined,
+      apiRelease: features ? releaseOfApiVersions(features.apiKeys) : undefined,
       processRoles: value('process.roles'),
       zookeeperConnect: value('zookeeper.connect'),
       interBrokerProtocolVersion: value('inter.broker.protocol.version'),
     };
   }
 
-  private async bootstrapApiVersions() {
-    return (await this.anyBrokerConnection()).apiVersions;
+  /**
+   * ApiVersions v3 of a bootstrap broker (api ranges and finalized features), asked once; a broker
+   * older than 2.4 answers UNSUPPORTED_VERSION and is asked v1 (no features).
+   */
+  private brokerApis(): Promise<BrokerApis> {
+    this.apis ??= (async () => {
+      const conn = await this.anyBrokerConnection();
+      try {
+        const r = await apiVersionsV3.api.async(conn, SOFTWARE.name, SOFTWARE.version);
+        return { apiKeys: r.apiKeys, finalizedFeatures: r.finalizedFeatures ?? [] };
+      } catch (e) {
+        if (kafkaErrorName(e) !== 'UNSUPPORTED_VERSION') throw e;
+        const r = await apiVersionsV1.api.async(conn, SOFTWARE.name, SOFTWARE.version);
+        return { apiKeys: r.apiKeys, finalizedFeatures: [] };
+      }
+    })();
+    this.apis.catch(() => {
+      this.apis = undefined;
+    });
+    return this.apis;
   }
 
-  /** A raw connection to the first bootstrap server that answers. */
-  private async anyBrokerConnection(): Promise<RawConnection> {
-    let last: unknown;
-    for (const address of this.bootstrap) {
-      const { host, port } = splitHostPort(address);
-      try {
-        return await this.rawConnection(host, port);
-      } catch (e) {
-        last = e;
-      }
-    }
-    throw last ?? new Error('no bootstrap servers');
+  /** The version of `api` to use (PreconditionError KAFKA_UNSUPPORTED_VERSION when there is none). */
+  private async versionOf<V extends number>(api: ApiSpec<V>): Promise<V> {
+    return pickVersion((await this.brokerApis()).apiKeys, api, this.bootstrap.join(','));
+  }
+
+  /** A connection to the first bootstrap server that answers. */
+  private anyBrokerConnection(): Promise<Connection> {
+    return this.pool.getFirstAvailable(this.bootstrap.map(splitHostPort));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -306,17 +356,17 @@ export class KafkajsAdmin implements KafkaAdmin {
     const out = new Map<number, bigint>();
     const op = { operation: 'ListOffsets', resource: `topic ${topic}` };
     await this.perLeader(topic, partitions, op, async (conn, ps) => {
-      requireVersion(conn, API_KEYS.ListOffsets, LIST_OFFSETS_VERSION, 'ListOffsets');
-      const body = encodeListOffsetsRequest(READ_UNCOMMITTED, [
-        { topic, partitions: ps.map((partition) => ({ partition, timestamp })) },
+      await this.versionOf(APIS.ListOffsets);
+      const answer = await call(listOffsetsV2.api, conn, -1, READ_UNCOMMITTED, [
+        {
+          name: topic,
+          partitions: ps.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp })),
+        },
       ]);
-      const answer = decodeListOffsetsResponse(
-        await conn.request(API_KEYS.ListOffsets, LIST_OFFSETS_VERSION, body, false),
-      );
       const failed: { partition: number; code: number }[] = [];
-      for (const r of answer) {
-        if (r.errorCode === 0) out.set(r.partition, r.offset);
-        else failed.push({ partition: r.partition, code: r.errorCode });
+      for (const r of answer.topics.flatMap((t) => t.partitions)) {
+        if (r.errorCode === 0) out.set(r.partitionIndex, r.offset);
+        else failed.push({ partition: r.partitionIndex, code: r.errorCode });
       }
       return failed;
     });
@@ -331,14 +381,14 @@ export class KafkajsAdmin implements KafkaAdmin {
     topic: string,
     partitions: readonly number[],
     op: KafkaOperation,
-    action: (conn: RawConnection, partitions: number[]) => Promise<{ partition: number; code: number }[]>,
+    action: (conn: Connection, partitions: number[]) => Promise<{ partition: number; code: number }[]>,
   ): Promise<void> {
     let pending = [...partitions];
     let lastCode = 0;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > PARTITION_RETRIES) {
         throw new TransientError(
-          `${op.operation} on ${op.resource} partitions ${pending.join(',')} failed: ${new KafkaProtocolError(lastCode, 'last error').type}`,
+          `${op.operation} on ${op.resource} partitions ${pending.join(',')} failed: ${kafkaErrorCodeName(lastCode)}`,
           {
             code: 'KAFKA_PARTITION_UNAVAILABLE',
             fix: 'Partition leaders are moving or offline; retry shortly.',
@@ -358,7 +408,7 @@ export class KafkajsAdmin implements KafkaAdmin {
         for (const f of failed) {
           if (!RETRIABLE_PARTITION_ERRORS.has(f.code))
             throw toCatalogueError(
-              new KafkaProtocolError(f.code, `${op.operation} ${topic}-${f.partition}`),
+              kafkaProtocolError(f.code, `${op.operation} ${topic}-${f.partition}`),
               this.bootstrap,
               op,
             );
@@ -420,7 +470,7 @@ export class KafkajsAdmin implements KafkaAdmin {
           .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset, metadata: p.metadata }))
           .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
       }
-      const error = new KafkaProtocolError(answer.errorCode, `OffsetFetch for group ${groupId}`);
+      const error = kafkaProtocolError(answer.errorCode, `OffsetFetch for group ${groupId}`);
       if (!COORDINATOR_RETRY_ERRORS.has(answer.errorCode) || attempt >= PARTITION_RETRIES) {
         throw toCatalogueError(error, this.bootstrap, op);
       }
@@ -430,25 +480,30 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   /** OffsetFetch at the coordinator; a coordinator lookup failure comes back as the group error. */
   private async offsetFetchAll(groupId: string) {
-    const coordinator = decodeFindCoordinatorResponse(
-      await (await this.anyBrokerConnection()).request(
-        API_KEYS.FindCoordinator,
-        FIND_COORDINATOR_VERSION,
-        encodeFindCoordinatorRequest(groupId),
-        false,
+    await this.versionOf(APIS.FindCoordinator);
+    const found = await call(findCoordinatorV1.api, await this.anyBrokerConnection(), COORDINATOR_KEY_GROUP, [
+      groupId,
+    ]);
+    const coordinator = found.coordinators[0];
+    if (!coordinator || coordinator.errorCode !== 0) {
+      return { errorCode: coordinator?.errorCode ?? 15, partitions: [] };
+    }
+    await this.versionOf(APIS.OffsetFetch);
+    const conn = await this.pool.get({ host: coordinator.host, port: coordinator.port });
+    // topics = null: every topic the group has committed offsets for (OffsetFetch v2+).
+    const answer = await call(offsetFetchV3.api, conn, [{ groupId, topics: null }], false);
+    return {
+      errorCode: answer.errorCode,
+      partitions: answer.topics.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          metadata: p.metadata,
+          errorCode: p.errorCode,
+        })),
       ),
-    );
-    if (coordinator.errorCode !== 0) return { errorCode: coordinator.errorCode, partitions: [] };
-    const conn = await this.rawConnection(coordinator.host, coordinator.port);
-    requireVersion(conn, API_KEYS.OffsetFetch, OFFSET_FETCH_VERSION, 'OffsetFetch');
-    return decodeOffsetFetchResponse(
-      await conn.request(
-        API_KEYS.OffsetFetch,
-        OFFSET_FETCH_VERSION,
-        encodeOffsetFetchRequest(groupId, null),
-        false,
-      ),
-    );
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -508,32 +563,20 @@ export class KafkajsAdmin implements KafkaAdmin {
   }
 
   private async logDirSizes(brokerId: number, wanted: Map<string, number[]>): Promise<PartitionSize[]> {
+    const version = await this.versionOf(APIS.DescribeLogDirs);
     const conn = await this.brokerConnection(brokerId);
-    const version = pickVersion(
-      conn.apiVersions.apiKeys,
-      API_KEYS.DescribeLogDirs,
-      DESCRIBE_LOG_DIRS_VERSIONS,
-    );
-    if (version === undefined) throw unsupported(conn, 'DescribeLogDirs');
-    const request = [...wanted].map(([topic, partitions]) => ({ topic, partitions }));
-    const answer = decodeDescribeLogDirsResponse(
-      version,
-      await conn.request(
-        API_KEYS.DescribeLogDirs,
-        version,
-        encodeDescribeLogDirsRequest(version, request),
-        version >= 2,
-      ),
-    );
-    if (answer.errorCode !== 0)
-      throw new KafkaProtocolError(answer.errorCode, `DescribeLogDirs on broker ${brokerId}`);
+    const request = [...wanted].map(([name, partitions]) => ({ name, partitions }));
+    const answer = await call(DESCRIBE_LOG_DIRS[version], conn, request);
+    if (answer.errorCode !== 0) {
+      throw kafkaProtocolError(answer.errorCode, `DescribeLogDirs on broker ${brokerId}`);
+    }
     const out: PartitionSize[] = [];
     for (const dir of answer.results) {
       if (dir.errorCode !== 0) continue;
       for (const t of dir.topics) {
         for (const p of t.partitions) {
-          if (!p.isFuture && wanted.get(t.name)?.includes(p.partition)) {
-            out.push({ topic: t.name, partition: p.partition, bytes: p.size });
+          if (!p.isFutureKey && wanted.get(t.name)?.includes(p.partitionIndex)) {
+            out.push({ topic: t.name, partition: p.partitionIndex, bytes: p.partitionSize });
           }
         }
       }
@@ -545,8 +588,8 @@ export class KafkajsAdmin implements KafkaAdmin {
   // Transactions
 
   /**
-   * Looks for transactional data without decompressing or decoding a single record: raw Fetch v4
-   * (READ_UNCOMMITTED) to each partition leader, reading only the record-batch headers, whose
+   * Looks for transactional data without decompressing or decoding a single record: a raw Fetch
+   * (READ_UNCOMMITTED, records left as bytes; reader.ts' fetchRawRecords) to each partition leader, reading only the record-batch headers, whose
    * attributes carry the isTransactional (0x10) and isControl (0x20) bits. Per partition it reads
    * one window at the log start and, when the log is longer, one window `tailOffsets` before the
    * high watermark (transactional producers that started late are still seen). Bounded by
@@ -599,17 +642,9 @@ export class KafkajsAdmin implements KafkaAdmin {
     limits: ProbeLimits,
   ): Promise<boolean> {
     const conn = await this.brokerConnection(leader);
-    requireVersion(conn, API_KEYS.Fetch, FETCH_VERSION, 'Fetch');
-    const body = encodeFetchRequest({
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: limits.bytesPerFetch,
-      isolationLevel: READ_UNCOMMITTED,
-      topics: [{ topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: limits.bytesPerFetch }] }],
-    });
-    const [answer] = decodeFetchResponse(await conn.request(API_KEYS.Fetch, FETCH_VERSION, body, false));
-    if (answer?.errorCode !== 0 || !answer.records) return false;
-    return scanBatchHeaders(answer.records).some((b) => b.isTransactional || b.isControl);
+    const answer = await fetchRawRecords(conn, { topic, partition }, fetchOffset, limits.bytesPerFetch);
+    if (answer.errorCode !== 0 || !answer.records) return false;
+    return hasTransactionalBatch(answer.records);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -654,15 +689,23 @@ export class KafkajsAdmin implements KafkaAdmin {
     return out;
   }
 
-  /** IncrementalAlterConfigs v0 (raw client) to any broker: the controller applies topic configs. */
+  /** IncrementalAlterConfigs v0 (platformatic) to any broker: the controller applies topic configs. */
   async alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void> {
     const resources = changes
       .map((c) => ({
-        resourceType: CONFIG_RESOURCE_TOPIC,
+        resourceType: PlatformaticConfigResourceTypes.TOPIC,
         resourceName: c.topic,
         configs: [
-          ...Object.entries(c.set).map(([name, value]) => ({ name, operation: CONFIG_OPERATION.SET, value })),
-          ...(c.delete ?? []).map((name) => ({ name, operation: CONFIG_OPERATION.DELETE, value: null })),
+          ...Object.entries(c.set).map(([name, value]) => ({
+            name,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            value: value as string | null,
+          })),
+          ...(c.delete ?? []).map((name) => ({
+            name,
+            configOperation: IncrementalAlterConfigOperationTypes.DELETE,
+            value: null,
+          })),
         ],
       }))
       .filter((r) => r.configs.length > 0);
@@ -674,27 +717,14 @@ export class KafkajsAdmin implements KafkaAdmin {
           resource: `topic ${pending.map((r) => r.resourceName).join(', ')}`,
         };
         const answer = await this.run(op, async () => {
-          const conn = await this.anyBrokerConnection();
-          requireVersion(
-            conn,
-            INCREMENTAL_ALTER_CONFIGS_KEY,
-            INCREMENTAL_ALTER_CONFIGS_VERSION,
-            'IncrementalAlterConfigs',
-          );
-          return decodeIncrementalAlterConfigsResponse(
-            await conn.request(
-              INCREMENTAL_ALTER_CONFIGS_KEY,
-              INCREMENTAL_ALTER_CONFIGS_VERSION,
-              encodeIncrementalAlterConfigsRequest(pending),
-              false,
-            ),
-          );
+          await this.versionOf(APIS.IncrementalAlterConfigs);
+          return call(incrementalAlterConfigsV0.api, await this.anyBrokerConnection(), pending, false);
         });
         const retry: typeof pending = [];
-        for (const r of answer) {
+        for (const r of answer.responses) {
           if (r.errorCode === 0) continue;
           const resource = pending.find((x) => x.resourceName === r.resourceName);
-          const type = ALTER_CONFIGS_ERRORS[r.errorCode] ?? errorName(r.errorCode);
+          const type = kafkaErrorCodeName(r.errorCode);
           const what = {
             operation: 'IncrementalAlterConfigs',
             resource: `topic ${r.resourceName} (${(resource?.configs ?? [])
@@ -769,9 +799,8 @@ export class KafkajsAdmin implements KafkaAdmin {
   // Plumbing
 
   async close(): Promise<void> {
-    const conns = [...this.raw.values()];
-    this.raw.clear();
-    for (const c of conns) await c.then((x) => x.close()).catch(() => {});
+    this.apis = undefined;
+    await this.pool.close().catch(() => {});
     await this.admin.disconnect().catch(() => {});
     this.connecting = undefined;
   }
@@ -816,7 +845,7 @@ export class KafkajsAdmin implements KafkaAdmin {
     return answer.topics;
   }
 
-  private async brokerConnection(brokerId: number): Promise<RawConnection> {
+  private async brokerConnection(brokerId: number): Promise<Connection> {
     let broker = this.brokerCache?.get(brokerId);
     if (!broker) {
       const c = await this.run({ operation: 'DescribeCluster', resource: 'cluster' }, () =>
@@ -829,29 +858,7 @@ export class KafkajsAdmin implements KafkaAdmin {
     }
     if (!broker)
       throw unreachableError(this.bootstrap, new Error(`broker ${brokerId} is not in the cluster metadata`));
-    return this.rawConnection(broker.host, broker.port);
-  }
-
-  private rawConnection(host: string, port: number): Promise<RawConnection> {
-    const key = `${host}:${port}`;
-    const existing = this.raw.get(key);
-    if (existing) return existing.then((c) => (c.isOpen ? c : this.reopen(key, host, port)));
-    return this.reopen(key, host, port);
-  }
-
-  private reopen(key: string, host: string, port: number): Promise<RawConnection> {
-    const opening = RawConnection.open({
-      host,
-      port,
-      tls: this.settings.tls,
-      sasl: this.settings.sasl,
-      clientId: this.settings.clientId,
-      connectTimeoutMs: CLIENT_TIMEOUTS.connectionTimeoutMs,
-      requestTimeoutMs: CLIENT_TIMEOUTS.requestTimeoutMs,
-    });
-    this.raw.set(key, opening);
-    opening.catch(() => this.raw.delete(key));
-    return opening;
+    return this.pool.get({ host: broker.host, port: broker.port });
   }
 }
 
@@ -935,17 +942,29 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
-function requireVersion(conn: RawConnection, apiKey: number, version: number, name: string): void {
-  if (pickVersion(conn.apiVersions.apiKeys, apiKey, { min: version, max: version }) === undefined) {
-    throw unsupported(conn, `${name} v${version}`);
+/**
+ * One platformatic API call. platformatic throws when a response carries any error code, with the
+ * parsed response attached; the callers here read the codes per partition/resource themselves.
+ */
+async function call<A extends unknown[], R>(api: API<A, R>, conn: Connection, ...args: A): Promise<R> {
+  try {
+    return await api.async(conn, ...args);
+  } catch (e) {
+    const response = responseOfErrorCodes(e);
+    if (response) return response as R;
+    throw e;
   }
 }
 
-function unsupported(conn: RawConnection, what: string): TransientError {
-  return new TransientError(`broker ${conn.broker} does not support ${what}`, {
-    code: 'KAFKA_UNSUPPORTED_VERSION',
-    fix: 'This broker version is not supported by kraft-migrate for this step; upgrade the cluster or report it.',
-  });
+/** Whether any record batch in `records` is transactional or a control batch (headers only). */
+function hasTransactionalBatch(records: Uint8Array): boolean {
+  let headers: ReturnType<typeof parseBatchHeaders>;
+  try {
+    headers = parseBatchHeaders(records);
+  } catch {
+    return false; // message format v0/v1 (before Kafka 0.11): cannot be transactional
+  }
+  return headers.some((b) => (b.attributes & TRANSACTIONAL_OR_CONTROL) !== 0);
 }
 
 // Kafka protocol enums (AclResourceType, PatternType, AclOperation): stable numeric codes.

@@ -32,18 +32,10 @@ import {
 import { InvariantError, TransientError } from '../../domain/errors.ts';
 import { BATCH_HEADER_BYTES } from '../../domain/record-batch.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
+import type { PlatformaticConnectionOptions } from './client.ts';
 import { crc32cAppend } from './crc32c.ts';
-import {
-  hasKafkaError,
-  isNetworkFailure,
-  kafkaProtocolError,
-  NegotiatedVersion,
-  notConsecutiveError,
-  type PlatformaticConnectionOptions,
-  PRODUCE_TIMEOUT_MS,
-  responseOfErrorCodes,
-  StickyLanes,
-} from './data-client.ts';
+import { NegotiatedVersion, notConsecutiveError, PRODUCE_TIMEOUT_MS, StickyLanes } from './data-client.ts';
+import { hasKafkaError, isNetworkFailure, kafkaProtocolError, responseOfErrorCodes } from './errors.ts';
 import { nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
 const PRODUCE_API_KEY = 0;

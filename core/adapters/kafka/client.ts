@@ -1,6 +1,7 @@
 /**
- * From a ClusterConfig (SPEC §3) to connection settings that both kafkajs and the raw protocol
- * client use, and from those to a kafkajs `Kafka`.
+ * The one TLS/SASL set-up: from a ClusterConfig (SPEC §3) to connection settings, and from those
+ * to a kafkajs `Kafka` (kafkaConfig, the admin) and to @platformatic/kafka connection options
+ * (platformaticOptions: the admin's raw calls and the data path).
  *
  * Auth modes: none (plaintext unless auth.tls), scram-sha-256/512 (inline username/password or a
  * Secrets Manager secret), tls (mutual TLS with PEM files), iam (OAUTHBEARER tokens from
@@ -8,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type tls from 'node:tls';
+import type { ConnectionOptions, SASLOptions as PlatformaticSasl } from '@platformatic/kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { AuthConfig, ClusterConfig } from '../../domain/config/schema.ts';
@@ -16,7 +18,13 @@ import type { MskApi } from '../../ports.ts';
 import { AwsSecretsReader, regionOfArn, type SecretsReader } from '../secrets.ts';
 import { registerCodecs } from './codecs.ts';
 import { quietLogCreator } from './logging.ts';
-import type { SaslSettings } from './sasl.ts';
+
+export type ScramMechanism = 'scram-sha-256' | 'scram-sha-512';
+
+export type SaslSettings =
+  | { readonly mechanism: ScramMechanism; readonly username: string; readonly password: string }
+  /** `token` returns a fresh (or cached, still valid) bearer token. */
+  | { readonly mechanism: 'oauthbearer'; readonly token: () => Promise<string> };
 
 export interface ConnectionSettings {
   readonly brokers: readonly string[];
@@ -221,9 +229,41 @@ export function kafkaConfig(settings: ConnectionSettings, overrides: Partial<Kaf
     authenticationTimeout: CLIENT_TIMEOUTS.authenticationTimeoutMs,
     requestTimeout: CLIENT_TIMEOUTS.requestTimeoutMs,
     retry: CLIENT_RETRY,
-    logLevel: kafkajs.logLevel.WARN,
+    logLevel: kafkajs.logLevel.INFO,
     logCreator: quietLogCreator(settings.secrets),
     ...overrides,
+  };
+}
+
+/** Options shared by every platformatic client and connection pool (the admin's raw calls and the data path). */
+export interface PlatformaticConnectionOptions extends ConnectionOptions {
+  readonly clientId: string;
+  readonly bootstrapBrokers: string[];
+}
+
+function platformaticSasl(settings: ConnectionSettings): PlatformaticSasl | undefined {
+  const sasl = settings.sasl;
+  if (!sasl) return undefined;
+  if (sasl.mechanism === 'oauthbearer') {
+    // Called for every new connection and for re-authentication; iamTokenProvider caches tokens.
+    return { mechanism: 'OAUTHBEARER', token: () => sasl.token() };
+  }
+  return {
+    mechanism: sasl.mechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512',
+    username: sasl.username,
+    password: sasl.password,
+  };
+}
+
+export function platformaticOptions(settings: ConnectionSettings): PlatformaticConnectionOptions {
+  const sasl = platformaticSasl(settings);
+  return {
+    clientId: settings.clientId,
+    bootstrapBrokers: [...settings.brokers],
+    connectTimeout: CLIENT_TIMEOUTS.connectionTimeoutMs,
+    requestTimeout: CLIENT_TIMEOUTS.requestTimeoutMs,
+    ...(settings.tls === undefined ? {} : { tls: settings.tls, tlsServerName: true }),
+    ...(sasl ? { sasl } : {}),
   };
 }
 

@@ -1,6 +1,9 @@
 /**
- * kafkajs logging: WARN and above, one JSON line per entry on stderr (no stack traces), with every
- * known secret (passwords, tokens) replaced by `***` before anything is written.
+ * The Kafka libraries' own logs. kafkajs logs every failure it then throws to us (and we turn it
+ * into a catalogue error the user sees), so by default its lines are dropped: a user never sees
+ * raw kafkajs JSON. With `KRAFT_MIGRATE_DEBUG` set they are written to stderr, one JSON line per
+ * entry (INFO and above, no stack traces), with every known secret replaced by `***`.
+ * @platformatic/kafka logs only through the `debug` package (`DEBUG=plt:kafka:*`).
  */
 import kafkajs, { type logCreator } from 'kafkajs';
 
@@ -22,27 +25,26 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/**
- * kafkajs logs every error response at ERROR ("Response DescribeAcls(key: 29, version: 1)") before
- * throwing it to the caller, who turns it into a catalogue error (or an expected answer such as
- * SECURITY_DISABLED): those lines are noise and are dropped. Connection errors are kept.
- */
-function isProtocolErrorResponse(namespace: string, message: string): boolean {
-  return namespace === 'Connection' && message.startsWith('Response ');
+/** Library logs are written only when KRAFT_MIGRATE_DEBUG is set (to anything but "" or "0"). */
+export function libraryLogsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.KRAFT_MIGRATE_DEBUG;
+  return v !== undefined && v !== '' && v !== '0';
 }
 
+const stderrSink: LogSink = (line) => process.stderr.write(`${line}\n`);
+
 /**
- * A kafkajs logCreator that keeps WARN+ and writes through `sink` (stderr by default).
- * `secrets` may grow after creation (e.g. a token fetched later): pass a live array.
+ * A kafkajs logCreator: silent by default; with KRAFT_MIGRATE_DEBUG (or an explicit `sink`, as
+ * tests pass) INFO and above go through `sink`, redacted. `secrets` may grow after creation (e.g.
+ * a token fetched later): pass a live array.
  */
 export function quietLogCreator(
   secrets: readonly string[] = [],
-  sink: LogSink = (line) => process.stderr.write(`${line}\n`),
+  sink: LogSink | undefined = libraryLogsEnabled() ? stderrSink : undefined,
 ): logCreator {
   return () =>
     ({ namespace, level, log }) => {
-      if (level > logLevel.WARN || level === logLevel.NOTHING) return;
-      if (isProtocolErrorResponse(namespace, log.message)) return;
+      if (sink === undefined || level > logLevel.INFO || level === logLevel.NOTHING) return;
       const {
         message,
         timestamp: _timestamp,

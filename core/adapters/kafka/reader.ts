@@ -61,25 +61,31 @@ import {
   type RecordReader,
   type SourceRecord,
 } from '../../ports.ts';
-import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
+import {
+  type ClientDeps,
+  type ConnectionSettings,
+  type PlatformaticConnectionOptions,
+  platformaticOptions,
+  resolveConnectionSettings,
+} from './client.ts';
 import { crc32c } from './crc32c.ts';
 import {
   EARLIEST,
-  hasKafkaError,
   type IsolationLevel,
-  isNetworkFailure,
-  kafkaProtocolError,
   LATEST,
   listPartitionOffsets,
   NegotiatedVersion,
   PLATFORMATIC_RETRY,
-  type PlatformaticConnectionOptions,
-  platformaticOptions,
-  responseOfErrorCodes,
-  toDataPathError,
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
-import type { KafkaOperation } from './errors.ts';
+import {
+  hasKafkaError,
+  isNetworkFailure,
+  type KafkaOperation,
+  kafkaProtocolError,
+  responseOfErrorCodes,
+  toCatalogueError,
+} from './errors.ts';
 import {
   type BatchHeader,
   canPassThrough,
@@ -274,7 +280,7 @@ export class PlatformaticRecordReader implements RecordReader {
       });
       return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
     } catch (e) {
-      throw toDataPathError(e, this.settings.brokers, {
+      throw toCatalogueError(e, this.settings.brokers, {
         operation: 'Fetch',
         resource: `partition ${partitionKey(ref)}`,
       });
@@ -292,7 +298,7 @@ export class PlatformaticRecordReader implements RecordReader {
           attempt < this.retries &&
           !(e instanceof UndecodableBatchError) &&
           (e instanceof RetryFetch || hasKafkaError(e, RETRY_AFTER_METADATA) || isNetworkFailure(e));
-        if (!again) throw toDataPathError(e, this.settings.brokers, op);
+        if (!again) throw toCatalogueError(e, this.settings.brokers, op);
         await sleep(this.backoffMs * 2 ** attempt);
       }
     }
@@ -326,7 +332,7 @@ export class PlatformaticRecordReader implements RecordReader {
       }
       return out;
     } catch (e) {
-      throw toDataPathError(e, this.settings.brokers, op);
+      throw toCatalogueError(e, this.settings.brokers, op);
     }
   }
 
@@ -552,6 +558,56 @@ function sendFetch(
       },
     );
   });
+}
+
+/**
+ * One sessionless raw Fetch (READ_UNCOMMITTED, no wait) of one partition on `connection`: the
+ * error code (the response's, else the partition's) and the record batches as bytes. For looks at
+ * batch headers without decoding a record (the admin's transactional-data probe).
+ */
+export async function fetchRawRecords(
+  connection: Connection,
+  ref: PartitionRef,
+  offset: bigint,
+  maxBytes: number,
+): Promise<{ errorCode: number; records: Uint8Array | null }> {
+  const response = await sendFetch(
+    connection,
+    RAW_FETCH_VERSION,
+    true,
+    [
+      0,
+      0,
+      maxBytes,
+      0,
+      0,
+      -1,
+      [
+        {
+          topicId: ref.topic,
+          partitions: [
+            {
+              partition: ref.partition,
+              currentLeaderEpoch: -1,
+              fetchOffset: offset,
+              lastFetchedEpoch: -1,
+              partitionMaxBytes: maxBytes,
+            },
+          ],
+        },
+      ],
+      [],
+      '',
+    ],
+    offset,
+  );
+  const partition = response.responses
+    .flatMap((t) => t.partitions)
+    .find((p) => p.partitionIndex === ref.partition);
+  return {
+    errorCode: response.errorCode || (partition?.errorCode ?? 3),
+    records: partition?.rawRecords ?? null,
+  };
 }
 
 /** Fetch v11 is the newest version with topic names and no tagged fields: Kafka 2.3 … 4.x all serve it. */

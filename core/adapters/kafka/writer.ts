@@ -46,21 +46,23 @@ import {
   type RecordWriter,
 } from '../../ports.ts';
 import { BatchProducer, BatchRejectedError } from './batch-producer.ts';
-import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
 import {
-  kafkaErrorName,
+  type ClientDeps,
+  type ConnectionSettings,
+  type PlatformaticConnectionOptions,
+  platformaticOptions,
+  resolveConnectionSettings,
+} from './client.ts';
+import {
   LATEST,
   listPartitionOffsets,
   notConsecutiveError,
   PLATFORMATIC_RETRY,
-  type PlatformaticConnectionOptions,
   PRODUCE_TIMEOUT_MS,
-  platformaticOptions,
   StickyLanes,
-  toDataPathError,
 } from './data-client.ts';
 import { recordWireBytes, splitIntoBatches } from './data-records.ts';
-import type { KafkaOperation } from './errors.ts';
+import { type KafkaOperation, kafkaErrorName, toCatalogueError } from './errors.ts';
 import { decodeRecordBatches } from './reader.ts';
 
 export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -187,7 +189,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
     try {
       await this.checkPartitions([ref]);
     } catch (e) {
-      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+      throw toCatalogueError(e, this.settings.brokers, this.produceOp(ref));
     }
     this.batchProducer ??= new BatchProducer(this.client, this.connection, { lanes: this.producerCount });
     try {
@@ -216,7 +218,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
           cause: e,
         });
       }
-      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+      throw toCatalogueError(e, this.settings.brokers, this.produceOp(ref));
     }
   }
 
@@ -298,7 +300,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
       await this.checkPartitions(refs);
       return await listPartitionOffsets(this.client, refs, LATEST, 'read_uncommitted');
     } catch (e) {
-      throw toDataPathError(e, this.settings.brokers, op);
+      throw toCatalogueError(e, this.settings.brokers, op);
     }
   }
 
@@ -325,7 +327,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
     try {
       await this.checkPartitions([ref]);
     } catch (e) {
-      throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+      throw toCatalogueError(e, this.settings.brokers, this.produceOp(ref));
     }
     let first: bigint | undefined;
     let expected: bigint | undefined;
@@ -345,7 +347,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
     } catch (e) {
       const name = kafkaErrorName(e);
       if (name === undefined || !TOO_LARGE.has(name))
-        throw toDataPathError(e, this.settings.brokers, this.produceOp(ref));
+        throw toCatalogueError(e, this.settings.brokers, this.produceOp(ref));
       if (batch.length === 1) throw this.tooLarge(ref, batch[0] as RecordToWrite, name, e);
       const half = Math.ceil(batch.length / 2);
       const base = await this.sendBatch(ref, batch.slice(0, half));

@@ -1,22 +1,5 @@
 /** Small pure helpers shared by plan, runbook and IAM policy. */
 
-export interface KafkaVersion {
-  readonly major: number;
-  readonly minor: number;
-}
-
-/** "3.9", "3.9.1", "3.9.x", "4.0.x.kraft", "3.7.x.kraft" → {major, minor}; anything else → undefined. */
-export function parseKafkaVersion(text: string | null | undefined): KafkaVersion | undefined {
-  if (!text) return undefined;
-  const m = /^(\d+)\.(\d+)/.exec(text.trim());
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]) };
-}
-
-export function versionAtLeast(v: KafkaVersion, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
-
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /** 1536 → "1.5 KiB". Exact below 1 KiB. */

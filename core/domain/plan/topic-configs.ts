@@ -1,4 +1,4 @@
-import { type KafkaVersion, parseKafkaVersion, versionAtLeast } from './format.ts';
+import { type KafkaVersion, parseKafkaVersion, versionAtLeast } from '../kafka-version.ts';
 
 /**
  * Which source topic configs are set on the target topic (SPEC §6.1).

@@ -1,3 +1,4 @@
+import { parseKafkaVersion } from '../kafka-version.ts';
 import type { ClusterSnapshot, PartitionSnapshot, PrecheckSnapshot, TopicSnapshot } from './types.ts';
 
 /**
@@ -75,22 +76,6 @@ export function replicationFactor(topic: TopicSnapshot): number {
 /** Records between log-start and end (0 when the partition is empty). */
 export function recordsIn(p: PartitionSnapshot): bigint {
   return p.end > p.logStart ? p.end - p.logStart : 0n;
-}
-
-export interface KafkaVersion {
-  readonly major: number;
-  readonly minor: number;
-}
-
-/** "3.9.x", "3.7.x.kraft", "4.1.0", "2.8.2.tiered" → {major, minor}; anything else → undefined. */
-export function parseKafkaVersion(text: string | undefined): KafkaVersion | undefined {
-  const m = text === undefined ? null : /^\s*(\d+)\.(\d+)/.exec(text);
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]) };
-}
-
-export function versionAtLeast(v: KafkaVersion, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor);
 }
 
 /** The Kafka version: what the brokers said (when reachable), else what MSK said. */

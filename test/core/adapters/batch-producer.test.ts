@@ -8,11 +8,8 @@
 import { type Consumer, NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { BatchRejectedError, settleProduce } from '../../../core/adapters/kafka/batch-producer.ts';
-import {
-  kafkaProtocolError,
-  NegotiatedVersion,
-  StickyLanes,
-} from '../../../core/adapters/kafka/data-client.ts';
+import { NegotiatedVersion, StickyLanes } from '../../../core/adapters/kafka/data-client.ts';
+import { kafkaProtocolError } from '../../../core/adapters/kafka/errors.ts';
 import { InvariantError, type PreconditionError, TransientError } from '../../../core/domain/errors.ts';
 import type { RawBatch } from '../../../core/ports.ts';
 import { thrown } from '../domain/copy/helpers.ts';

@@ -1,7 +1,8 @@
 /**
  * Building Kafka connections from the config: auth modes, TLS defaults, Secrets Manager, IAM
- * tokens, SCRAM/OAUTHBEARER for the raw client, quiet logs without secrets, and how failures map
- * onto the error catalogue. No broker needed (the integration test covers the wire).
+ * tokens, the same SCRAM/OAUTHBEARER set-up for kafkajs and @platformatic/kafka, library logs
+ * (silent unless KRAFT_MIGRATE_DEBUG) without secrets, and how kafkajs' and platformatic's failures
+ * map onto the error catalogue. No broker needed (the integration test covers the wire).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import {
   SecretsManagerClient,
   SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
+import { NetworkError } from '@platformatic/kafka';
 import { mockClient } from 'aws-sdk-client-mock';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,19 +22,20 @@ import {
   CLIENT_TIMEOUTS,
   iamTokenProvider,
   kafkaConfig,
+  platformaticOptions,
   resolveBootstrap,
   resolveConnectionSettings,
   resolveIamRegion,
   tlsEnabled,
 } from '../../../core/adapters/kafka/client.ts';
 import {
+  kafkaProtocolError,
   METADATA_TIMEOUT_MESSAGE,
   metadataTimeoutError,
   NOT_CONTROLLER_MESSAGE,
   toCatalogueError,
 } from '../../../core/adapters/kafka/errors.ts';
-import { quietLogCreator, redact } from '../../../core/adapters/kafka/logging.ts';
-import { oauthBearerInitialResponse, runSasl, ScramConversation } from '../../../core/adapters/kafka/sasl.ts';
+import { libraryLogsEnabled, quietLogCreator, redact } from '../../../core/adapters/kafka/logging.ts';
 import { AwsSecretsReader, parseScramSecret } from '../../../core/adapters/secrets.ts';
 import type { AuthConfig, ClusterConfig } from '../../../core/domain/config/schema.ts';
 import { InvalidInputError, PreconditionError, TransientError } from '../../../core/domain/errors.ts';
@@ -219,6 +222,30 @@ describe('connection settings per auth mode', () => {
     expect(minted).toEqual(['eu-west-2']);
     expect(s.secrets).toEqual(['tok-eu-west-2-1']);
   });
+
+  it('gives platformatic the same TLS and SASL as kafkajs (SCRAM names, IAM token provider)', async () => {
+    // Arrange
+    const mintIamToken = async () => ({ token: 'tok-1', expiryTime: Date.now() + 900_000 });
+    const scram = await resolveConnectionSettings(
+      cluster({ mode: 'scram-sha-512', username: 'u', password: 'pw-secret' }),
+    );
+    const iam = await resolveConnectionSettings(cluster({ mode: 'iam' }, { cluster_arn: ARN }), {
+      mintIamToken,
+    });
+    const plain = await resolveConnectionSettings(cluster({ mode: 'none' }));
+    // Act
+    const [s, i, p] = [scram, iam, plain].map(platformaticOptions);
+    const iamSasl = i?.sasl as { mechanism: string; token: () => Promise<string> } | undefined;
+    // Assert
+    expect(s?.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'u', password: 'pw-secret' });
+    expect(s?.tls).toEqual({});
+    expect(s?.bootstrapBrokers).toEqual(['b-1.example:9096']);
+    expect(iamSasl?.mechanism).toBe('OAUTHBEARER');
+    expect(await iamSasl?.token()).toBe('tok-1');
+    expect(p?.tls).toBeUndefined();
+    expect(p?.sasl).toBeUndefined();
+    expect(s?.connectTimeout).toBe(CLIENT_TIMEOUTS.connectionTimeoutMs);
+  });
 });
 
 describe('IAM region and tokens', () => {
@@ -301,114 +328,53 @@ describe('kafkajs client settings', () => {
     expect(k.requestTimeout).toBeGreaterThan(30_000);
     expect(k.connectionTimeout).toBe(CLIENT_TIMEOUTS.connectionTimeoutMs);
     expect(k.connectionTimeout).toBeLessThanOrEqual(5_000);
-    expect(k.logLevel).toBe(kafkajs.logLevel.WARN);
+    expect(k.logLevel).toBe(kafkajs.logLevel.INFO);
   });
 });
 
-describe('quiet kafkajs logging', () => {
-  it('writes WARN and ERROR, drops INFO and DEBUG, and redacts secrets', () => {
+describe('kafkajs logging', () => {
+  const entry = (log: ReturnType<ReturnType<typeof quietLogCreator>>, level: number, message: string) =>
+    log({
+      namespace: 'Connection',
+      level,
+      label: '',
+      log: { timestamp: 't', message, password: 'pw-1234' },
+    });
+
+  it('is silent unless KRAFT_MIGRATE_DEBUG is set', () => {
+    // Act / Assert
+    expect(libraryLogsEnabled({})).toBe(false);
+    expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '' })).toBe(false);
+    expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '0' })).toBe(false);
+    expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '1' })).toBe(true);
+    const silent = quietLogCreator([], undefined)(kafkajs.logLevel.INFO);
+    expect(() =>
+      entry(silent, kafkajs.logLevel.ERROR, 'Connection error: connect ECONNREFUSED'),
+    ).not.toThrow();
+  });
+
+  it('writes INFO and above when debugging, drops DEBUG, and redacts secrets', () => {
     // Arrange
     const lines: string[] = [];
-    const log = quietLogCreator(['pw-1234'], (l) => lines.push(l))(kafkajs.logLevel.WARN);
-    const entry = (level: number, message: string) =>
-      log({
-        namespace: 'Connection',
-        level,
-        label: '',
-        log: { timestamp: 't', message, password: 'pw-1234' },
-      });
+    const log = quietLogCreator(['pw-1234'], (l) => lines.push(l))(kafkajs.logLevel.INFO);
     // Act
-    entry(kafkajs.logLevel.INFO, 'connected');
-    entry(kafkajs.logLevel.DEBUG, 'bytes');
-    entry(kafkajs.logLevel.WARN, 'retrying with pw-1234');
-    entry(kafkajs.logLevel.ERROR, 'failed');
+    entry(log, kafkajs.logLevel.DEBUG, 'bytes');
+    entry(log, kafkajs.logLevel.INFO, 'connected');
+    entry(log, kafkajs.logLevel.WARN, 'retrying with pw-1234');
+    entry(log, kafkajs.logLevel.ERROR, 'failed');
     // Assert
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines.join('\n')).not.toContain('pw-1234');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({
       level: 'WARN',
       source: 'kafkajs:Connection',
       message: 'retrying with ***',
     });
   });
 
-  it('drops the error-response lines kafkajs logs before throwing them to the caller', () => {
-    // Arrange
-    const lines: string[] = [];
-    const log = quietLogCreator([], (l) => lines.push(l))(kafkajs.logLevel.WARN);
-    // Act
-    log({
-      namespace: 'Connection',
-      level: kafkajs.logLevel.ERROR,
-      label: 'ERROR',
-      log: {
-        timestamp: 't',
-        message: 'Response DescribeAcls(key: 29, version: 1)',
-        error: 'Security features are disabled',
-      },
-    });
-    log({
-      namespace: 'Connection',
-      level: kafkajs.logLevel.ERROR,
-      label: 'ERROR',
-      log: { timestamp: 't', message: 'Connection error: connect ECONNREFUSED 127.0.0.1:1' },
-    });
-    // Assert
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('ECONNREFUSED');
-  });
-
   it('redacts every occurrence but leaves very short values alone', () => {
     expect(redact('a=secret b=secret', ['secret'])).toBe('a=*** b=***');
     expect(redact('abc', ['ab'])).toBe('abc');
-  });
-});
-
-describe('SASL for the raw client', () => {
-  it('computes the SCRAM-SHA-256 messages of RFC 7677’s example', () => {
-    // Arrange
-    const scram = new ScramConversation('scram-sha-256', 'user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
-    const serverFirst =
-      'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
-    // Act
-    const first = scram.firstMessage();
-    const final = scram.finalMessage(serverFirst);
-    // Assert
-    expect(first).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
-    expect(final).toBe(
-      'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
-    );
-    expect(() => scram.verifyServerFinal('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=')).not.toThrow();
-  });
-
-  it('rejects a server that cannot prove it knows the password', () => {
-    // Arrange
-    const scram = new ScramConversation('scram-sha-512', 'user', 'pencil', 'abc');
-    scram.finalMessage('r=abcdef,s=c2FsdA==,i=4096');
-    // Act / Assert
-    expect(() => scram.verifyServerFinal('v=AAAA')).toThrow(/server signature does not match/);
-    expect(() =>
-      new ScramConversation('scram-sha-256', 'u', 'p', 'abc').finalMessage('r=zzz,s=c2FsdA==,i=4096'),
-    ).toThrow(/does not extend the client nonce/);
-  });
-
-  it('escapes "=" and "," in SCRAM user names', () => {
-    expect(new ScramConversation('scram-sha-256', 'a=b,c', 'p', 'n').firstMessage()).toBe(
-      'n,,n=a=3Db=2Cc,r=n',
-    );
-  });
-
-  it('sends the OAUTHBEARER initial response with the bearer token', async () => {
-    // Arrange
-    const sent: string[] = [];
-    // Act
-    await runSasl({ mechanism: 'oauthbearer', token: async () => 'tok' }, async (b) => {
-      sent.push(b.toString());
-      return Buffer.alloc(0);
-    });
-    // Assert
-    expect(sent).toEqual(['n,,\u0001auth=Bearer tok\u0001\u0001']);
-    expect(oauthBearerInitialResponse('x').toString()).toBe('n,,\u0001auth=Bearer x\u0001\u0001');
   });
 });
 
@@ -469,6 +435,27 @@ describe('failure mapping', () => {
       op,
     );
     expect(mapped).toMatchObject({ name: 'PreconditionError', code: 'KAFKA_AUTHENTICATION' });
+  });
+
+  it('maps platformatic failures the same way (network → KAFKA_UNREACHABLE, apiId, canRetry)', () => {
+    // Act
+    const network = toCatalogueError(
+      new NetworkError('Connection to 127.0.0.1:1 failed.', { code: 'ECONNREFUSED' }),
+      bootstrap,
+      op,
+    );
+    const denied = toCatalogueError(kafkaProtocolError(29, 'DescribeLogDirs'), bootstrap, op);
+    const leader = toCatalogueError(kafkaProtocolError(6, 'ListOffsets'), bootstrap, op);
+    const invalid = toCatalogueError(kafkaProtocolError(40, 'IncrementalAlterConfigs'), bootstrap, op);
+    const notController = toCatalogueError(kafkaProtocolError(41, 'DescribeConfigs'), bootstrap, op);
+    // Assert
+    expect(network).toMatchObject({ name: 'TransientError', code: 'KAFKA_UNREACHABLE' });
+    expect(network.message).toContain('b-1:9092,b-2:9092');
+    expect(denied).toMatchObject({ name: 'PreconditionError', code: 'KAFKA_AUTHORIZATION' });
+    expect(leader).toMatchObject({ name: 'TransientError', code: 'KAFKA_REQUEST_FAILED' });
+    expect(leader.message).toBe('DescribeConfigs on topic orders failed: NOT_LEADER_OR_FOLLOWER');
+    expect(invalid).toMatchObject({ name: 'PreconditionError', code: 'KAFKA_REQUEST_FAILED' });
+    expect(notController.message).toBe(NOT_CONTROLLER_MESSAGE);
   });
 
   it('offers the seed metadata timeout with its documented text and fix', () => {

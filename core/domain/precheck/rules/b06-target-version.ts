@@ -1,4 +1,5 @@
-import { clusterSubject, kafkaVersionOf, parseKafkaVersion, versionAtLeast } from '../facts.ts';
+import { parseKafkaVersion, versionAtLeast } from '../../kafka-version.ts';
+import { clusterSubject, kafkaVersionOf } from '../facts.ts';
 import { finding } from '../finding.ts';
 import type { PrecheckRule } from '../types.ts';
 

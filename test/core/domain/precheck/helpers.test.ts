@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseKafkaVersion, versionAtLeast } from '../../../../core/domain/kafka-version.ts';
 import { DEFAULT_RECORD_BYTES, estimateSeed } from '../../../../core/domain/precheck/estimate.ts';
-import { metadataModeOf, parseKafkaVersion, versionAtLeast } from '../../../../core/domain/precheck/facts.ts';
+import { metadataModeOf } from '../../../../core/domain/precheck/facts.ts';
 import {
   formatBytes,
   formatCount,

@@ -1,5 +1,8 @@
 /**
- * Kafka release detection.
+ * Kafka versions, the one parser and comparator of the tree (pure), and release detection.
+ *
+ * Parsing: "3.9", "3.9.1", "3.9.x", "3.7.x.kraft", "2.8.2.tiered" → {major, minor}; compared
+ * numerically (3.10 > 3.9).
  *
  * KRaft: the finalized `metadata.version` feature level → release. Table from Kafka's own
  * `org.apache.kafka.server.common.MetadataVersion` enum, printed with `featureLevel()` and
@@ -10,6 +13,22 @@
  *
  * ZooKeeper: the broker config `inter.broker.protocol.version` (e.g. `3.9-IV0`) → `3.9`.
  */
+
+export interface KafkaVersion {
+  readonly major: number;
+  readonly minor: number;
+}
+
+/** "3.9", "3.9.1", "3.9.x", "4.0.x.kraft", "2.8.2.tiered" → {major, minor}; anything else → undefined. */
+export function parseKafkaVersion(text: string | null | undefined): KafkaVersion | undefined {
+  const m = text ? /^\s*(\d+)\.(\d+)/.exec(text) : null;
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+export function versionAtLeast(v: KafkaVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
 
 /** metadata.version feature level → MetadataVersion name (release-IVn). */
 export const METADATA_VERSION_LEVELS: Readonly<Record<number, string>> = {
@@ -107,4 +126,57 @@ export function detectKafkaVersion(mode: 'zookeeper' | 'kraft', e: ModeEvidence)
 
 function nonEmpty(v: string | null | undefined): boolean {
   return typeof v === 'string' && v.trim().length > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The release from the ApiVersions answer (what the broker software speaks, whatever its configs say)
+
+/** One api key range of an ApiVersions answer. */
+export interface ApiVersionRange {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+/**
+ * Protocol changes that first shipped in a release, newest first: the newest one a broker offers
+ * gives a lower bound of its release. Checked against Kafka 2.8.2, 3.9.2 and 4.1.1 brokers (see
+ * test/it/kafka-2.8.test.ts and test/core/domain/kafka-version.test.ts).
+ */
+const RELEASE_MARKERS: readonly {
+  readonly release: string;
+  readonly what: string;
+  readonly offered: (apis: ReadonlyMap<number, ApiVersionRange>) => boolean;
+}[] = [
+  // KIP-896 removed Fetch v0–v3 in 4.0.
+  { release: '4.0', what: 'Fetch v0-v3 removed', offered: (a) => (a.get(1)?.minVersion ?? 0) >= 4 },
+  { release: '3.7', what: 'Fetch v16', offered: (a) => (a.get(1)?.maxVersion ?? -1) >= 16 },
+  { release: '3.5', what: 'Fetch v15', offered: (a) => (a.get(1)?.maxVersion ?? -1) >= 15 },
+  { release: '3.1', what: 'Fetch v13', offered: (a) => (a.get(1)?.maxVersion ?? -1) >= 13 },
+  { release: '2.8', what: 'DescribeCluster', offered: (a) => a.has(60) },
+  { release: '2.4', what: 'ApiVersions v3', offered: (a) => (a.get(18)?.maxVersion ?? -1) >= 3 },
+];
+
+/** The oldest release this tool reads ApiVersions of (the API itself is from 0.10). */
+const OLDEST_KNOWN_RELEASE = '0.10';
+
+/**
+ * A lower bound of the Kafka release of a broker from its ApiVersions ranges ("2.8": at least 2.8,
+ * older than the next marker); undefined without any range.
+ */
+export function releaseOfApiVersions(apis: readonly ApiVersionRange[]): string | undefined {
+  if (apis.length === 0) return undefined;
+  const byKey = new Map(apis.map((a) => [a.apiKey, a]));
+  return RELEASE_MARKERS.find((m) => m.offered(byKey))?.release ?? OLDEST_KNOWN_RELEASE;
+}
+
+/** The oldest source release kraft-migrate is tested with (B18 blocks older ones). */
+export const OLDEST_TESTED_SOURCE = { major: 2, minor: 8 } as const;
+
+/** The finalized `metadata.version` level of an ApiVersions answer, or undefined (ZooKeeper clusters finalize none). */
+export function finalizedMetadataVersion(
+  finalized: readonly { readonly name: string; readonly maxVersionLevel: number }[],
+): number | undefined {
+  const f = finalized.find((x) => x.name === 'metadata.version');
+  return f && f.maxVersionLevel > 0 ? f.maxVersionLevel : undefined;
 }
