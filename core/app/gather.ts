@@ -250,6 +250,7 @@ async function gatherCluster(
         clusterId: info.clusterId,
         metadataMode: info.metadataMode,
         kafkaVersion: info.kafkaVersion ?? msk?.kafkaVersion,
+        apiRelease: info.apiRelease,
         brokerCount: info.brokers.length,
         brokerConfigs,
         brokerConfigError,

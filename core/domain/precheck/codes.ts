@@ -40,6 +40,10 @@ export const PRECHECK_CODES = {
     meaning: '`evidence.retention` set but the evidence bucket has no Object Lock',
   },
   B17: { severity: 'blocker', meaning: 'evidence signing key configured but not readable / not Ed25519' },
+  B18: {
+    severity: 'blocker',
+    meaning: 'source Kafka version older than 2.8 (the oldest tested source version)',
+  },
   W01: { severity: 'warning', meaning: "target has fewer brokers than a source topic's replication factor" },
   W02: {
     severity: 'warning',

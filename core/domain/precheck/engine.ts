@@ -18,6 +18,7 @@ import { targetTopicPartitionsRule } from './rules/b14-target-topic-partitions.t
 import { permissionsRule } from './rules/b15-permissions.ts';
 import { evidenceObjectLockRule } from './rules/b16-evidence-object-lock.ts';
 import { signingKeyRule } from './rules/b17-signing-key.ts';
+import { sourceVersionRule } from './rules/b18-source-version.ts';
 import { iamAccessMapRule } from './rules/i01-iam-access-map.ts';
 import { internalTopicsRule } from './rules/i02-internal-topics.ts';
 import { seedEstimateRule } from './rules/i03-seed-estimate.ts';
@@ -54,6 +55,7 @@ export const ALL_RULES: readonly PrecheckRule[] = [
   permissionsRule,
   evidenceObjectLockRule,
   signingKeyRule,
+  sourceVersionRule,
   replicationFactorRule,
   activeGroupsRule,
   segmentsKmsRule,

@@ -69,6 +69,8 @@ export interface ClusterSnapshot {
   readonly clusterId?: string | undefined;
   readonly metadataMode?: 'zookeeper' | 'kraft' | undefined;
   readonly kafkaVersion?: string | undefined;
+  /** Lower bound of the brokers' release from their ApiVersions ranges (ClusterInfo.apiRelease). */
+  readonly apiRelease?: string | undefined;
   readonly brokerCount: number;
   /** Configs of one broker (message.max.bytes, replica.fetch.max.bytes, auto.create.topics.enable, …). */
   readonly brokerConfigs?: Readonly<Record<string, string | null>> | undefined;

@@ -20,6 +20,7 @@ import { targetTopicPartitionsRule } from '../../../../core/domain/precheck/rule
 import { permissionsRule } from '../../../../core/domain/precheck/rules/b15-permissions.ts';
 import { evidenceObjectLockRule } from '../../../../core/domain/precheck/rules/b16-evidence-object-lock.ts';
 import { signingKeyRule } from '../../../../core/domain/precheck/rules/b17-signing-key.ts';
+import { sourceVersionRule } from '../../../../core/domain/precheck/rules/b18-source-version.ts';
 import {
   check,
   emptyTopic,
@@ -229,6 +230,42 @@ describe('B06 target version', () => {
     });
     expect(check(targetVersionRule, viaMsk).map((f) => f.code)).toEqual(['B06']);
     expect(check(targetVersionRule, healthySnapshot({ target: { kafkaVersion: undefined } }))).toEqual([]);
+  });
+});
+
+describe('B18 source version', () => {
+  it('reports nothing for the tested sources 2.8 and 3.9, nor for 3.10 (numeric comparison)', () => {
+    for (const apiRelease of ['2.8', '3.7', '3.10']) {
+      expect(check(sourceVersionRule, healthySnapshot({ source: { apiRelease } }))).toEqual([]);
+    }
+  });
+
+  it('reports a source whose ApiVersions answer places it below 2.8, even with a newer IBP', () => {
+    // Arrange: brokers speak like 2.4–2.7 while their configs claim 3.9
+    const s = healthySnapshot({ source: { apiRelease: '2.4', kafkaVersion: '3.9' } });
+    // Act
+    const findings = check(sourceVersionRule, s);
+    // Assert
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ code: 'B18', severity: 'blocker', subject: SOURCE_BOOTSTRAP });
+    expect(findings[0]?.message).toBe(
+      `source cluster ${SOURCE_BOOTSTRAP} answers ApiVersions like Kafka 2.4–2.7, older than 2.8, ` +
+        'the oldest source version kraft-migrate is tested with',
+    );
+    expect(findings[0]?.fix).toContain('Upgrade the source to Kafka 2.8 or later');
+  });
+
+  it('falls back to the brokers’ or MSK’s version; an unknown version gives no finding', () => {
+    const byIbp = healthySnapshot({ source: { apiRelease: undefined, kafkaVersion: '2.7' } });
+    expect(check(sourceVersionRule, byIbp).map((f) => f.message)).toEqual([
+      `source cluster ${SOURCE_BOOTSTRAP} runs Kafka 2.7, older than 2.8, the oldest source version kraft-migrate is tested with`,
+    ]);
+    const viaMsk = healthySnapshot({
+      source: { ...UNREACHABLE, apiRelease: '3.9', msk: msk({ arn: SOURCE_ARN, kafkaVersion: '2.6.2' }) },
+    });
+    expect(check(sourceVersionRule, viaMsk).map((f) => f.code)).toEqual(['B18']);
+    const unknown = healthySnapshot({ source: { apiRelease: undefined, kafkaVersion: undefined } });
+    expect(check(sourceVersionRule, unknown)).toEqual([]);
   });
 });
 
