@@ -19,8 +19,8 @@
  * least busy one. Metadata and ListOffsets use one more platformatic client. With the default 4 and
  * `seed.max_concurrent_partitions` 4 no partition waits for another.
  *
- * Kafka versions: platformatic's clients target Kafka ≥ 3.5 (see data-client.ts); the Fetch request
- * version is negotiated (v4…v17, topic ids from v13), the source here is 3.9. Record batches must
+ * Kafka versions: sources 2.8.2 and 3.9.2 are tested (README, precheck B18); the Fetch request
+ * version is negotiated (v4…v17, topic ids from v13). Record batches must
  * be message format v2 (written by Kafka ≥ 0.11 clients); v0/v1 data raises a PreconditionError
  * (KAFKA_UNDECODABLE_BATCH) naming the offset rather than being copied inexactly.
  */
