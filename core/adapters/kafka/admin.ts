@@ -8,6 +8,7 @@
  * TransientError, not allowed → PreconditionError KAFKA_AUTHORIZATION.
  */
 
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type API,
   apiVersionsV1,
@@ -165,7 +166,9 @@ interface BrokerApis {
   readonly finalizedFeatures: readonly { readonly name: string; readonly maxVersionLevel: number }[];
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const defaultSleep = async (ms: number): Promise<void> => {
+  await delay(ms);
+};
 
 export class KafkajsAdmin implements KafkaAdmin {
   private readonly admin: Admin;
@@ -485,7 +488,7 @@ export class KafkajsAdmin implements KafkaAdmin {
       groupId,
     ]);
     const coordinator = found.coordinators[0];
-    if (!coordinator || coordinator.errorCode !== 0) {
+    if (coordinator?.errorCode !== 0) {
       return { errorCode: coordinator?.errorCode ?? 15, partitions: [] };
     }
     await this.versionOf(APIS.OffsetFetch);

@@ -1,3 +1,4 @@
+import { parseKafkaVersion } from '../../kafka-version.ts';
 import { clusterSubject } from '../facts.ts';
 import { finding } from '../finding.ts';
 import type { PrecheckRule } from '../types.ts';
@@ -11,10 +12,12 @@ export const inPlaceUpgradeRule: PrecheckRule = {
   codes: ['I04'],
   check(s) {
     const msk = s.source.msk;
+    const version = parseKafkaVersion(msk?.kafkaVersion);
     if (
       msk === undefined ||
       msk.type !== 'PROVISIONED' ||
-      !msk.kafkaVersion?.startsWith('3.9') ||
+      version?.major !== 3 ||
+      version.minor !== 9 ||
       msk.availabilityZones !== 3 ||
       msk.zookeeperMode !== true
     ) {
