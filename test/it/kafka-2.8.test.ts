@@ -9,7 +9,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
@@ -31,7 +30,7 @@ import {
   readStatus,
   runCopierProcess,
 } from './copier/helpers.ts';
-import { createBucket, stackConfig, tempDir, writeConfig } from './fixtures.ts';
+import { createBucket, freePort, stackConfig, tempDir, writeConfig } from './fixtures.ts';
 import { STACK, uniqueName } from './stack.ts';
 import { REPO_ROOT } from './stack-control.ts';
 
@@ -41,17 +40,6 @@ const RUN = randomBytes(4).toString('hex');
 const DIR = join(REPO_ROOT, '.local', 'kafka-2.8', RUN);
 let broker: ChildProcess | undefined;
 let bootstrap = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 function kafka28(): Kafka {
   return new Kafka({ brokers: [bootstrap], clientId: 'it-kafka-2.8', logLevel: logLevel.NOTHING });

@@ -5,23 +5,10 @@
  * is set, which is how one asks for those lines.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createBucket, STACK_ENV, stackConfig, tempDir, writeConfig } from '../fixtures.ts';
+import { createBucket, freePort, STACK_ENV, stackConfig, tempDir, writeConfig } from '../fixtures.ts';
 import { REPO_ROOT } from '../stack-control.ts';
-
-/** A 127.0.0.1 port nothing listens on (bound once by the OS, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 async function precheckAgainstClosedSource(env: NodeJS.ProcessEnv) {
   const dir = await tempDir();
@@ -29,7 +16,7 @@ async function precheckAgainstClosedSource(env: NodeJS.ProcessEnv) {
   const path = await writeConfig(
     dir,
     stackConfig({
-      source: { bootstrap_servers: [`127.0.0.1:${await closedPort()}`] },
+      source: { bootstrap_servers: [`127.0.0.1:${await freePort()}`] },
       storage: { segments: `s3://${bucket}/seeds`, evidence: `s3://${bucket}/ev` },
     }),
   );
