@@ -25,10 +25,9 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Library logs are written only when KRAFT_MIGRATE_DEBUG is set (to anything but "" or "0"). */
+/** Library logs are written only when KRAFT_MIGRATE_DEBUG is set to a non-empty value (as cli/main.ts reads it). */
 export function libraryLogsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.KRAFT_MIGRATE_DEBUG;
-  return v !== undefined && v !== '' && v !== '0';
+  return Boolean(env.KRAFT_MIGRATE_DEBUG);
 }
 
 const stderrSink: LogSink = (line) => process.stderr.write(`${line}\n`);

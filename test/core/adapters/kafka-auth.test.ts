@@ -341,16 +341,11 @@ describe('kafkajs logging', () => {
       log: { timestamp: 't', message, password: 'pw-1234' },
     });
 
-  it('is silent unless KRAFT_MIGRATE_DEBUG is set', () => {
+  it('is silent unless KRAFT_MIGRATE_DEBUG is set (test/it/cli/quiet-libraries.test.ts runs the bin)', () => {
     // Act / Assert
     expect(libraryLogsEnabled({})).toBe(false);
     expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '' })).toBe(false);
-    expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '0' })).toBe(false);
     expect(libraryLogsEnabled({ KRAFT_MIGRATE_DEBUG: '1' })).toBe(true);
-    const silent = quietLogCreator([], undefined)(kafkajs.logLevel.INFO);
-    expect(() =>
-      entry(silent, kafkajs.logLevel.ERROR, 'Connection error: connect ECONNREFUSED'),
-    ).not.toThrow();
   });
 
   it('writes INFO and above when debugging, drops DEBUG, and redacts secrets', () => {
