@@ -38,8 +38,10 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 const RUN = randomBytes(4).toString('hex');
 const DIR = join(REPO_ROOT, '.local', 'kafka-2.8', RUN);
+const CHROOT = `/kraft-migrate-2-8-${RUN}`;
 let broker: ChildProcess | undefined;
 let bootstrap = '';
+let libs = '';
 
 function kafka28(): Kafka {
   return new Kafka({ brokers: [bootstrap], clientId: 'it-kafka-2.8', logLevel: logLevel.NOTHING });
@@ -70,7 +72,7 @@ beforeAll(async () => {
     cwd: REPO_ROOT,
     timeout: 600_000,
   });
-  const libs = stdout.trim().split('\n').at(-1) as string;
+  libs = stdout.trim().split('\n').at(-1) as string;
   const port = await freePort();
   bootstrap = `127.0.0.1:${port}`;
   await mkdir(join(DIR, 'data'), { recursive: true });
@@ -81,7 +83,7 @@ beforeAll(async () => {
       'broker.id=1',
       `listeners=PLAINTEXT://${bootstrap}`,
       `advertised.listeners=PLAINTEXT://${bootstrap}`,
-      `zookeeper.connect=${STACK.zookeeper}/kraft-migrate-2-8-${RUN}`,
+      `zookeeper.connect=${STACK.zookeeper}${CHROOT}`,
       'zookeeper.session.timeout.ms=6000',
       `log.dirs=${join(DIR, 'data')}`,
       'auto.create.topics.enable=false',
@@ -122,7 +124,23 @@ afterAll(async () => {
     clearTimeout(timer);
   }
   await rm(DIR, { recursive: true, force: true });
-}, 30_000);
+  // The broker's znodes leave the shared ZooKeeper with it.
+  if (libs) {
+    await promisify(execFile)(
+      'java',
+      [
+        '-cp',
+        `${libs}/*`,
+        'org.apache.zookeeper.ZooKeeperMain',
+        '-server',
+        STACK.zookeeper,
+        'deleteall',
+        CHROOT,
+      ],
+      { timeout: 30_000 },
+    );
+  }
+}, 60_000);
 
 describe('a Kafka 2.8.2 ZooKeeper-mode source', () => {
   it('answers the admin calls of precheck and plan', async () => {
