@@ -120,7 +120,8 @@ function run(cwd: string, command: string, args: readonly string[]): void {
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${r.status})`);
 }
 
-if (import.meta.main) {
+// `import.meta.main` (Node ≥ 22.18), else the script path, as in fargate-copier/main.ts.
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   const [out, ...npmArgs] = process.argv.slice(2);
   if (!out) {
     process.stderr.write('usage: node scripts/copier-image.ts <out-dir> [npm install arguments]\n');
