@@ -8,6 +8,7 @@ import { runPrecheck } from './commands/precheck.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
+import { packageVersion } from './version.ts';
 
 /** Options every command understands (SPEC §2). */
 export interface GlobalOptions {
@@ -33,6 +34,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .description(
       'Migrate an Amazon MSK ZooKeeper-mode cluster to a KRaft-mode cluster, with signed evidence.',
     )
+    .version(packageVersion(), '-V, --version', 'print the kraft-migrate version')
     .showHelpAfterError('(run kraft-migrate --help for the commands)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

@@ -19,6 +19,7 @@ export const COPIER_ASSET_EXCLUDE = [
   '*',
   '!package.json',
   '!package-lock.json',
+  '!scripts/copier-image.ts',
   '!core/**',
   '!fargate-copier/**',
 ] as const;

@@ -2,45 +2,9 @@
  * Runs the workflow's ASL on this machine with aws-local-stepfunctions, every Task state mapped
  * to the same handler code the deployed workflow runs: Lambda handlers in-process, ECS tasks as
  * child processes (containers.ts), task tokens served by the local broker (token-broker.ts).
- *
- * What aws-local-stepfunctions 3.0.0 does that you might not expect (read in
- * node_modules/aws-local-stepfunctions/build/main.node.esm.js), and what this runner does about it:
- *
- * 1. Handlers (`taskResourceLocalHandlers`, keyed by state name, also inside Map/Parallel) get only
- *    the effective input (after InputPath + Parameters): no context object, no abort signal.
- *    A Task WITHOUT a handler calls the real AWS Lambda API → runLocal refuses to start unless
- *    every Task state has a handler (or is an ECS stopTask/describeTasks the runner implements).
- * 2. The context object (`$$`) is `{...run.context, Execution: {...run.context.Execution, Input,
- *    StartTime}}`, built once per run and read live by Parameters. There are no task tokens: the
- *    runner puts a fixed placeholder in `$$.Task.Token` and replaces it, in the resolved
- *    Parameters, with a freshly minted token for each execution (and each retry) of a
- *    `.waitForTaskToken` task. `$$.State` does not exist; Map iterations and Parallel branches
- *    run as nested machines whose `$$.Execution.Input/StartTime` are the iteration's (guard.ts
- *    refuses both uses).
- * 3. Task timeout: 60 s when the state has no TimeoutSeconds/TimeoutSecondsPath (AWS: none) and
- *    `setTimeout` overflow above 2,147,483 s (fires at once) → prepareForLocal sets/clamps.
- *    TimeoutSecondsPath is read from the effective input (AWS: the state input) → guard.ts copies
- *    it into Parameters. The timeout only races the handler's promise: the handler keeps running,
- *    so the runner mirrors the timer to expire the token / stop the container.
- *    `States.TaskFailed` in Retry/Catch does not match `States.Timeout` (as in AWS).
- * 4. Errors: Retry/Catch match `error.name`; the catch output is `{Error: name, Cause: message}`.
- *    For Lambda resources the runner makes the message the JSON Lambda puts in Cause
- *    (`{"errorType","errorMessage"}`; no `trace`). Errors with `isCatchable/isRetryable: false`
- *    skip Catch/Retry (used for States.Runtime and States.DataLimitExceeded, as in AWS).
- *    A Fail state ends the run with error = its Error (default "FailStateError") and cause = its
- *    Cause (default "Execution failed because of a Fail state").
- * 5. `ResultPath: "$"` writes the result under a key named "$", and `$['x']` paths are misparsed
- *    (prepareForLocal rewrites both).
- * 6. Map `MaxConcurrency: 0` means 40 at a time (AWS: unlimited). When one iteration fails, the
- *    others are abandoned but their handlers keep running: their containers are stopped only when
- *    the execution ends. The same holds for abort: in-process handlers cannot be cancelled.
- * 7. Payloads have no size limit locally; the runner fails a task whose result exceeds 256 KiB
- *    with States.DataLimitExceeded (not catchable), like AWS. Results go through JSON (as they
- *    would through Lambda), so `undefined` becomes null and a BigInt is an error.
- * 8. `eventLogs` is an async generator that must be consumed while the run goes; nested
- *    Map/Parallel events carry the iteration index; `StateRetried.retry.attempt` is 1-based; a
- *    retried state is not entered again (StateFailed, StateRetried, then StateExited or the next
- *    StateFailed).
+ * What aws-local-stepfunctions 3.0.0 does differently from AWS (context object, task tokens,
+ * timeouts, errors, paths, Map, payload limits, events) and what this runner does about each:
+ * docs/local-runner.md — keep it in step with this file.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';

@@ -173,7 +173,17 @@ describe('copier', () => {
     });
     // The staged build context holds only what the Dockerfile copies.
     const staged = readdirSync(path.join(assembly.directory, String(images[0]!.source['directory']))).sort();
-    expect(staged).toEqual(['.dockerignore', 'core', 'fargate-copier', 'package-lock.json', 'package.json']);
+    expect(staged).toEqual([
+      '.dockerignore',
+      'core',
+      'fargate-copier',
+      'package-lock.json',
+      'package.json',
+      'scripts',
+    ]);
+    expect(
+      readdirSync(path.join(assembly.directory, String(images[0]!.source['directory']), 'scripts')),
+    ).toEqual(['copier-image.ts']);
   });
 });
 

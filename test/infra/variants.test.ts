@@ -195,12 +195,25 @@ describe('copier image build context', () => {
     expect(lines).toEqual([...COPIER_ASSET_EXCLUDE]);
   });
 
-  it('the Dockerfile copies only what the allow-list lets in and runs fargate-copier/main.ts', () => {
+  it('the Dockerfile copies only what the allow-list lets in and builds /app with scripts/copier-image.ts', () => {
     const dockerfile = readFileSync(path.join(REPO_ROOT, 'fargate-copier', 'Dockerfile'), 'utf8');
-    const copied = [...dockerfile.matchAll(/^COPY\s+(.+?)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
-    expect(copied).toEqual(['package.json', 'package-lock.json', 'core/', 'fargate-copier/']);
-    expect(dockerfile).toMatch(/^FROM node:22-slim$/m);
-    expect(dockerfile).toContain('npm ci --omit=dev');
+    const copied = [...dockerfile.matchAll(/^COPY\s+(?!--from=)(.+?)\s+\S+$/gm)].flatMap((m) =>
+      m[1]!.split(/\s+/),
+    );
+    expect(copied).toEqual([
+      'package.json',
+      'package-lock.json',
+      'scripts/copier-image.ts',
+      'core/',
+      'fargate-copier/',
+    ]);
+    // Pinned by version (x.y.z), the Node the repository's tests run on.
+    const { devDependencies } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=node:${devDependencies['node']}-bookworm-slim\n`);
+    expect(dockerfile).toMatch(/^RUN node scripts\/copier-image\.ts \/app$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app \.\/$/m);
     expect(dockerfile).toMatch(/^CMD \["node", "fargate-copier\/main\.ts"\]$/m);
   });
 });

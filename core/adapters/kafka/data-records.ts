@@ -3,39 +3,11 @@
  *
  * - `decodeFetchedBatches`: from the decoded record batches of one Fetch response partition to the
  *   data records the copier must see, with the aborted-transaction filtering of READ_COMMITTED done
- *   here (not by @platformatic/kafka, whose own filter leaks aborted records — see below).
+ *   here (`selectCommitted`; not by @platformatic/kafka, whose own filter leaks aborted records).
  * - `splitIntoBatches`: cuts the records of one write into produce batches by uncompressed size.
  *
- * READ_COMMITTED, as the Kafka protocol defines it (KIP-98) and the Java consumer implements it
- * (apache/kafka clients/.../consumer/internals/CompletedFetch.java: consumeAbortedTransactionsUpTo,
- * isBatchAborted, containsAbortMarker):
- *
- * 1. With isolation_level=1 the broker reads no further than the partition's last stable offset
- *    (LSO = first offset of the earliest still-open transaction), so no record of an open
- *    transaction is ever returned. It does NOT drop aborted records: it returns them together with
- *    `aborted_transactions`, the (producer_id, first_offset) of every aborted transaction from the
- *    partition's transaction index whose range overlaps the fetched range — its last offset (the
- *    abort marker) is ≥ the fetch offset and its first offset is below the end of the returned data
- *    (broker: UnifiedLog/LocalLog.addAbortedTransactions → collectAbortedTransactions). An aborted
- *    transaction enters that index only when its ABORT marker is written, so every aborted record
- *    in the response is covered by an entry, even when the marker itself lies beyond the end of the
- *    response (cut by max bytes, or beyond the LSO because another producer's transaction is open).
- * 2. The client walks the batches in offset order. Before looking at a batch with a producer id it
- *    moves every aborted transaction with first_offset ≤ the batch's last offset from the queue
- *    (sorted by first_offset) into the set of "aborted producers". A control batch holding an ABORT
- *    marker of producer P removes P from the set; a transactional data batch of a producer in the
- *    set is aborted and skipped. Control batches are never returned.
- *
- * Why a queue + set and not one range per producer: a producer has at most one open transaction
- * per partition, so its aborted transactions are disjoint and ordered; the queue releases the next
- * aborted transaction of P only when the batches reach its first offset, after the ABORT marker of
- * the previous one removed P. Two aborts of the same producer in one response, interleaved
- * producers and commits between aborts are thereby all handled; an aborted range whose marker is
- * not in the response simply stays open to the end of the response (its records are dropped, and
- * the broker lists the same transaction again for the next fetch, whose offset is still ≤ its
- * marker). @platformatic/kafka 2.12.1 (`#filterUncommittedMessages`) keeps one range per producer
- * (a second abort of the same producer overwrites the first) and ignores ranges whose marker is
- * not in the response — both leak aborted records, hence this module.
+ * READ_COMMITTED as KIP-98 and the Java consumer (CompletedFetch) define it, why a queue of aborted
+ * transactions and a set of aborted producers, and how platformatic 2.12.1 leaks: docs/data-path.md.
  */
 import type { RecordHeader, RecordToWrite, SourceRecord } from '../../ports.ts';
 

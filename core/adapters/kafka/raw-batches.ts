@@ -1,34 +1,11 @@
 /**
- * Record batches as bytes — the data path's pass-through (docs/performance.md, "Batch pass-through").
- * Pure: no I/O, unit-tested with hand-built batches.
+ * Record batches as bytes — the data path's pass-through. Pure: no I/O, unit-tested with hand-built
+ * batches. A source batch whose records can land on the target unchanged is copied as it is, with
+ * only the producer fields rewritten (`canPassThrough` says which); READ_COMMITTED selection works
+ * on headers (`selectBatches`, the algorithm of data-records.ts' selectCommitted).
  *
- * Decoding every record of a source batch and encoding it again (decompress, parse, build, compress)
- * is most of what a copy costs. A batch whose records can land on the target unchanged is therefore
- * copied as it is: the Fetch response's bytes of the batch go into the Produce request with only the
- * producer fields rewritten. What stays byte for byte: compression codec and compressed records
- * (keys, values, headers, offset and timestamp deltas), base and max timestamp. What changes:
- * base offset (0: the broker assigns it), partition leader epoch (-1: the broker sets it), the
- * transactional flag (cleared: the target sees committed data written by an idempotent producer),
- * producer id, epoch and base sequence (our idempotent producer's), and the CRC-32C over the
- * rewritten part.
- *
- * Kafka record batch v2 header (byte offsets; big-endian):
- *   0 base offset int64 · 8 batch length int32 (bytes after this field) · 12 partition leader epoch
- *   int32 · 16 magic int8 · 17 crc uint32 (CRC-32C of bytes 21…end) · 21 attributes int16 ·
- *   23 last offset delta int32 · 27 base timestamp int64 · 35 max timestamp int64 · 43 producer id
- *   int64 · 51 producer epoch int16 · 53 base sequence int32 · 57 record count int32 · 61 records
- *
- * Which batches pass through (`canPassThrough`): magic 2; not a control batch; count ≥ 1 and
- * last offset delta = count − 1 (consecutive offsets — the broker rejects a produced batch whose
- * offset range and count disagree, which compaction leaves behind); CreateTime (a LogAppendTime
- * batch's timestamps are the source broker's, re-encoding keeps them as CreateTime); no delete
- * horizon (a compacted batch's base timestamp then holds the horizon); wholly inside the wanted
- * range; at least `minBatchBytes` (small batches are cheaper to merge into one produce batch than to
- * send one request each). Everything else is decoded and re-encoded as before.
- *
- * READ_COMMITTED selection works on headers (`selectBatches`): the same algorithm as
- * data-records.ts' decodeFetchedBatches (KIP-98, the Java consumer's CompletedFetch); an abort
- * marker is recognised from the control batch's first record, which the broker writes uncompressed.
+ * What stays byte for byte, what is rewritten, which batches pass through and why:
+ * docs/data-path.md, "Batch pass-through"; its effect: docs/performance.md.
  */
 import { InvariantError } from '../../domain/errors.ts';
 import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../../domain/record-batch.ts';

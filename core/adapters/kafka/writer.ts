@@ -1,38 +1,12 @@
 /**
  * RecordWriter on @platformatic/kafka's idempotent Producer: explicit partition, the record's own
  * timestamp (CreateTime), key/value kept null or empty as they are, headers as ordered pairs with
- * duplicates and null values, acks=all, lz4 by default.
+ * duplicates and null values, acks=all, lz4 by default. One request per partition at a time;
+ * throughput from partitions in parallel over `producers` idempotent producers.
  *
- * What `Producer.send()` returns: `{ offsets: [{ topic, partition, offset }] }`, one entry per
- * partition of the Produce response, `offset` being that partition's `base_offset` — the offset the
- * broker gave the first record of the batch. A send here carries the records of one partition, so
- * it is one record batch, and `firstOffset` of a write is the base offset of its first batch.
- * Every later batch of the same write must start at base + count of the previous one; anything
- * else means another writer on the partition or a duplicate, and raises an InvariantError.
- *
- * Batching: records are cut into batches of at most `maxBatchBytes` uncompressed record bytes
- * (default 1,000,000: even incompressible data stays below the broker default
- * message.max.bytes of 1 MiB + 12 after lz4/gzip/zstd framing); a record larger than that goes
- * alone. When the target still answers MESSAGE_TOO_LARGE (a topic with a smaller
- * max.message.bytes), the batch is halved and retried — nothing of a rejected batch is written —
- * until a single record is too large, which is a PreconditionError naming the record. A batch
- * also ends before a record whose timestamp is more than 2^31-1 ms (24.8 days) away from the
- * batch's first one: platformatic 2.12.1 encodes larger record timestamp deltas wrongly (see
- * MAX_TIMESTAMP_DELTA in data-records.ts) — old, sparse topics would otherwise get wrong timestamps.
- *
- * Ordering and in-flight requests: one request per partition at a time. The batches of a write
- * are sent one after another, and writes to the same partition are queued behind each other.
- * (platformatic's idempotent producer also limits each connection to one request in flight.) We
- * do not pipeline several batches of one partition under idempotence: platformatic resets the
- * producer id after a failed request and re-sends OUT_OF_ORDER_SEQUENCE batches under a new one,
- * so a failure of batch n while n+1 is in flight could reorder or gap the target. Throughput comes
- * from partitions in parallel instead: partitions are spread over `producers` idempotent producers
- * (each its own producer id and connection per broker), so partitions of one broker do not wait
- * for each other's acks=all round trips.
- *
- * After a failed write some of its batches may be on the target. The caller must reconcile with
- * `endOffsets()` before writing that partition again (SPEC §6.2 resume); writes that were queued
- * behind a failed one for the same partition are rejected without being attempted.
+ * How offsets of a write are checked, how batches are cut and halved on MESSAGE_TOO_LARGE, why
+ * batches of one partition are not pipelined, and what the caller reconciles after a failed write:
+ * docs/data-path.md, "Writing".
  */
 import { Consumer, type MessageToProduce, Producer } from '@platformatic/kafka';
 import type { ClusterConfig } from '../../domain/config/schema.ts';

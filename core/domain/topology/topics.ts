@@ -8,35 +8,13 @@ import {
 } from '../plan/topic-configs.ts';
 
 /**
- * Topology copy, topics (SPEC §6.1): what to do with each selected source topic on the target.
- * Pure: the caller reads both clusters, this decides, the caller applies.
+ * Topology copy, topics (SPEC §6.1): what to do with each selected source topic on the target —
+ * create, leave, or (on config drift) overwrite / keep / fail per topology.on_config_drift; fewer
+ * target partitions is a blocker (B14). Pure: the caller reads both clusters, this decides, the
+ * caller applies.
  *
- * Per topic:
- *  - missing on the target → create it with the source partition count, the replication factor
- *    rule (topology.replication_factor, default min(source RF, target brokers)) and the configs
- *    planTopicConfigs copies for the target's Kafka version;
- *  - present with fewer partitions → blocker (B14): records keep their partition number;
- *  - present with more partitions → allowed, with a warning: the copy writes partitions 0..n-1 of
- *    the source and leaves the rest empty, but key-hash partitioning after the switch differs;
- *  - present with the same configs → unchanged;
- *  - present with different configs ("drift") → per topology.on_config_drift:
- *    overwrite_with_source: set the source values (IncrementalAlterConfigs, only those);
- *    keep_target: leave them and report; fail: blocker naming topic, config and both values.
- *
- * Compared configs are every source config the target may carry (classifyTopicConfig says copy),
- * with the source's effective value — a config at its default on the source must be at the same
- * value on the target too. Configs the target version rejects, read-only, sensitive ones are not
- * compared.
- *
- * The migration window: restored records keep their original CreateTime, so a finite
- * `message.timestamp.before.max.ms` (or, before Kafka 4.0, `message.timestamp.difference.max.ms`)
- * on the target would reject every record older than the bound. For CreateTime topics these are
- * set to unbounded while the migration runs and reported as deferred (to set after the client
- * switch). `message.timestamp.after.max.ms` needs no window: copied records are never from the
- * future of the copy, and planTopicConfigs already copies a 3.x source's unbounded value to a 4.x
- * target (whose default is one hour). retention.* are copied as they are — the copy never shortens
- * or lengthens retention silently — and a finite time retention on a CreateTime delete topic is
- * reported (W08): the target measures it against the original timestamps.
+ * The rules per topic, which configs are compared, and the migration window (timestamp bounds set
+ * to unbounded while the migration runs, retention copied as it is, W08): docs/topology.md.
  */
 
 export const UNBOUNDED_MS = '9223372036854775807';
