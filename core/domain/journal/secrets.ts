@@ -21,6 +21,31 @@ export function findSecrets(value: unknown, path = 'detail'): string[] {
   });
 }
 
+/**
+ * The string values under secret-looking keys anywhere in `value` (a config, an execution input):
+ * what every text that may quote it must have redacted (core/adapters/kafka/logging.ts `redact`).
+ * Each secret also in its JSON-escaped forms (once, twice), as it appears inside JSON text and
+ * inside JSON quoted in a JSON string (a task's overrides quoted in an error cause).
+ */
+export function secretValues(value: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, secret: boolean): void => {
+    if (typeof v === 'string') {
+      if (!secret || v.length === 0) return;
+      let form = v;
+      for (let i = 0; i < 3; i++) {
+        found.add(form);
+        form = JSON.stringify(form).slice(1, -1);
+      }
+    } else if (Array.isArray(v)) for (const x of v) walk(x, secret);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, secret || (SECRET_KEY.test(k) && !ARN_KEY.test(k)));
+    }
+  };
+  walk(value, false);
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
 /** Throws an InvariantError naming the offending paths (never the values). */
 export function assertNoSecrets(detail: unknown, path = 'detail'): void {
   const paths = findSecrets(detail, path);
