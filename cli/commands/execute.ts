@@ -61,7 +61,13 @@ export async function runExecute(opts: ExecuteOptions, cli: CliIO): Promise<numb
       executionName(config.migration_id, new Date()),
     );
     if (opts.json)
-      cli.out(toJson({ executionArn: started.executionArn, migration_id: config.migration_id ?? null }));
+      cli.out(
+        toJson({
+          status: 'RUNNING',
+          execution_arn: started.executionArn,
+          migration_id: config.migration_id ?? null,
+        }),
+      );
     else {
       io.out(`started ${started.executionArn}`);
       io.out(`watch it with: kraft-migrate status --runner aws --execution-arn ${started.executionArn}`);

@@ -48,8 +48,17 @@ export const handler = defineStep({
 function firstLine(text: string | undefined): string {
   if (!text) return 'no cause given';
   try {
-    const parsed = JSON.parse(text) as { errorMessage?: string };
+    const parsed = JSON.parse(text) as {
+      errorMessage?: string;
+      Containers?: { Name?: string; ExitCode?: number; Reason?: string }[];
+    };
     if (parsed.errorMessage) return parsed.errorMessage.split('\n')[0] ?? parsed.errorMessage;
+    // An ECS task (a failed copier): its container's reason, not the whole task document.
+    const container = parsed.Containers?.find((c) => c.Reason);
+    if (container?.Reason) {
+      const last = container.Reason.trim().split('\n').at(-1) ?? container.Reason;
+      return `container ${container.Name ?? ''} exited with ${container.ExitCode ?? 'no code'}: ${last}`;
+    }
   } catch {
     // not JSON: a plain cause
   }

@@ -212,7 +212,9 @@ describe('execute --runner local', () => {
     expect(result.error).toBe('States.TaskFailed');
     expect(run.stderr).toMatch(/\[SeedShard#\w+ stderr\] PreconditionError .*Produce on partition/);
     const journal = await readFile(join(journalDir, 'journal.jsonl'), 'utf8');
-    expect(journal).toContain('States.TaskFailed');
+    expect(JSON.parse(journal.trim().split('\n').at(-1) ?? '{}').reason).toMatch(
+      /^States\.TaskFailed: container copier exited with 1: PreconditionError KAFKA_REQUEST_FAILED: Produce on partition/,
+    );
     const history = await readFile(result.history_file, 'utf8');
     const events = history
       .trim()
