@@ -1,6 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
+import { isSecretKey } from '../journal/secrets.ts';
 import { configSchema, type MigrationConfig } from './schema.ts';
 
 /**
@@ -113,7 +114,11 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodObject
   if (seen === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
     return `${where}: required, missing (${issue.message.replace(/^Invalid input: /, '')})`;
   }
-  return `${where}: ${issue.message.replace(/^Invalid input: /, '')} (got ${describe(seen)})`;
+  // A secret's value is never quoted back, even when it is wrong.
+  const got = path.some((k) => typeof k === 'string' && isSecretKey(k))
+    ? 'a value not shown'
+    : describe(seen);
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '')} (got ${got})`;
 }
 
 export function formatPath(path: readonly (string | number | symbol)[]): string {

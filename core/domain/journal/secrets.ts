@@ -9,6 +9,11 @@ const SECRET_KEY = /password|passwd|passphrase|secret|token|private_?key|api_?ke
 const ARN_KEY = /(_arn|Arn|ARN)$/;
 const SECRET_VALUE = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^Bearer\s+\S+/;
 
+/** A key whose value is a secret: `password`, `webhook_secret`, `task_token`, … but not `secret_arn`. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !ARN_KEY.test(key);
+}
+
 /** Paths (`a.b[2].c`) of every key or value in `value` that looks like a secret. */
 export function findSecrets(value: unknown, path = 'detail'): string[] {
   if (typeof value === 'string') return SECRET_VALUE.test(value) ? [path] : [];
@@ -16,8 +21,7 @@ export function findSecrets(value: unknown, path = 'detail'): string[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => {
     const here = `${path}.${k}`;
-    const keyIsSecret = SECRET_KEY.test(k) && !ARN_KEY.test(k);
-    return keyIsSecret ? [here] : findSecrets(v, here);
+    return isSecretKey(k) ? [here] : findSecrets(v, here);
   });
 }
 
@@ -39,7 +43,7 @@ export function secretValues(value: unknown): string[] {
       }
     } else if (Array.isArray(v)) for (const x of v) walk(x, secret);
     else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, secret || (SECRET_KEY.test(k) && !ARN_KEY.test(k)));
+      for (const [k, x] of Object.entries(v)) walk(x, secret || isSecretKey(k));
     }
   };
   walk(value, false);
