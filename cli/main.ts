@@ -144,7 +144,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
     .option(
       '--state-dir <dir>',
-      'local runner state (token broker); default $KRAFT_MIGRATE_STATE_DIR or .local/runner',
+      'local runner state (token broker, executions/<name>.jsonl history); default $KRAFT_MIGRATE_STATE_DIR or .local/runner',
     )
     .option(
       '--state-machine-arn <arn>',
