@@ -8,6 +8,7 @@ import { runPrecheck } from './commands/precheck.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
+import { toJson } from './render.ts';
 
 /** Options every command understands (SPEC §2). */
 export interface GlobalOptions {
@@ -201,8 +202,21 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     }).parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
-    return reportError(e, io);
+    const exit = reportError(e, io);
+    // --json: stdout still holds one JSON document, the error (the text is on stderr as always).
+    if (argv.includes('--json') && !(e instanceof CommanderError)) io.out(toJson(errorDocument(e, exit)));
+    return exit;
   }
+}
+
+function errorDocument(e: unknown, exitCode: number) {
+  if (isKraftMigrateError(e))
+    return {
+      error: { name: e.name, code: e.code, message: e.message, fix: e.fix ?? null },
+      exit_code: exitCode,
+    };
+  const message = e instanceof Error ? e.message : String(e);
+  return { error: { name: 'InternalError', code: 'INTERNAL', message, fix: null }, exit_code: exitCode };
 }
 
 export function reportError(e: unknown, io: CliIO): number {

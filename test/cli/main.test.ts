@@ -65,3 +65,32 @@ describe('--help', () => {
     }
   });
 });
+
+describe('--json on an error', () => {
+  it('still prints one JSON document on stdout: the error, with the text on stderr', async () => {
+    let out = '';
+    let err = '';
+    const code = await run(['execute', '--json'], {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      env: {},
+      stdoutIsTTY: false,
+      stdinIsTTY: false,
+    });
+    expect(code).toBe(2);
+    expect(JSON.parse(out)).toEqual({
+      error: {
+        name: 'InvalidInputError',
+        code: 'CONFIG_MISSING',
+        message: 'no config file given',
+        fix: 'Pass --config FILE (YAML or JSON); examples/local.yaml works against the local stack.',
+      },
+      exit_code: 2,
+    });
+    expect(err).toContain('Error: no config file given');
+  });
+});
