@@ -3,25 +3,26 @@ import { run } from '../../cli/main.ts';
 
 const COMMANDS = ['plan', 'precheck', 'execute', 'status', 'cutover', 'callback', 'schedule'];
 
-async function help(args: string[]): Promise<{ code: number; out: string }> {
+async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
+  let err = '';
   const code = await run(args, {
     out: (t) => {
       out += t;
     },
     err: (t) => {
-      out += t;
+      err += t;
     },
     env: {},
     stdoutIsTTY: false,
     stdinIsTTY: false,
   });
-  return { code, out };
+  return { code, out, err };
 }
 
 describe('--help', () => {
   it('lists the exit codes, the environment and an example of every command', async () => {
-    const { code, out } = await help(['--help']);
+    const { code, out } = await runCli(['--help']);
     expect(code).toBe(0);
     for (const line of [
       '  0  the command did its whole job',
@@ -48,7 +49,7 @@ describe('--help', () => {
   });
 
   it.each(COMMANDS)('%s --help shows its own example', async (command) => {
-    const { code, out } = await help([command, '--help']);
+    const { code, out } = await runCli([command, '--help']);
     expect(code).toBe(0);
     expect(out).toContain(`Example:\n  $ kraft-migrate ${command} `);
     expect(out).not.toContain('Exit codes:');
@@ -56,7 +57,7 @@ describe('--help', () => {
 
   it('every command but callback takes --config, --migration-id and --json; those with a journal --journal-dir', async () => {
     for (const command of COMMANDS) {
-      const { out } = await help([command, '--help']);
+      const { out } = await runCli([command, '--help']);
       const has = (flag: string) => out.includes(flag);
       expect(has('--json'), command).toBe(true);
       expect(has('--config'), command).toBe(command !== 'callback');
@@ -68,19 +69,7 @@ describe('--help', () => {
 
 describe('--json on an error', () => {
   it('still prints one JSON document on stdout: the error, with the text on stderr', async () => {
-    let out = '';
-    let err = '';
-    const code = await run(['execute', '--json'], {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      env: {},
-      stdoutIsTTY: false,
-      stdinIsTTY: false,
-    });
+    const { code, out, err } = await runCli(['execute', '--json']);
     expect(code).toBe(2);
     expect(JSON.parse(out)).toEqual({
       error: {
