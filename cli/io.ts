@@ -5,6 +5,10 @@ export interface CliIO {
   readonly env: NodeJS.ProcessEnv;
   readonly stdoutIsTTY: boolean;
   readonly stdinIsTTY: boolean;
+  /** stderr is a terminal: `statusLine` may rewrite a line in place there. */
+  readonly stderrIsTTY?: boolean;
+  /** Rewrites the one status line at the bottom of the terminal (stderr); '' clears it. */
+  readonly statusLine?: (text: string) => void;
 }
 
 export function processIO(): CliIO {
@@ -14,7 +18,17 @@ export function processIO(): CliIO {
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    statusLine: (t) => process.stderr.write(`\r\u001b[2K${t}`),
   };
+}
+
+/**
+ * The IO a command writes its text lines to: with `--json`, stdout carries only the command's one
+ * JSON document, so every other line (progress, the timeline, notes) goes to stderr.
+ */
+export function textIO(io: CliIO, json: boolean | undefined): CliIO {
+  return json ? { ...io, out: io.err } : io;
 }
 
 /** Exit codes: 0 the command did its whole job; 1 it ran and found a problem (blockers); 2 bad input; 3 internal error. */

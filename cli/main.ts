@@ -8,6 +8,7 @@ import { runPrecheck } from './commands/precheck.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
+import { toJson } from './render.ts';
 import { packageVersion } from './version.ts';
 
 /** Options every command understands (SPEC §2). */
@@ -18,15 +19,84 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
-function withCommon(cmd: Command): Command {
-  return cmd
+/**
+ * --config, --migration-id and --json; and --journal-dir for the commands that read or write the
+ * journal (schedule starts an execution in AWS, whose journal is in the evidence bucket).
+ */
+function withCommon(cmd: Command, { journal = true }: { journal?: boolean } = {}): Command {
+  cmd
     .option('-c, --config <file>', 'migration config, YAML or JSON (see docs/configuration.md)')
     .option(
       '--migration-id <id>',
       'pin the migration id instead of <srcClusterUuid>--<tgtClusterUuid>--<UTC timestamp>',
-    )
-    .option('--journal-dir <dir>', 'keep the journal in <dir>/journal.jsonl instead of the evidence bucket')
-    .option('--json', 'print machine-readable JSON instead of text');
+    );
+  if (journal)
+    cmd.option(
+      '--journal-dir <dir>',
+      'keep the journal in <dir>/journal.jsonl instead of the evidence bucket',
+    );
+  return cmd.option('--json', 'print one JSON document on stdout (text and progress go to stderr)');
+}
+
+/** One example per command: in the command's own --help and, all together, in the top-level one. */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  plan: 'kraft-migrate plan --config examples/local.yaml --format runbook',
+  precheck: 'kraft-migrate precheck --config examples/local.yaml',
+  execute: 'kraft-migrate execute --config examples/local.yaml --runner local',
+  status: 'kraft-migrate status --config examples/local.yaml --watch',
+  cutover: 'kraft-migrate cutover --config examples/local.yaml',
+  callback: `kraft-migrate callback --token "$TOKEN" --success '{"frozen":true}'`,
+  schedule:
+    'kraft-migrate schedule --config examples/msk-iam.yaml --at 2026-12-01T02:30:00Z --state-machine-arn arn:aws:states:…',
+};
+
+/** The environment the tool reads (the CLI, and the handlers and copier it runs locally). */
+const ENVIRONMENT: readonly (readonly [string, string])[] = [
+  ['KRAFT_MIGRATE_STATE_DIR', 'local runner state (token broker, execution history); default .local/runner'],
+  ['KRAFT_MIGRATE_STATE_MACHINE_ARN', 'the deployed state machine (--runner aws, schedule)'],
+  ['KRAFT_MIGRATE_SCHEDULER_ROLE_ARN', 'the role EventBridge Scheduler assumes (schedule)'],
+  ['KRAFT_MIGRATE_VERBOSE=1', 'execute: print every copier log line too'],
+  ['KRAFT_MIGRATE_DEBUG=1', 'stack traces of internal errors, and the Kafka libraries’ own logs'],
+  ['AWS_REGION, AWS_DEFAULT_REGION', 'region of MSK, S3, Secrets Manager, KMS and Step Functions calls'],
+  [
+    'AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    'AWS credentials (else the default provider chain)',
+  ],
+  ['${NAME} in the config', 'any variable, interpolated into config values (docs/configuration.md)'],
+  [
+    'KRAFT_MIGRATE_JOURNAL_DIR, KRAFT_MIGRATE_ALLOW_KRAFT_SOURCE',
+    'read by the workflow handlers; execute sets them from --journal-dir and --allow-kraft-source',
+  ],
+  [
+    'KRAFT_MIGRATE_CONFIG, _MIGRATION_ID, _MODE, _PARTITIONS, _SHARD_ID, _METRICS_NAME, _PASS_THROUGH_MIN_BATCH_BYTES',
+    'the copier task’s settings, set by the workflow (fargate-copier/env.ts)',
+  ],
+];
+
+/** The top-level --help's epilogue: exit codes, environment, an example per command. */
+function rootHelpText(): string {
+  const width = Math.max(...ENVIRONMENT.map(([name]) => Math.min(name.length, 34)));
+  const env = ENVIRONMENT.map(([name, what]) =>
+    name.length > width ? `  ${name}\n  ${' '.repeat(width)}  ${what}` : `  ${name.padEnd(width)}  ${what}`,
+  );
+  return [
+    '',
+    'Exit codes:',
+    `  ${EXIT.ok}  the command did its whole job`,
+    `  ${EXIT.problem}  it ran and found a problem (precheck blockers, a failed workflow, an unreachable cluster)`,
+    `  ${EXIT.input}  bad input (config, arguments)`,
+    `  ${EXIT.internal}  internal error (set KRAFT_MIGRATE_DEBUG=1 for the stack trace and report it)`,
+    '',
+    'Environment:',
+    ...env,
+    '',
+    'Examples:',
+    ...Object.values(EXAMPLES).map((e) => `  $ ${e}`),
+  ].join('\n');
+}
+
+function example(cmd: Command): Command {
+  return cmd.addHelpText('after', `\nExample:\n  $ ${EXAMPLES[cmd.name()]}`);
 }
 
 function program(io: CliIO, setExit: (code: number) => void): Command {
@@ -37,9 +107,10 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version', 'print the kraft-migrate version')
     .showHelpAfterError('(run kraft-migrate --help for the commands)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', rootHelpText());
 
-  withCommon(root.command('plan'))
+  withCommon(example(root.command('plan')))
     .description(
       'read-only: what the migration will do — topics, partitions, configs, groups, ACLs, sizes, estimated seed time',
     )
@@ -54,7 +125,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     )
     .action(async (opts) => setExit(await runPlan(opts, io)));
 
-  withCommon(root.command('precheck'))
+  withCommon(example(root.command('precheck')))
     .description(
       'read-only: every check of the precheck catalogue (docs/precheck-codes.md); exit 1 when there are blockers',
     )
@@ -69,14 +140,14 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
       .choices(['local', 'aws'])
       .default('local');
 
-  withCommon(root.command('execute'))
+  withCommon(example(root.command('execute')))
     .description('start or resume the migration workflow (precheck, …); resumes from the journal')
     .addOption(runnerOption())
     .option('--force-restart', 'accept a changed config fingerprint (only before cutover; risks duplicates)')
     .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
     .option(
       '--state-dir <dir>',
-      'local runner state (token broker); default $KRAFT_MIGRATE_STATE_DIR or .local/runner',
+      'local runner state (token broker, executions/<name>.jsonl history); default $KRAFT_MIGRATE_STATE_DIR or .local/runner',
     )
     .option(
       '--state-machine-arn <arn>',
@@ -85,7 +156,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region for --runner aws')
     .action(async (opts) => setExit(await runExecute(opts, io)));
 
-  withCommon(root.command('status'))
+  withCommon(example(root.command('status')))
     .description('current state, time in state, the journal and what the workflow waits for')
     .addOption(runnerOption())
     .option('--watch', 'refresh until Ctrl-C')
@@ -95,14 +166,13 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region for --runner aws')
     .action(async (opts) => setExit(await runStatus(opts, io)));
 
-  withCommon(root.command('cutover'))
+  withCommon(example(root.command('cutover')))
     .description('approve the cutover the workflow waits for (after drain_ready)')
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .action(async (opts) => setExit(await runCutover(opts, io)));
 
-  root
-    .command('callback')
+  example(root.command('callback'))
     .description('answer a task token: --success JSON | --failure ERROR [--cause TEXT] | --heartbeat')
     .option('--token <token>', 'the task token the workflow handed out')
     .option('--success <json>', 'task output as JSON')
@@ -114,7 +184,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(async (opts) => setExit(await runCallback(opts, io)));
 
-  withCommon(root.command('schedule'))
+  withCommon(example(root.command('schedule')), { journal: false })
     .description('create a one-time EventBridge Scheduler schedule that starts the execution')
     .requiredOption('--at <iso8601>', 'when, e.g. 2026-12-01T02:30:00Z')
     .option('--state-machine-arn <arn>', 'the deployed state machine (or KRAFT_MIGRATE_STATE_MACHINE_ARN)')
@@ -134,8 +204,21 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     }).parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
-    return reportError(e, io);
+    const exit = reportError(e, io);
+    // --json: stdout still holds one JSON document, the error (the text is on stderr as always).
+    if (argv.includes('--json') && !(e instanceof CommanderError)) io.out(toJson(errorDocument(e, exit)));
+    return exit;
   }
+}
+
+function errorDocument(e: unknown, exitCode: number) {
+  if (isKraftMigrateError(e))
+    return {
+      error: { name: e.name, code: e.code, message: e.message, fix: e.fix ?? null },
+      exit_code: exitCode,
+    };
+  const message = e instanceof Error ? e.message : String(e);
+  return { error: { name: 'InternalError', code: 'INTERNAL', message, fix: null }, exit_code: exitCode };
 }
 
 export function reportError(e: unknown, io: CliIO): number {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CopyMode } from '../core/app/copy/types.ts';
+import { copierConfigSchema } from '../core/domain/config/copier.ts';
 import { validateConfig } from '../core/domain/config/parse.ts';
-import type { MigrationConfig } from '../core/domain/config/schema.ts';
+import { configSchema, type MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import type { PartitionRef } from '../core/ports.ts';
 
@@ -11,7 +12,7 @@ import type { PartitionRef } from '../core/ports.ts';
  *
  * | variable | |
  * |---|---|
- * | KRAFT_MIGRATE_CONFIG | the migration config as JSON (validated like the execution input; `${ENV}` interpolated) |
+ * | KRAFT_MIGRATE_CONFIG | the copier's part of the migration config as JSON: `source`, `target`, `topics`, `storage`, `seed` and nothing else (core/domain/config/copier.ts; `${ENV}` interpolated) |
  * | KRAFT_MIGRATE_MIGRATION_ID | the migration id (checkpoints, segments and status live under it) |
  * | KRAFT_MIGRATE_MODE | `seed` or `tail` |
  * | KRAFT_MIGRATE_PARTITIONS | JSON array of `{"topic","partition"}`; required for seed; tail default: every selected partition with a checkpoint |
@@ -20,6 +21,7 @@ import type { PartitionRef } from '../core/ports.ts';
  * | KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES | optional: source batches of at least this many bytes are copied as they are (default 16384); `off` re-encodes every record (docs/performance.md) |
  */
 export interface CopierEnv {
+  /** The copier's part of the config; every other section has its defaults (no webhook, no signing key). */
   readonly config: MigrationConfig;
   readonly migrationId: string;
   readonly mode: CopyMode;
@@ -78,11 +80,13 @@ export function parseCopierEnv(env: NodeJS.ProcessEnv): CopierEnv {
   const e = parsed.data;
   let config: MigrationConfig;
   try {
-    config = validateConfig(
+    const copier = validateConfig(
       parseJson('KRAFT_MIGRATE_CONFIG', e.KRAFT_MIGRATE_CONFIG),
       env,
       'KRAFT_MIGRATE_CONFIG',
+      copierConfigSchema,
     );
+    config = configSchema.parse(copier);
   } catch (err) {
     if (isKraftMigrateError(err)) throw err;
     throw bad(`KRAFT_MIGRATE_CONFIG: ${(err as Error).message}`);

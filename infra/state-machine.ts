@@ -175,18 +175,24 @@ export class Workflow extends Construct {
         'seed_shards.$': '$.Payload.seed_shards',
         'partition_count.$': '$.Payload.partition_count',
         'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
+        'copier_config.$': '$.Payload.copier_config',
+        'seed_bytes.$': '$.Payload.seed_bytes',
       },
       resultPath: '$.topology',
       retryOnServiceExceptions: false,
       taskTimeout: taskTimeout(STATE_NAMES.copyTopology),
     });
 
+    // The copier gets its part of the config (CopyTopology's copier_config: clusters, topics,
+    // buckets, seed settings), never the whole: overrides are visible in DescribeTasks and in the
+    // execution history, and the copier needs neither the webhook secret nor the signing settings.
     const copierEnv = (
       mode: 'seed' | 'tail',
+      configPath: string,
       migrationIdPath: string,
       extra: tasks.TaskEnvironmentVariable[],
     ) => [
-      { name: 'KRAFT_MIGRATE_CONFIG', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.config')) },
+      { name: 'KRAFT_MIGRATE_CONFIG', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(configPath)) },
       { name: 'KRAFT_MIGRATE_MIGRATION_ID', value: sfn.JsonPath.stringAt(migrationIdPath) },
       { name: 'KRAFT_MIGRATE_MODE', value: mode },
       ...extra,
@@ -216,7 +222,7 @@ export class Workflow extends Construct {
       STATE_NAMES.seedShard,
       'The copier in seed mode for one shard: log start → boundary, staged in S3 and produced to the target.',
       sfn.IntegrationPattern.RUN_JOB,
-      copierEnv('seed', '$.migration_id', [
+      copierEnv('seed', '$.copier_config', '$.migration_id', [
         {
           name: 'KRAFT_MIGRATE_PARTITIONS',
           value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.shard.partitions')),
@@ -230,7 +236,7 @@ export class Workflow extends Construct {
       comment: 'One copier per shard; a restarted shard resumes exactly from its checkpoints.',
       itemsPath: '$.topology.seed_shards',
       itemSelector: {
-        'config.$': '$.config',
+        'copier_config.$': '$.topology.copier_config',
         'migration_id.$': '$.precheck.migration_id',
         'shard.$': '$$.Map.Item.Value',
       },
@@ -243,7 +249,9 @@ export class Workflow extends Construct {
       STATE_NAMES.startTail,
       'The copier in tail mode over every partition, from the seed boundaries on; runs through cutover.',
       sfn.IntegrationPattern.REQUEST_RESPONSE,
-      copierEnv('tail', '$.precheck.migration_id', [{ name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' }]),
+      copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
+        { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
+      ]),
     );
 
     const initDrain = new sfn.Pass(this, STATE_NAMES.initDrain, {

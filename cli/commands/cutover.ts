@@ -5,6 +5,7 @@ import { gateKey } from '../../core/domain/drain.ts';
 import { PreconditionError } from '../../core/domain/errors.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';
+import { toJson } from '../render.ts';
 import { answerGate } from '../runner/broker-client.ts';
 import { resolveStateDir } from '../runner/state-dir.ts';
 import { runCallback } from './callback.ts';
@@ -30,7 +31,9 @@ export async function runCutover(opts: CutoverOptions, io: CliIO): Promise<numbe
   };
   if (opts.runner === 'local') {
     await answerGate(resolveStateDir(opts.stateDir, io.env), 'cutover', approval);
-    io.out(`cutover approved by ${approval.approved_by}`);
+    io.out(
+      opts.json ? toJson({ gate: 'cutover', ...approval }) : `cutover approved by ${approval.approved_by}`,
+    );
     return EXIT.ok;
   }
   const config = await loadConfigFile(opts.config, io.env);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { openJournal } from '../../core/app/journal.ts';
 import { locateMigration, refuseFinishedLocalJournal } from '../../core/app/locate.ts';
@@ -5,7 +6,8 @@ import { resumeFingerprint } from '../../core/domain/identity.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { awsClients, executionName, startExecution, stateMachineArn } from '../aws.ts';
 import { loadConfigFile } from '../config-file.ts';
-import { type CliIO, EXIT } from '../io.ts';
+import { type CliIO, EXIT, textIO } from '../io.ts';
+import { ProgressTracker, renderProgress } from '../progress.ts';
 import { toJson } from '../render.ts';
 import { formatEvent } from '../runner/events.ts';
 import { localHandlers } from '../runner/handlers.ts';
@@ -29,9 +31,11 @@ export interface ExecuteOptions {
 /**
  * `kraft-migrate execute`: start or resume the migration workflow. `--runner local` runs the very
  * ASL `cdk deploy` would deploy, in this process, with every task mapped to the same handler
- * code; `--runner aws` starts an execution of the deployed state machine.
+ * code; `--runner aws` starts an execution of the deployed state machine. With `--json`, stdout
+ * carries one JSON document (the result) and every text line goes to stderr.
  */
-export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<number> {
+export async function runExecute(opts: ExecuteOptions, cli: CliIO): Promise<number> {
+  const io = textIO(cli, opts.json);
   const loaded = await loadConfigFile(opts.config, io.env);
   const adapters = createAdapters(loaded, { journalDir: opts.journalDir, env: io.env });
   const located = await locateMigration(loaded, adapters, {
@@ -57,7 +61,13 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
       executionName(config.migration_id, new Date()),
     );
     if (opts.json)
-      io.out(toJson({ executionArn: started.executionArn, migration_id: config.migration_id ?? null }));
+      cli.out(
+        toJson({
+          status: 'RUNNING',
+          execution_arn: started.executionArn,
+          migration_id: config.migration_id ?? null,
+        }),
+      );
     else {
       io.out(`started ${started.executionArn}`);
       io.out(`watch it with: kraft-migrate status --runner aws --execution-arn ${started.executionArn}`);
@@ -71,6 +81,8 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
     KRAFT_MIGRATE_ALLOW_KRAFT_SOURCE: opts.allowKraftSource ? '1' : undefined,
   });
   const verbose = io.env['KRAFT_MIGRATE_VERBOSE'] === '1';
+  const progress = progressDisplay(cli, io);
+  const stateDir = resolveStateDir(opts.stateDir, io.env);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -80,13 +92,16 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
       asl: synthesizeLocalDefinition(),
       input: config,
       handlers: localHandlers(),
-      stateDir: resolveStateDir(opts.stateDir, io.env),
+      stateDir,
+      historyDir: join(stateDir, 'executions'),
       onEvent: (e) => {
+        progress.observe(e);
         const line = formatEvent(e);
-        if (verbose || !ROUTINE_COPIER_LINE.test(line)) io.out(line);
+        if (verbose || !ROUTINE_COPIER_LINE.test(line)) progress.print(line);
       },
       signal: abort.signal,
     });
+    progress.end();
     const output = (result.output ?? {}) as { precheck?: { migration_id?: string; summary?: string } };
     const after = await locateMigration(config, adapters, {
       pinned: output.precheck?.migration_id ?? config.migration_id,
@@ -97,13 +112,18 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
       io.out(`\njournal (${after.store.location}):`);
       for (const e of after.entries) io.out(`  ${renderEntry(e)}`);
     }
+    if (result.historyFile) io.out(`execution history: ${result.historyFile}`);
     if (opts.json)
-      io.out(
+      cli.out(
         toJson({
           status: result.status,
-          error: result.error,
-          cause: result.cause,
-          migration_id: migrationId,
+          error: result.error ?? null,
+          cause: result.cause ?? null,
+          migration_id: migrationId ?? null,
+          execution_arn: result.executionArn,
+          progress: progress.last() ?? null,
+          journal: after?.entries ?? [],
+          history_file: result.historyFile ?? null,
         }),
       );
     if (result.status === 'SUCCEEDED') {
@@ -116,8 +136,51 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    progress.end();
     restoreEnv();
   }
+}
+
+/** How often a plain progress line is printed when stderr is not a terminal. */
+const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
+
+/**
+ * The copiers' progress: one line rewritten in place at the bottom of the terminal when stderr is
+ * one (text lines are printed above it), else a `progress:` line at most every 10 s.
+ */
+function progressDisplay(cli: CliIO, io: CliIO) {
+  const tracker = new ProgressTracker();
+  const live = cli.stderrIsTTY ? cli.statusLine : undefined;
+  let shown = '';
+  let lastPlain = 0;
+  return {
+    observe(e: Parameters<ProgressTracker['observe']>[0]): void {
+      if (!tracker.observe(e)) return;
+      const p = tracker.current();
+      if (!p) return;
+      const text = renderProgress(p);
+      if (live) {
+        shown = text;
+        live(text);
+      } else if (Date.now() - lastPlain >= PLAIN_PROGRESS_INTERVAL_MS) {
+        lastPlain = Date.now();
+        io.out(`progress: ${text}`);
+      }
+    },
+    print(line: string): void {
+      if (live && shown) live('');
+      io.out(line);
+      if (live && shown) live(shown);
+    },
+    last: () => tracker.current(),
+    /** Ends the live line; the last progress stays on the terminal as a plain line. */
+    end(): void {
+      if (!live || !shown) return;
+      live('');
+      io.out(`progress: ${shown}`);
+      shown = '';
+    },
+  };
 }
 
 /**

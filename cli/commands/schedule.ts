@@ -2,10 +2,12 @@ import { InvalidInputError } from '../../core/domain/errors.ts';
 import { awsClients, createOneTimeSchedule, executionName, stateMachineArn } from '../aws.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';
+import { toJson } from '../render.ts';
 
 export interface ScheduleOptions {
   readonly config?: string;
   readonly migrationId?: string;
+  readonly json?: boolean;
   readonly at?: string;
   readonly stateMachineArn?: string;
   readonly roleArn?: string;
@@ -41,6 +43,7 @@ export async function runSchedule(opts: ScheduleOptions, io: CliIO): Promise<num
     roleArn,
     config,
   });
-  io.out(`scheduled ${arn} at ${at.toISOString()}`);
+  if (opts.json) io.out(toJson({ schedule_arn: arn, at: at.toISOString(), name }));
+  else io.out(`scheduled ${arn} at ${at.toISOString()}`);
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@
  * containers), in one flat shape, and one readable console line per event.
  */
 import type { StateMachine } from 'aws-local-stepfunctions';
+import { redact } from '../../core/adapters/kafka/logging.ts';
 import { tokenLabel } from './broker-protocol.ts';
 
 type InterpreterEvent =
@@ -103,6 +104,16 @@ export function causeText(cause: unknown): string | undefined {
   if (typeof cause === 'string') return cause;
   if (cause instanceof Error) return cause.message;
   return JSON.stringify(cause);
+}
+
+/**
+ * `value` (an event, a task result, an error text) with every secret replaced by `***`: the
+ * timeline is the local execution history, and like AWS's it must not hold a password.
+ */
+export function redacted<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0 || value === undefined) return value;
+  if (typeof value === 'string') return redact(value, secrets) as T;
+  return JSON.parse(redact(JSON.stringify(value), secrets)) as T;
 }
 
 /** One console line: `<ISO time>  <state[index]>  <what happened>`. */

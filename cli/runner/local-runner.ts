@@ -7,6 +7,9 @@
  * docs/local-runner.md — keep it in step with this file.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import {
   ExecutionAbortedError,
@@ -17,6 +20,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { InvalidInputError, InvariantError } from '../../core/domain/errors.ts';
+import { secretValues } from '../../core/domain/journal/secrets.ts';
 import { TOKEN_GATES } from '../../core/domain/workflow.ts';
 import { type AslDefinition, type AslState, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes } from './broker-protocol.ts';
@@ -26,7 +30,7 @@ import {
   isContainerHandler,
   runtimeError,
 } from './containers.ts';
-import { fromInterpreterEvent, type RunnerEvent } from './events.ts';
+import { fromInterpreterEvent, type RunnerEvent, redacted } from './events.ts';
 import {
   checkLocallyRunnable,
   LOCAL_TIMEOUT_PARAMETER,
@@ -73,6 +77,11 @@ export interface RunLocalOptions {
   readonly stateMachineName?: string;
   /** Time a container gets between SIGTERM and SIGKILL when stopped. @default 5000 */
   readonly stopGraceMs?: number;
+  /**
+   * Writes the execution history — every event with its inputs and outputs, and every container
+   * line (what CloudWatch Logs would hold) — to `<historyDir>/<execution name>.jsonl`, redacted.
+   */
+  readonly historyDir?: string;
 }
 
 export type RunStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -85,6 +94,8 @@ export interface RunLocalResult {
   readonly executionArn: string;
   readonly startedAt: string;
   readonly stoppedAt: string;
+  /** With `historyDir`: the file the history went to. */
+  readonly historyFile?: string;
   /** The timeline, ordered by time (container output lines only go to onEvent). */
   readonly events: readonly RunnerEvent[];
 }
@@ -103,6 +114,8 @@ interface TaskState {
 interface Deps {
   readonly broker: TokenBroker;
   readonly containers: ContainerSupervisor;
+  /** The execution input's secrets (secretValues): redacted from container results and causes. */
+  readonly secrets: readonly string[];
 }
 
 export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
@@ -117,9 +130,15 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
     `local-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${stateMachineName}:${executionName}`;
 
+  // Every event, container line, task result and failure cause goes through `redacted`: the
+  // timeline is the local execution history, and the input's passwords must not be in it.
+  const secrets = secretValues(opts.input);
   const events: RunnerEvent[] = [];
-  const emit = (event: RunnerEvent) => {
+  const history = opts.historyDir ? await openHistory(opts.historyDir, executionName) : undefined;
+  const emit = (raw: RunnerEvent) => {
+    const event = redacted(raw, secrets);
     if (event.type !== 'ContainerOutput') events.push(event);
+    history?.stream.write(`${JSON.stringify(event)}\n`);
     try {
       opts.onEvent?.(event);
     } catch {
@@ -133,7 +152,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
     emit,
     ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
   });
-  const deps: Deps = { broker, containers };
+  const deps: Deps = { broker, containers, secrets };
   let outcome: Pick<RunLocalResult, 'status' | 'output' | 'error' | 'cause'>;
   try {
     const machine = new StateMachine(prepared as unknown as StateMachineDefinition, {
@@ -182,9 +201,11 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
   } finally {
     await containers.stopAll('the execution ended');
     await broker.close();
+    if (history) await new Promise((resolve) => history.stream.end(resolve));
   }
   return {
-    ...outcome,
+    ...redacted(outcome, secrets),
+    ...(history ? { historyFile: history.path } : {}),
     executionArn,
     startedAt,
     stoppedAt: new Date().toISOString(),
@@ -193,6 +214,15 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
       .sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i)
       .map((x) => x.e),
   };
+}
+
+async function openHistory(
+  dir: string,
+  executionName: string,
+): Promise<{ path: string; stream: WriteStream }> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${executionName}.jsonl`);
+  return { path, stream: createWriteStream(path, { flags: 'a', mode: 0o600 }) };
 }
 
 function failureOutcome(e: unknown): Pick<RunLocalResult, 'status' | 'error' | 'cause'> {
@@ -370,7 +400,8 @@ async function waitForTaskToken(
   });
   const withToken = replacePlaceholder(input, minted.token);
   const payload = task.resource.kind === 'lambda-invoke' ? lambdaPayload(withToken) : withToken;
-  broker.setPayload(minted.token, payload);
+  // What `status` lists for the pending task: without the input's secrets.
+  broker.setPayload(minted.token, redacted(payload, deps.secrets));
   watch.onTimeout(() =>
     broker.expire(
       minted.token,
@@ -406,8 +437,8 @@ async function runContainerToCompletion(
   // The interpreter has already failed the state with States.Timeout: leave its verdict alone.
   if (watch.fired) return new Promise<never>(() => {});
   const exit = stopped.Containers[0]?.ExitCode;
-  if (stopped.StopCode === 'EssentialContainerExited' && exit === 0) return stopped;
-  throw Object.assign(new Error(JSON.stringify(stopped)), { name: 'States.TaskFailed' });
+  if (stopped.StopCode === 'EssentialContainerExited' && exit === 0) return redacted(stopped, deps.secrets);
+  throw taskFailed(stopped, deps);
 }
 
 async function startContainer(
@@ -419,11 +450,17 @@ async function startContainer(
   const run = await deps.containers.start(task.name, handler, input);
   const described = run.describe();
   if (described.StopCode === 'TaskFailedToStart' || run.pid === undefined) {
-    const stopped = await run.done;
-    throw Object.assign(new Error(JSON.stringify(stopped)), { name: 'States.TaskFailed' });
+    throw taskFailed(await run.done, deps);
   }
   // RunTask's response: the task is on its way; the runner stops it when the execution ends.
-  return { Tasks: [described], Failures: [] };
+  return redacted({ Tasks: [described], Failures: [] }, deps.secrets);
+}
+
+/** States.TaskFailed with the stopped task (DescribeTasks shape) as its cause, secrets redacted. */
+function taskFailed(stopped: unknown, deps: Deps): Error {
+  return Object.assign(new Error(redacted(JSON.stringify(stopped), deps.secrets)), {
+    name: 'States.TaskFailed',
+  });
 }
 
 /** ECS stopTask / describeTasks (aws-sdk integrations) on the containers this runner started. */
@@ -438,14 +475,17 @@ async function builtIn(task: TaskState, input: unknown, deps: Deps): Promise<unk
         name: 'Ecs.InvalidParameterException',
       });
     }
-    return { Task: stopped };
+    return redacted({ Task: stopped }, deps.secrets);
   }
   const arns = Array.isArray(params['Tasks']) ? params['Tasks'].map(String) : [];
   const found = arns.map((arn) => deps.containers.get(arn)?.describe());
-  return {
-    Tasks: found.filter((t) => t !== undefined),
-    Failures: arns.filter((_, i) => found[i] === undefined).map((arn) => ({ Arn: arn, Reason: 'MISSING' })),
-  };
+  return redacted(
+    {
+      Tasks: found.filter((t) => t !== undefined),
+      Failures: arns.filter((_, i) => found[i] === undefined).map((arn) => ({ Arn: arn, Reason: 'MISSING' })),
+    },
+    deps.secrets,
+  );
 }
 
 async function callFunction(

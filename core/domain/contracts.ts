@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { copierConfigSchema } from './config/copier.ts';
 import { configSchema } from './config/schema.ts';
 import { MIGRATION_STATES } from './journal/states.ts';
 
@@ -128,3 +129,13 @@ export const copyTopologyOutput = z.object({
   summary: z.string(),
 });
 export type CopyTopologyOutput = z.output<typeof copyTopologyOutput>;
+
+/**
+ * What the CopyTopology step returns: the topology's result, the copier's part of the config
+ * (which the Seed shards and the tail get as KRAFT_MIGRATE_CONFIG instead of the whole config) and
+ * the bytes the seed will copy (the partitions' sizes on disk; what `execute` bases its ETA on).
+ */
+export const copyTopologyStepOutput = copyTopologyOutput.extend({
+  copier_config: copierConfigSchema,
+  seed_bytes: decimal,
+});

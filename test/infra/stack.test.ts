@@ -455,6 +455,31 @@ describe('state machine', () => {
     }
   });
 
+  it('the copier tasks get the copier config CopyTopology returns, never the whole config', () => {
+    const all = states();
+    expect(all[STATE_NAMES.copyTopology]?.['ResultSelector']).toMatchObject({
+      'copier_config.$': '$.Payload.copier_config',
+      'seed_bytes.$': '$.Payload.seed_bytes',
+    });
+    const seed = all[STATE_NAMES.seed] as Record<string, unknown>;
+    expect(seed['ItemSelector']).toEqual({
+      'copier_config.$': '$.topology.copier_config',
+      'migration_id.$': '$.precheck.migration_id',
+      'shard.$': '$$.Map.Item.Value',
+    });
+    const processor = (seed['ItemProcessor'] ?? seed['Iterator']) as { States: Record<string, unknown> };
+    const configOf = (state: unknown) => {
+      const env = (
+        state as {
+          Parameters: { Overrides: { ContainerOverrides: { Environment: Record<string, string>[] }[] } };
+        }
+      ).Parameters.Overrides.ContainerOverrides[0]?.Environment;
+      return env?.find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
+    };
+    expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('States.JsonToString($.copier_config)');
+    expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
+  });
+
   it('ValidateInput passes the execution input as the payload and keeps only the validated config', () => {
     expect(states()[STATE_NAMES.validateInput]).toMatchObject({
       Parameters: { 'Payload.$': '$' },

@@ -1,6 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
+import { isSecretKey } from '../journal/secrets.ts';
 import { configSchema, type MigrationConfig } from './schema.ts';
 
 /**
@@ -26,12 +27,27 @@ export function parseConfigText(
   return validateConfig(raw, env, origin);
 }
 
-/** Validates an already-parsed document (the Step Functions execution input, or parsed YAML). */
+/**
+ * Validates an already-parsed document (the Step Functions execution input, or parsed YAML); with
+ * `schema`, a part of the config (the copier's, config/copier.ts) instead of the whole.
+ */
+export function validateConfig(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  origin?: string,
+): MigrationConfig;
+export function validateConfig<S extends z.ZodObject>(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  origin: string,
+  schema: S,
+): z.output<S>;
 export function validateConfig(
   raw: unknown,
   env: Readonly<Record<string, string | undefined>>,
   origin = 'config',
-): MigrationConfig {
+  schema: z.ZodObject = configSchema,
+): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidInputError(
       `${origin} must be a mapping of keys (source, target, storage, …), got ${describe(raw)}`,
@@ -42,9 +58,9 @@ export function validateConfig(
     );
   }
   const interpolated = interpolateEnv(raw, env, []);
-  const result = configSchema.safeParse(interpolated);
+  const result = schema.safeParse(interpolated);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => formatIssue(issue, interpolated));
+  const lines = result.error.issues.map((issue) => formatIssue(issue, interpolated, schema));
   throw new InvalidInputError(`${origin} is invalid:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
     code: 'CONFIG_INVALID',
     fix: 'Correct the keys listed above; docs/configuration.md lists every key with its default.',
@@ -79,10 +95,10 @@ export function interpolateEnv(
   return value;
 }
 
-function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function formatIssue(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodObject): string {
   const path = issue.path as (string | number)[];
   if (issue.code === 'unrecognized_keys') {
-    const valid = keysAt(path);
+    const valid = keysAt(path, schema);
     return issue.keys
       .map((key) => {
         const at = formatPath([...path, key]);
@@ -98,7 +114,11 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
   if (seen === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
     return `${where}: required, missing (${issue.message.replace(/^Invalid input: /, '')})`;
   }
-  return `${where}: ${issue.message.replace(/^Invalid input: /, '')} (got ${describe(seen)})`;
+  // A secret's value is never quoted back, even when it is wrong.
+  const got = path.some((k) => typeof k === 'string' && isSecretKey(k))
+    ? 'a value not shown'
+    : describe(seen);
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '')} (got ${got})`;
 }
 
 export function formatPath(path: readonly (string | number | symbol)[]): string {
@@ -127,8 +147,8 @@ function describe(v: unknown): string {
 }
 
 /** The valid keys of the object schema at `path` (walking through defaults, optionals, arrays, pipes). */
-export function keysAt(path: readonly PropertyKey[]): string[] {
-  let node: unknown = configSchema;
+export function keysAt(path: readonly PropertyKey[], schema: z.ZodObject = configSchema): string[] {
+  let node: unknown = schema;
   for (const p of path) {
     node = unwrap(node);
     const shape = shapeOf(node);

@@ -9,6 +9,11 @@ const SECRET_KEY = /password|passwd|passphrase|secret|token|private_?key|api_?ke
 const ARN_KEY = /(_arn|Arn|ARN)$/;
 const SECRET_VALUE = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^Bearer\s+\S+/;
 
+/** A key whose value is a secret: `password`, `webhook_secret`, `task_token`, … but not `secret_arn`. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !ARN_KEY.test(key);
+}
+
 /** Paths (`a.b[2].c`) of every key or value in `value` that looks like a secret. */
 export function findSecrets(value: unknown, path = 'detail'): string[] {
   if (typeof value === 'string') return SECRET_VALUE.test(value) ? [path] : [];
@@ -16,9 +21,33 @@ export function findSecrets(value: unknown, path = 'detail'): string[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => {
     const here = `${path}.${k}`;
-    const keyIsSecret = SECRET_KEY.test(k) && !ARN_KEY.test(k);
-    return keyIsSecret ? [here] : findSecrets(v, here);
+    return isSecretKey(k) ? [here] : findSecrets(v, here);
   });
+}
+
+/**
+ * The string values under secret-looking keys anywhere in `value` (a config, an execution input):
+ * what every text that may quote it must have redacted (core/adapters/kafka/logging.ts `redact`).
+ * Each secret also in its JSON-escaped forms (once, twice), as it appears inside JSON text and
+ * inside JSON quoted in a JSON string (a task's overrides quoted in an error cause).
+ */
+export function secretValues(value: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, secret: boolean): void => {
+    if (typeof v === 'string') {
+      if (!secret || v.length === 0) return;
+      let form = v;
+      for (let i = 0; i < 3; i++) {
+        found.add(form);
+        form = JSON.stringify(form).slice(1, -1);
+      }
+    } else if (Array.isArray(v)) for (const x of v) walk(x, secret);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, secret || isSecretKey(k));
+    }
+  };
+  walk(value, false);
+  return [...found].sort((a, b) => b.length - a.length);
 }
 
 /** Throws an InvariantError naming the offending paths (never the values). */

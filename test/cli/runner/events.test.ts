@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, fromInterpreterEvent, type RunnerEvent } from '../../../cli/runner/events.ts';
+import { formatEvent, fromInterpreterEvent, type RunnerEvent, redacted } from '../../../cli/runner/events.ts';
+import { secretValues } from '../../../core/domain/journal/secrets.ts';
 
 const T = Date.parse('2026-04-25T06:47:45.748Z');
 
@@ -97,5 +98,25 @@ describe('fromInterpreterEvent', () => {
       attempt: 1,
       errorEquals: ['TransientError'],
     });
+  });
+});
+
+describe('redacted', () => {
+  const secrets = secretValues({ source: { auth: { password: 'p@ss-SECRET-123' } } });
+
+  it('replaces the secret in an event input, and in JSON quoted in a cause', () => {
+    const input = { config: { source: { auth: { mode: 'none', password: 'p@ss-SECRET-123' } } } };
+    const cause = JSON.stringify({ Overrides: { Environment: [{ Value: JSON.stringify(input) }] } });
+    const event: RunnerEvent = { type: 'StateFailed', timestamp: T, stateName: 'SeedShard', input, cause };
+    const out = redacted(event, secrets);
+    expect(JSON.stringify(out)).not.toContain('SECRET');
+    expect(out.input).toEqual({ config: { source: { auth: { mode: 'none', password: '***' } } } });
+    expect(JSON.parse(JSON.parse(out.cause ?? '').Overrides.Environment[0].Value)).toEqual(out.input);
+  });
+
+  it('leaves values alone when there is no secret', () => {
+    const event: RunnerEvent = { type: 'ContainerOutput', timestamp: T, line: 'p@ss' };
+    expect(redacted(event, [])).toBe(event);
+    expect(redacted('a p@ss-SECRET-123 b', secrets)).toBe('a *** b');
   });
 });

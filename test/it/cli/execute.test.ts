@@ -15,14 +15,18 @@ import { cli } from '../cli-run.ts';
 import {
   createBucket,
   createTopics,
+  kafka,
   produce,
   STACK_ENV,
   stackConfig,
   tempDir,
   writeConfig,
 } from '../fixtures.ts';
-import { uniqueName } from '../stack.ts';
+import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
+
+const PASSWORD = 'p@ss-SECRET-123';
+const WEBHOOK_SECRET = 'whsec-SECRET-456';
 
 let dir: string;
 let segments: string;
@@ -132,6 +136,112 @@ describe('execute --runner local', () => {
     const s = JSON.parse(status.stdout);
     expect(s.state).toBe('drain_ready');
     expect(s.copiers.some((c: { mode: string }) => c.mode === 'tail')).toBe(true);
+  });
+
+  it('--json prints one JSON document on stdout; the timeline and the copier progress go to stderr', {
+    timeout: 240_000,
+  }, async () => {
+    const p = uniqueName('json');
+    await createTopics('source', [{ name: `${p}.t`, partitions: 2, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', `${p}.t`, 40, 2);
+    const journalDir = join(dir, p);
+    const path = await writeConfig(dir, config(p));
+
+    const run = await execute(path, journalDir, ['--json']);
+
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as {
+      status: string;
+      migration_id: string;
+      journal: { to: string }[];
+      progress: { mode: string; records_copied: string } | null;
+      history_file: string;
+    };
+    expect(doc.status).toBe('SUCCEEDED');
+    expect(doc.migration_id).toMatch(/--/);
+    expect(doc.journal.map((e) => e.to).at(-1)).toBe('drain_ready');
+    expect(doc.progress?.mode).toMatch(/^(seed|tail)$/);
+    expect(run.stderr).toMatch(/CopyTopology entered/);
+    expect(run.stderr).toMatch(/^progress: (seed|tail) /m);
+    expect(run.stderr).toContain('workflow SUCCEEDED');
+    expect((await readFile(doc.history_file, 'utf8')).split('\n')[0]).toContain('ExecutionStarted');
+  });
+
+  // Secrets never in clear (SPEC §3, §6.6): a copier task fails while the config holds a password
+  // and the webhook secret; neither appears in the journal, the CLI's stdout and stderr (with every
+  // copier line, KRAFT_MIGRATE_VERBOSE=1) or the local execution history (every state's input and
+  // output, every container line), and the copier's overrides carry only its part of the config.
+  it("a failing copier leaves the config's secrets nowhere: journal, CLI output, copier lines, state inputs and outputs", {
+    timeout: 240_000,
+  }, async () => {
+    const p = uniqueName('secret');
+    const topic = `${p}.big`;
+    // The target topic exists compacted and the config keeps the target's configs: a record without
+    // a key is refused there, and the seed copier fails.
+    await createTopics('source', [{ name: topic, configs: { 'retention.ms': '-1' } }]);
+    await createTopics('target', [{ name: topic, configs: { 'cleanup.policy': 'compact' } }]);
+    const producer = kafka('source').producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'no key' }] });
+    await producer.disconnect();
+
+    const journalDir = join(dir, p);
+    const stateDir = `${journalDir}-runner`;
+    const path = await writeConfig(
+      dir,
+      config(p, {
+        source: { bootstrap_servers: [STACK.source], auth: { mode: 'none', password: PASSWORD } },
+        topology: { on_config_drift: 'keep_target' },
+        cutover: {
+          auto_approve: true,
+          drain_stable_window: '1s',
+          producer_freeze_webhook: 'http://127.0.0.1:9/freeze',
+          producer_freeze_webhook_secret: WEBHOOK_SECRET,
+        },
+      }),
+    );
+
+    const run = await cli(
+      ['execute', '--config', path, '--journal-dir', journalDir, '--state-dir', stateDir, '--json'],
+      { ...STACK_ENV, KRAFT_MIGRATE_VERBOSE: '1' },
+    );
+
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { status: string; error: string; history_file: string };
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('States.TaskFailed');
+    expect(run.stderr).toMatch(/\[SeedShard#\w+ stderr\] PreconditionError .*Produce on partition/);
+    const journal = await readFile(join(journalDir, 'journal.jsonl'), 'utf8');
+    expect(JSON.parse(journal.trim().split('\n').at(-1) ?? '{}').reason).toMatch(
+      /^States\.TaskFailed: container copier exited with 1: PreconditionError KAFKA_REQUEST_FAILED: Produce on partition/,
+    );
+    const history = await readFile(result.history_file, 'utf8');
+    const events = history
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; stateName?: string; cause?: string; input?: unknown });
+    expect(events.some((e) => e.type === 'ContainerOutput')).toBe(true);
+    expect(events.some((e) => e.type === 'ExecutionStarted' && e.input !== undefined)).toBe(true);
+
+    for (const [where, text] of [
+      ['journal.jsonl', journal],
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+      ['execution history', history],
+    ] as const) {
+      expect(text, where).not.toContain(PASSWORD);
+      expect(text, where).not.toContain(WEBHOOK_SECRET);
+    }
+
+    // The copier got its part of the config only: no cutover (webhook secret), no evidence settings.
+    const failed = events.find((e) => e.type === 'StateFailed' && e.stateName === 'SeedShard');
+    const task = JSON.parse(failed?.cause ?? '{}') as {
+      Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] };
+    };
+    const env = task.Overrides.ContainerOverrides[0]?.Environment ?? [];
+    const copierConfig = JSON.parse(env.find((v) => v.Name === 'KRAFT_MIGRATE_CONFIG')?.Value ?? '{}');
+    expect(Object.keys(copierConfig).sort()).toEqual(['seed', 'source', 'storage', 'target', 'topics']);
+    expect(copierConfig.source.auth.password).toBe('***');
   });
 
   it('waits at the cutover gate until a second process runs kraft-migrate cutover', {

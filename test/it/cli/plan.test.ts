@@ -88,6 +88,20 @@ describe('kraft-migrate plan', () => {
     expect(templated).toContain('${');
   });
 
+  it('with --json prints one JSON document: the files written, the "wrote" lines on stderr', async () => {
+    const out = join(dir, 'json');
+    const args = ['plan', '--config', configPath, '--format', 'iam-policy', '--out-dir', out, '--json'];
+    const { code, stdout, stderr } = await cli(args);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      files: [join(out, 'iam-policy-templated.json'), join(out, 'iam-policy-concrete.json')],
+    });
+    expect(stderr).toContain(`wrote ${join(out, 'iam-policy-concrete.json')}`);
+    const refused = await cli(['plan', '--config', configPath, '--format', 'runbook', '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--json and --format runbook both ask for stdout');
+  });
+
   it('fails with a clear message, not a stack trace, when the config file is missing', async () => {
     const { code, stderr } = await cli(['plan', '--config', join(dir, 'nope.yaml')]);
     expect(code).toBe(2);

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ContainerHandler } from '../../../cli/runner/containers.ts';
 import { runLocal } from '../../../cli/runner/local-runner.ts';
@@ -110,6 +112,40 @@ describe('runLocal — ECS tasks as child processes', () => {
       TaskDefinitionArn: TASK_DEF,
       Containers: [{ Name: 'copier', ExitCode: 3, Reason: 'boom on stderr: cannot reach target' }],
     });
+  });
+
+  it("redacts the input's secrets from container lines, the failure cause, the result and the history file", async () => {
+    const secret = 'p@ss-SECRET-123';
+    const tap = new EventTap();
+    const asl = seedAsl();
+    const seed = asl.States['Seed'] as unknown as {
+      Parameters: { Overrides: { ContainerOverrides: { Environment: unknown[] }[] } };
+    };
+    seed.Parameters.Overrides.ContainerOverrides[0]!.Environment[0] = {
+      Name: 'GREETING',
+      'Value.$': '$.auth.password',
+    };
+    const stateDir = await tempStateDir();
+
+    const result = await runLocal({
+      asl,
+      input: { auth: { password: secret }, exitCode: '3' },
+      handlers: { Seed: copier },
+      stateDir,
+      historyDir: join(stateDir, 'executions'),
+      onEvent: tap.onEvent,
+    });
+
+    expect(tap.of('ContainerOutput').map((e) => e.line)).toContain('GREETING=***');
+    const error = (result.output as { error: { Cause: string } }).error;
+    expect(JSON.parse(error.Cause).Overrides.ContainerOverrides[0].Environment[0]).toEqual({
+      Name: 'GREETING',
+      Value: '***',
+    });
+    const history = await readFile(result.historyFile ?? '', 'utf8');
+    expect(history).toContain('GREETING=***');
+    for (const text of [history, JSON.stringify(result), JSON.stringify(tap.events)])
+      expect(text).not.toContain(secret);
   });
 
   it('refuses a non-string environment value like ECS does, with States.Runtime that Catch cannot take', async () => {

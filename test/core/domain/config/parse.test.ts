@@ -155,6 +155,14 @@ describe('environment interpolation', () => {
     expect(e.message).toBe('config source.auth.password: environment variable SRC_PASSWORD is not set');
   });
 
+  it('never quotes a secret back in an error, even a wrong one', () => {
+    const text = `${MINIMAL}cutover: {producer_freeze_webhook_secret: 12345678}\n`;
+    const e = errorOf(() => parseConfigText(text, {}));
+    expect(e.message).toContain('cutover.producer_freeze_webhook_secret: expected string');
+    expect(e.message).toContain('(got a value not shown)');
+    expect(e.message).not.toContain('12345678');
+  });
+
   it('redacts passwords and webhook secrets', () => {
     const text = `${MINIMAL.replace('["127.0.0.1:19092"]}', '["127.0.0.1:19092"], auth: {mode: scram-sha-512, username: u, password: "${P}"}}')}cutover: {producer_freeze_webhook_secret: s3cr3t}\n`;
     const redacted = JSON.stringify(redactConfig(parseConfigText(text, { P: 'hunter2' })));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../../../core/domain/errors.ts';
 import { appendEntry, assertNoSecrets, findSecrets } from '../../../../core/domain/journal/index.ts';
+import { secretValues } from '../../../../core/domain/journal/secrets.ts';
 import { journalThrough, T0 } from './helpers.ts';
 
 describe('secret guard', () => {
@@ -62,5 +63,23 @@ describe('secret guard', () => {
         records: 10,
       }),
     ).not.toThrow();
+  });
+});
+
+describe('secretValues', () => {
+  it('collects the values under secret keys (not ARNs), with their JSON-escaped forms, longest first', () => {
+    const values = secretValues({
+      source: { auth: { mode: 'scram-sha-512', username: 'u', password: 'p"w\\1' } },
+      target: { auth: { secret_arn: 'arn:aws:secretsmanager:eu-west-2:1:secret:AmazonMSK_x' } },
+      cutover: { producer_freeze_webhook_secret: 'whsec', producer_freeze_webhook_secret_arn: 'arn:aws:x' },
+      list: [{ token: ['t-1', 't-2'] }],
+    });
+    expect(values).toEqual(['p\\\\\\"w\\\\\\\\1', 'p\\"w\\\\1', 'p"w\\1', 'whsec', 't-1', 't-2']);
+  });
+
+  it('finds nothing in a config without secrets', () => {
+    expect(
+      secretValues({ source: { auth: { mode: 'none' } }, seed: { max_concurrent_partitions: 4 } }),
+    ).toEqual([]);
   });
 });
