@@ -82,7 +82,7 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
   process.once('SIGTERM', stop);
   try {
     const result = await runLocal({
-      asl: synthesizeLocalDefinition(),
+      asl: await synthesizeLocalDefinition(),
       input: config,
       handlers: localHandlers(),
       stateDir: resolveStateDir(opts.stateDir, io.env),
