@@ -1,4 +1,3 @@
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
 import type {
@@ -12,7 +11,6 @@ import type {
 } from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
-import { KafkajsAdmin } from './kafka/admin.ts';
 import { FirstBatchTimestamps } from './kafka/first-records.ts';
 import { type PlatformaticReaderOptions, PlatformaticRecordReader } from './kafka/reader.ts';
 import { PlatformaticRecordWriter, type PlatformaticWriterOptions } from './kafka/writer.ts';
@@ -86,6 +84,8 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
     },
     async kafkaAdmin(role, bootstrap) {
       const cluster = bootstrap ? { ...config[role], bootstrap_servers: [...bootstrap] } : config[role];
+      // imported on first use, like KMS below: the copier never administers (kafkajs stays unloaded)
+      const { KafkajsAdmin } = await import('./kafka/admin.ts');
       return KafkajsAdmin.create(cluster, { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}` });
     },
     recordReader(role, readerOptions = {}) {
@@ -112,6 +112,7 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
     probeSigningKey() {
       return probeSigningKey(config.evidence, {
         kmsKeySpec: async (arn) => {
+          const { GetPublicKeyCommand, KMSClient } = await import('@aws-sdk/client-kms');
           const kms = new KMSClient({ region: regionOfArn(arn) ?? env['AWS_REGION'] });
           const out = await kms.send(new GetPublicKeyCommand({ KeyId: arn }));
           return out.KeySpec ?? 'UNKNOWN';
