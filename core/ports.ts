@@ -378,6 +378,28 @@ export interface RecordReader {
   close(): Promise<void>;
 }
 
+/** A partition and its log start, for FirstRecordTimestamps. */
+export interface PartitionAtLogStart extends PartitionRef {
+  readonly logStart: bigint;
+}
+
+/**
+ * The timestamps of the first records of partitions (precheck W08): for each partition, the
+ * largest timestamp of the first record batch at its log start.
+ */
+export interface FirstRecordTimestamps {
+  /**
+   * Per partitionKey, the largest timestamp (ms since the epoch) of the first batch with data
+   * records at `logStart`. A partition is absent when it holds no data records there, or was not
+   * read before `timeoutMs` (the whole call's budget) or failed: absent means unknown.
+   */
+  firstBatchMaxTimestamps(
+    partitions: readonly PartitionAtLogStart[],
+    options: { readonly timeoutMs: number; readonly concurrency: number },
+  ): Promise<Map<string, bigint>>;
+  close(): Promise<void>;
+}
+
 export interface PartitionOffsetsDetail extends PartitionRef {
   readonly logStart: bigint;
   readonly highWatermark: bigint;

@@ -75,7 +75,12 @@ export async function runExecute(opts: ExecuteOptions, cli: CliIO): Promise<numb
     return EXIT.ok;
   }
 
-  io.out(located ? `resuming migration ${located.migrationId}` : 'starting a new migration');
+  // A pinned migration_id without journal entries is a new migration, not a resumed one.
+  io.out(
+    located?.entries.length
+      ? `resuming migration ${located.migrationId}`
+      : `starting a new migration${located ? ` ${located.migrationId}` : ''}`,
+  );
   const restoreEnv = setHandlerEnv({
     KRAFT_MIGRATE_JOURNAL_DIR: opts.journalDir,
     KRAFT_MIGRATE_ALLOW_KRAFT_SOURCE: opts.allowKraftSource ? '1' : undefined,
@@ -89,7 +94,7 @@ export async function runExecute(opts: ExecuteOptions, cli: CliIO): Promise<numb
   process.once('SIGTERM', stop);
   try {
     const result = await runLocal({
-      asl: synthesizeLocalDefinition(),
+      asl: await synthesizeLocalDefinition(),
       input: config,
       handlers: localHandlers(),
       stateDir,

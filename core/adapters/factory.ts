@@ -1,10 +1,17 @@
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
-import type { JournalStore, KafkaAdmin, MskApi, ObjectStore, RecordReader, RecordWriter } from '../ports.ts';
+import type {
+  FirstRecordTimestamps,
+  JournalStore,
+  KafkaAdmin,
+  MskApi,
+  ObjectStore,
+  RecordReader,
+  RecordWriter,
+} from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
-import { KafkajsAdmin } from './kafka/admin.ts';
+import { FirstBatchTimestamps } from './kafka/first-records.ts';
 import { type PlatformaticReaderOptions, PlatformaticRecordReader } from './kafka/reader.ts';
 import { PlatformaticRecordWriter, type PlatformaticWriterOptions } from './kafka/writer.ts';
 import { AwsMskApi } from './msk.ts';
@@ -29,6 +36,8 @@ export interface Adapters {
     role: 'source' | 'target',
     options?: Omit<PlatformaticReaderOptions, 'deps'>,
   ): Promise<RecordReader>;
+  /** First-batch timestamps at log start (precheck W08). */
+  firstRecords(role: 'source' | 'target'): Promise<FirstRecordTimestamps>;
   /** Data-path writer to the target (idempotent, acks=all). */
   recordWriter(options?: Omit<PlatformaticWriterOptions, 'deps'>): Promise<RecordWriter>;
   objectStore(role: 'segments' | 'evidence'): ObjectStore;
@@ -75,6 +84,8 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
     },
     async kafkaAdmin(role, bootstrap) {
       const cluster = bootstrap ? { ...config[role], bootstrap_servers: [...bootstrap] } : config[role];
+      // imported on first use, like KMS below: the copier never administers (kafkajs stays unloaded)
+      const { KafkajsAdmin } = await import('./kafka/admin.ts');
       return KafkajsAdmin.create(cluster, { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}` });
     },
     recordReader(role, readerOptions = {}) {
@@ -83,6 +94,10 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
         ...readerOptions,
         deps: { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-reader` },
       });
+    },
+    firstRecords(role) {
+      const deps = { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-first-records` };
+      return FirstBatchTimestamps.create(config[role], { deps });
     },
     recordWriter(writerOptions = {}) {
       return PlatformaticRecordWriter.create(config.target, {
@@ -97,6 +112,7 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
     probeSigningKey() {
       return probeSigningKey(config.evidence, {
         kmsKeySpec: async (arn) => {
+          const { GetPublicKeyCommand, KMSClient } = await import('@aws-sdk/client-kms');
           const kms = new KMSClient({ region: regionOfArn(arn) ?? env['AWS_REGION'] });
           const out = await kms.send(new GetPublicKeyCommand({ KeyId: arn }));
           return out.KeySpec ?? 'UNKNOWN';

@@ -13,13 +13,7 @@
  *   before 3.7 (no KRaft on MSK before 3.7) → true; otherwise undefined — the Kafka-side detection
  *   (finalized metadata.version) is the authority either way.
  */
-import {
-  type Cluster,
-  DescribeClusterV2Command,
-  GetBootstrapBrokersCommand,
-  type GetBootstrapBrokersResponse,
-  KafkaClient,
-} from '@aws-sdk/client-kafka';
+import type { Cluster, GetBootstrapBrokersResponse, KafkaClient } from '@aws-sdk/client-kafka';
 import {
   InvalidInputError,
   type KraftMigrateError,
@@ -60,6 +54,13 @@ function modeKey(authMode: string): string {
   return authMode.startsWith('scram') ? 'scram' : authMode;
 }
 
+/** The SDK is imported on first use: only configs with a cluster_arn ever call MSK (not the copier's hot start). */
+let mskSdk: Promise<typeof import('@aws-sdk/client-kafka')> | undefined;
+const loadMskSdk = () => {
+  mskSdk ??= import('@aws-sdk/client-kafka');
+  return mskSdk;
+};
+
 export class AwsMskApi implements MskApi {
   private readonly clients = new Map<string, KafkaClient>();
   private readonly client: KafkaClient | undefined;
@@ -77,8 +78,8 @@ export class AwsMskApi implements MskApi {
         fix: 'Use one of none, iam, scram-sha-512, scram-sha-256, tls.',
       });
     }
-    const answer = await this.call(arn, 'GetBootstrapBrokers', (c) =>
-      c.send(new GetBootstrapBrokersCommand({ ClusterArn: arn })),
+    const answer = await this.call(arn, 'GetBootstrapBrokers', (c, sdk) =>
+      c.send(new sdk.GetBootstrapBrokersCommand({ ClusterArn: arn })),
     );
     for (const field of fields) {
       const value = answer[field];
@@ -97,8 +98,8 @@ export class AwsMskApi implements MskApi {
   }
 
   async describeCluster(arn: string): Promise<MskClusterFacts> {
-    const answer = await this.call(arn, 'DescribeClusterV2', (c) =>
-      c.send(new DescribeClusterV2Command({ ClusterArn: arn })),
+    const answer = await this.call(arn, 'DescribeClusterV2', (c, sdk) =>
+      c.send(new sdk.DescribeClusterV2Command({ ClusterArn: arn })),
     );
     if (!answer.ClusterInfo) {
       throw new TransientError(`DescribeClusterV2 for ${arn} returned no cluster info`, {
@@ -109,20 +110,25 @@ export class AwsMskApi implements MskApi {
     return clusterFacts(arn, answer.ClusterInfo);
   }
 
-  private async call<T>(arn: string, operation: string, fn: (c: KafkaClient) => Promise<T>): Promise<T> {
+  private async call<T>(
+    arn: string,
+    operation: string,
+    fn: (c: KafkaClient, sdk: typeof import('@aws-sdk/client-kafka')) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await fn(this.clientFor(arn));
+      const sdk = await loadMskSdk();
+      return await fn(this.clientFor(arn, sdk), sdk);
     } catch (e) {
       throw mskError(arn, operation, e);
     }
   }
 
-  private clientFor(arn: string): KafkaClient {
+  private clientFor(arn: string, sdk: typeof import('@aws-sdk/client-kafka')): KafkaClient {
     if (this.client) return this.client;
     const region = regionOfArn(arn) ?? process.env.AWS_REGION ?? 'us-east-1';
     let c = this.clients.get(region);
     if (!c) {
-      c = new KafkaClient({ region });
+      c = new sdk.KafkaClient({ region });
       this.clients.set(region, c);
     }
     return c;

@@ -3,7 +3,7 @@
  * `{"username": …, "password": …}`) and plain secret strings. Secret values never appear in an
  * error message.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InvalidInputError, PreconditionError, TransientError } from '../domain/errors.ts';
 
 export interface ScramCredentials {
@@ -23,6 +23,13 @@ export function regionOfArn(arn: string): string | undefined {
   return parts.length > 4 && parts[3] ? parts[3] : undefined;
 }
 
+/** The SDK is imported on first use: most runs (and every copier without secret_arn) never read a secret. */
+let secretsSdk: Promise<typeof import('@aws-sdk/client-secrets-manager')> | undefined;
+const loadSecretsSdk = () => {
+  secretsSdk ??= import('@aws-sdk/client-secrets-manager');
+  return secretsSdk;
+};
+
 export class AwsSecretsReader implements SecretsReader {
   private readonly clients = new Map<string, SecretsManagerClient>();
   private readonly client: SecretsManagerClient | undefined;
@@ -35,7 +42,9 @@ export class AwsSecretsReader implements SecretsReader {
   async readSecretString(secretArn: string): Promise<string> {
     let out: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined };
     try {
-      out = await this.clientFor(secretArn).send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const { GetSecretValueCommand } = await loadSecretsSdk();
+      const client = await this.clientFor(secretArn);
+      out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     } catch (e) {
       throw secretsError(secretArn, e);
     }
@@ -51,11 +60,12 @@ export class AwsSecretsReader implements SecretsReader {
     return parseScramSecret(secretArn, await this.readSecretString(secretArn));
   }
 
-  private clientFor(secretArn: string): SecretsManagerClient {
+  private async clientFor(secretArn: string): Promise<SecretsManagerClient> {
     if (this.client) return this.client;
     const region = regionOfArn(secretArn) ?? process.env.AWS_REGION ?? 'us-east-1';
     let c = this.clients.get(region);
     if (!c) {
+      const { SecretsManagerClient } = await loadSecretsSdk();
       c = new SecretsManagerClient({ region });
       this.clients.set(region, c);
     }

@@ -1,5 +1,6 @@
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { KraftMigrateError } from '../domain/errors.ts';
+import { deletesByCreateTime, recordsIn } from '../domain/precheck/facts.ts';
 import type {
   BucketSnapshot,
   ClusterSnapshot,
@@ -12,7 +13,14 @@ import type {
   TopicSnapshot,
 } from '../domain/precheck/types.ts';
 import { selectGroups, selectTopics } from '../domain/selection.ts';
-import type { AclBinding, KafkaAdmin, MskApi } from '../ports.ts';
+import {
+  type AclBinding,
+  type FirstRecordTimestamps,
+  type KafkaAdmin,
+  type MskApi,
+  type PartitionAtLogStart,
+  partitionKey,
+} from '../ports.ts';
 
 /**
  * Gathers everything precheck and plan look at, through the ports only. Read-only apart from one
@@ -29,6 +37,10 @@ export interface GatherDeps {
   /** Probes a bucket (reachable, writable, Object Lock, KMS); never throws. */
   readonly probeBucket: (role: 'segments' | 'evidence') => Promise<BucketSnapshot>;
   readonly probeSigningKey: () => Promise<SigningKeySnapshot>;
+  /** First-batch timestamps of the source (W08); without it they stay unknown. */
+  readonly firstRecords?: (() => Promise<FirstRecordTimestamps>) | undefined;
+  /** The clock of `gatheredAtMs`. @default Date.now */
+  readonly now?: (() => number) | undefined;
   /** Called as each part is gathered, for progress output. */
   readonly onProgress?: (what: string) => void;
 }
@@ -48,6 +60,14 @@ export async function gather(deps: GatherDeps): Promise<GatheredState> {
   const progress = deps.onProgress ?? (() => {});
   progress('source cluster');
   const source = await gatherCluster(deps, 'source', undefined);
+  if (source.snapshot.reachable && deps.firstRecords) {
+    progress('oldest source records');
+    source.snapshot = {
+      ...source.snapshot,
+      topics: await withFirstBatchTimestamps(deps.firstRecords, source.snapshot.topics),
+    };
+  }
+  const gatheredAtMs = (deps.now ?? Date.now)();
   progress('target cluster');
   const target = await gatherCluster(deps, 'target', source.selected);
   progress('buckets');
@@ -67,11 +87,54 @@ export async function gather(deps: GatherDeps): Promise<GatheredState> {
       segments,
       evidence,
       signingKey,
+      gatheredAtMs,
     },
     sourceAcls: source.acls,
     selectedTopics: source.selected,
     explicitTopicConfigs: source.explicitConfigs,
   };
+}
+
+/** Budget and concurrency of the first-batch reads: precheck never waits long for W08. */
+export const FIRST_RECORDS_TIMEOUT_MS = 10_000;
+export const FIRST_RECORDS_CONCURRENCY = 8;
+
+/**
+ * The first-batch timestamps of the partitions W08 looks at: delete-only CreateTime topics, partitions
+ * holding records. A failure leaves them unknown (the rule then says so); it never fails the gathering.
+ */
+async function withFirstBatchTimestamps(
+  open: () => Promise<FirstRecordTimestamps>,
+  topics: readonly TopicSnapshot[],
+): Promise<TopicSnapshot[]> {
+  const wanted: PartitionAtLogStart[] = [];
+  for (const t of topics) {
+    if (!deletesByCreateTime(t)) continue;
+    for (const p of t.partitions)
+      if (recordsIn(p) > 0n) wanted.push({ topic: t.name, partition: p.partition, logStart: p.logStart });
+  }
+  if (wanted.length === 0) return [...topics];
+  let found = new Map<string, bigint>();
+  try {
+    const reader = await open();
+    try {
+      found = await reader.firstBatchMaxTimestamps(wanted, {
+        timeoutMs: FIRST_RECORDS_TIMEOUT_MS,
+        concurrency: FIRST_RECORDS_CONCURRENCY,
+      });
+    } finally {
+      await reader.close().catch(() => {});
+    }
+  } catch {
+    // unknown: W08 reports the topics it could not look into
+  }
+  return topics.map((t) => ({
+    ...t,
+    partitions: t.partitions.map((p) => {
+      const ts = found.get(partitionKey({ topic: t.name, partition: p.partition }));
+      return ts === undefined ? p : { ...p, firstBatchMaxTimestamp: ts };
+    }),
+  }));
 }
 
 interface ClusterGathering {

@@ -66,6 +66,7 @@ export function gatherWith(
     msk: config.source.cluster_arn || config.target.cluster_arn ? adapters.msk : undefined,
     probeBucket: (role) => adapters.probeBucket(role),
     probeSigningKey: () => adapters.probeSigningKey(),
+    firstRecords: () => adapters.firstRecords('source'),
     onProgress: options.onProgress,
   });
 }

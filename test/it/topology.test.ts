@@ -13,6 +13,7 @@ import { validateConfig } from '../../core/domain/config/parse.ts';
 import type { MigrationConfig } from '../../core/domain/config/schema.ts';
 import { PreconditionError } from '../../core/domain/errors.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
+import { cli } from './cli-run.ts';
 import {
   createBucket,
   createTopics,
@@ -21,6 +22,7 @@ import {
   stackConfig,
   tempDir,
   withAdmin,
+  writeConfig,
 } from './fixtures.ts';
 import { STACK, uniqueName } from './stack.ts';
 
@@ -277,6 +279,96 @@ describe('copyTopology on the local stack', () => {
       'copying_topology',
       'seeding',
     ]);
+  });
+
+  it('plans and copies only the ACLs of the selection: not those of other topics, groups, prefixes or principals', async () => {
+    const p = uniqueName('topo-acls');
+    await createTopics('source', [{ name: `${p}.orders` }, { name: `${p}-other` }]);
+    const app = `User:${p}-app`;
+    const other = `User:${p}-other`;
+    const literal = ResourcePatternTypes.LITERAL;
+    await createSourceAcls(app, [
+      {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: `${p}.orders`,
+        resourcePatternType: literal,
+        operation: AclOperationTypes.READ,
+      },
+      {
+        resourceType: AclResourceTypes.CLUSTER,
+        resourceName: 'kafka-cluster',
+        resourcePatternType: literal,
+        operation: AclOperationTypes.IDEMPOTENT_WRITE,
+      },
+    ]);
+    // every binding of `other` is outside the selection (topics `${p}\..*`, groups `${p}\..*`)
+    await createSourceAcls(other, [
+      {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: `${p}-other`,
+        resourcePatternType: literal,
+        operation: AclOperationTypes.READ,
+      },
+      {
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: `${p}-`,
+        resourcePatternType: ResourcePatternTypes.PREFIXED,
+        operation: AclOperationTypes.WRITE,
+      },
+      {
+        resourceType: AclResourceTypes.GROUP,
+        resourceName: `${p}-group`,
+        resourcePatternType: literal,
+        operation: AclOperationTypes.READ,
+      },
+      {
+        resourceType: AclResourceTypes.CLUSTER,
+        resourceName: 'kafka-cluster',
+        resourcePatternType: literal,
+        operation: AclOperationTypes.DESCRIBE,
+      },
+      {
+        resourceType: AclResourceTypes.TRANSACTIONAL_ID,
+        resourceName: `${p}-tx`,
+        resourcePatternType: literal,
+        operation: AclOperationTypes.WRITE,
+      },
+    ]);
+    const doc = stackConfig({
+      migration_id: `${p}-mig`,
+      topics: { include: [`${p}\\..*`] },
+      groups: { include: [`${p}\\..*`] },
+      storage: { segments: `s3://${segments}/seeds`, evidence: `s3://${evidence}/ev` },
+    });
+    const path = await writeConfig(dir, doc);
+
+    const planned = await cli(['plan', '--config', path, '--format', 'json']);
+    expect(planned.code).toBe(0);
+    const plan = JSON.parse(planned.stdout);
+    expect(plan.acls).toMatchObject({
+      gathered: true,
+      count: 2,
+      byResourceType: { CLUSTER: 1, TOPIC: 1 },
+      principals: 1,
+    });
+    expect(plan.acls.outsideSelection).toBeGreaterThanOrEqual(5);
+    const runbook = await cli(['plan', '--config', path, '--format', 'runbook']);
+    expect(runbook.stdout).toMatch(
+      /\| ACLs of the selection \| 2; \d+ other source ACL\(s\) outside the selection are not copied/,
+    );
+
+    const cfg = config(p);
+    const { adapters, id } = await prepared(cfg);
+    const copied = await copyTopology(cfg, adapters, id, { leaderTimeoutMs: 30_000 });
+
+    expect(copied.acls).toMatchObject({ handling: 'merge', relevant: 2, created: 2 });
+    expect(await targetAclsOf(app)).toEqual(
+      [
+        `${AclResourceTypes.CLUSTER}:${literal}:kafka-cluster:${AclOperationTypes.IDEMPOTENT_WRITE}`,
+        `${AclResourceTypes.TOPIC}:${literal}:${p}.orders:${AclOperationTypes.READ}`,
+      ].sort(),
+    );
+    expect(await targetAclsOf(other)).toEqual([]);
   });
 
   it('on_config_drift=fail refuses naming the config and changes nothing; overwrite_with_source then sets only it', async () => {

@@ -3,6 +3,7 @@ import type { MigrationConfig } from '../config/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 import { estimateSeed } from '../precheck/estimate.ts';
 import type { ClusterSnapshot, TopicSnapshot } from '../precheck/types.ts';
+import { aclHandling, selectAcls } from '../topology/acls.ts';
 import { targetReplicationFactor } from '../topology/topics.ts';
 import { humanBytes, humanSeconds } from './format.ts';
 import { WORKFLOW_STEPS } from './steps.ts';
@@ -15,7 +16,6 @@ import {
 } from './storage-layout.ts';
 import { planTopicConfigs, targetDefault } from './topic-configs.ts';
 import {
-  type AclHandling,
   type ClusterMode,
   type MigrationPlan,
   PLAN_SCHEMA_VERSION,
@@ -306,20 +306,33 @@ function planGroups(snapshot: PlanInput, planned: ReadonlySet<string>): PlanGrou
     });
 }
 
+/** The ACLs of the selection only (topology/acls.ts selectAcls, the rule the topology copy applies). */
 function planAcls(snapshot: PlanInput): PlanAcls {
   const { config } = snapshot;
-  const handling: AclHandling =
-    config.topology.acls === 'skip' ? 'skip' : config.target.auth.mode === 'iam' ? 'access-map' : 'merge';
+  const handling = aclHandling(config);
   if (snapshot.acls === undefined) {
-    return { gathered: false, count: null, byResourceType: {}, principals: null, handling };
+    return {
+      gathered: false,
+      count: null,
+      outsideSelection: null,
+      byResourceType: {},
+      principals: null,
+      handling,
+    };
   }
+  const { relevant, ignored } = selectAcls(snapshot.acls, {
+    selectedTopics: snapshot.source.topics.map((t) => t.name),
+    groups: config.groups,
+    sourceGroups: snapshot.source.groups.map((g) => g.groupId),
+  });
   const byResourceType: Record<string, number> = {};
-  for (const a of snapshot.acls) byResourceType[a.resourceType] = (byResourceType[a.resourceType] ?? 0) + 1;
+  for (const a of relevant) byResourceType[a.resourceType] = (byResourceType[a.resourceType] ?? 0) + 1;
   return {
     gathered: true,
-    count: snapshot.acls.length,
+    count: relevant.length,
+    outsideSelection: ignored.length,
     byResourceType: Object.fromEntries(Object.entries(byResourceType).sort(([a], [b]) => cmp(a, b))),
-    principals: new Set(snapshot.acls.map((a) => a.principal)).size,
+    principals: new Set(relevant.map((a) => a.principal)).size,
     handling,
   };
 }

@@ -45,7 +45,7 @@ export function renderRunbook(plan: MigrationPlan, options: RunbookOptions = {})
   p(
     `| consumer groups | ${plan.totals.groups} (${plan.totals.groupPartitions} committed partition offsets to translate) |`,
   );
-  p(`| ACLs | ${plan.acls.count ?? 'not gathered'} (${aclHandlingText(plan)}) |`);
+  p(`| ACLs of the selection | ${aclCountText(plan)} (${aclHandlingText(plan)}) |`);
   p(`| estimated seed time | ${plan.seed.estimate.text} |`);
   p(`| max producer freeze | ${plan.cutover.maxProducerFreeze} |`);
   p(`| config fingerprint | \`${plan.fingerprint}\` |`, '');
@@ -242,6 +242,14 @@ export function renderRunbook(plan: MigrationPlan, options: RunbookOptions = {})
 function copiedText(t: PlanTopic): string {
   const entries = Object.entries(t.configs.copy);
   return entries.length === 0 ? '—' : entries.map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+function aclCountText(plan: MigrationPlan): string {
+  if (plan.acls.count === null) return 'not gathered';
+  const others = plan.acls.outsideSelection ?? 0;
+  return others > 0
+    ? `${plan.acls.count}; ${others} other source ACL(s) outside the selection are not copied`
+    : `${plan.acls.count}`;
 }
 
 function aclHandlingText(plan: MigrationPlan): string {

@@ -118,7 +118,10 @@ export type AclHandling = 'merge' | 'skip' | 'access-map';
 
 export interface PlanAcls {
   readonly gathered: boolean;
+  /** Source bindings of the selection (docs/configuration.md, "Which ACLs are copied"): the ones copied. */
   readonly count: number | null;
+  /** Source bindings outside the selection: not copied, not counted above. */
+  readonly outsideSelection: number | null;
   readonly byResourceType: Readonly<Record<string, number>>;
   readonly principals: number | null;
   /** merge: created on the target; access-map: IAM target, written to access-map.json; skip: topology.acls=skip. */

@@ -68,6 +68,16 @@ export function timestampType(topic: TopicSnapshot): string {
   return configValue(topic.configs, 'message.timestamp.type') ?? 'CreateTime';
 }
 
+/**
+ * Deletes by time against the records' own CreateTime: cleanup.policy delete without compact and
+ * message.timestamp.type CreateTime (the topics W08 looks at). False when the configs are unknown.
+ */
+export function deletesByCreateTime(topic: TopicSnapshot): boolean {
+  const policies = cleanupPolicies(topic);
+  if (policies === undefined || !policies.includes('delete') || policies.includes('compact')) return false;
+  return timestampType(topic).toLowerCase() === 'createtime';
+}
+
 /** The topic's replication factor: the longest replica list among its partitions. */
 export function replicationFactor(topic: TopicSnapshot): number {
   return topic.partitions.reduce((max, p) => Math.max(max, p.replicas.length), 0);

@@ -25,6 +25,11 @@ export interface PartitionSnapshot {
   readonly end: bigint;
   /** Bytes on disk of the leader replica, when DescribeLogDirs answered. */
   readonly bytes?: bigint | undefined;
+  /**
+   * Largest timestamp (ms since the epoch) of the first record batch at log start, when it was
+   * read (delete-retention CreateTime topics with records only; W08, see docs/precheck-codes.md).
+   */
+  readonly firstBatchMaxTimestamp?: bigint | undefined;
 }
 
 export interface TopicSnapshot {
@@ -121,6 +126,8 @@ export interface PrecheckSnapshot {
   readonly segments: BucketSnapshot;
   readonly evidence: BucketSnapshot;
   readonly signingKey: SigningKeySnapshot;
+  /** When the snapshot was gathered (ms since the epoch): the "now" of time-based rules (W08). */
+  readonly gatheredAtMs?: number | undefined;
 }
 
 /** A rule: a pure function from the snapshot to findings. One per file. */

@@ -1,6 +1,6 @@
 import type { AclBinding } from '../../ports.ts';
 import type { MigrationConfig } from '../config/schema.ts';
-import type { AclHandling } from '../plan/types.ts';
+import type { AclHandling, PlanAclBinding } from '../plan/types.ts';
 import { matcher, type Selection } from '../selection.ts';
 
 /**
@@ -12,13 +12,18 @@ import { matcher, type Selection } from '../selection.ts';
  * every relevant binding the target does not have yet (Kafka's CreateAcls is idempotent, and
  * existing target bindings are never removed or changed).
  *
- * Relevance — a binding is carried over when it can matter to the clients of what is migrated:
+ * Relevance — a binding is carried over when its resource is part of what is migrated
+ * (selectAcls: the one selection the plan, the runbook, the access map and the topology copy use):
  *  - TOPIC: LITERAL `*`, a LITERAL name that is a selected topic, or a PREFIXED pattern that is a
  *    prefix of at least one selected topic;
  *  - GROUP: LITERAL `*`, a LITERAL name the `groups` selection matches (whether or not the group
  *    exists on the source now: consumers may not have committed yet), or a PREFIXED pattern that
  *    the `groups` selection matches as a name or that prefixes a selected source group;
- *  - CLUSTER and TRANSACTIONAL_ID: all (producers' idempotent/transactional writes, admin tools);
+ *  - CLUSTER and TRANSACTIONAL_ID (resources that name no topic or group): only the bindings of a
+ *    principal that has a relevant TOPIC or GROUP binding (a client of the migrated topics: its
+ *    IDEMPOTENT_WRITE, its transactional ids), or of the wildcard principal `User:*`. A principal
+ *    with cluster-level bindings only (an admin tool, another application) is not a client of the
+ *    selection: its bindings stay behind and are counted as outside the selection;
  *  - DELEGATION_TOKEN and USER: never (they govern the source's own credentials);
  *  - a binding whose operation kraft-migrate does not know: never (reported).
  * ALLOW and DENY alike, any principal and host.
@@ -55,8 +60,15 @@ export function aclHandling(config: Pick<MigrationConfig, 'topology' | 'target'>
   return config.target.auth.mode === 'iam' ? 'access-map' : 'merge';
 }
 
-/** A compiled scope: build once, test many bindings. */
-export function aclRelevanceTest(scope: AclScope): (b: AclBinding) => AclRelevance {
+/** The wildcard principal: its bindings apply to every client, those of the selection included. */
+const WILDCARD_PRINCIPAL = 'User:*';
+
+/**
+ * The resource part of the relevance rule (see the module comment), one binding at a time. CLUSTER
+ * and TRANSACTIONAL_ID bindings depend on the other bindings of their principal: selectAcls decides
+ * them.
+ */
+function resourceRelevance(scope: AclScope): (b: PlanAclBinding) => AclRelevance | 'by-principal' {
   const topics = new Set(scope.selectedTopics);
   const groupSelected = matcher(scope.groups);
   const no = (reason: string): AclRelevance => ({ relevant: false, reason });
@@ -67,7 +79,7 @@ export function aclRelevanceTest(scope: AclScope): (b: AclBinding) => AclRelevan
     switch (b.resourceType) {
       case 'CLUSTER':
       case 'TRANSACTIONAL_ID':
-        return yes;
+        return 'by-principal';
       case 'TOPIC':
         if (!prefixed) {
           if (b.resourceName === '*' || topics.has(b.resourceName)) return yes;
@@ -91,8 +103,49 @@ export function aclRelevanceTest(scope: AclScope): (b: AclBinding) => AclRelevan
   };
 }
 
+export interface AclSelection<T extends PlanAclBinding = AclBinding> {
+  /** Bindings of the selection, sorted and without duplicates. */
+  readonly relevant: readonly T[];
+  /** The other bindings, with the reason. */
+  readonly ignored: readonly { readonly binding: T; readonly reason: string }[];
+}
+
+/** The source bindings of the selection (the module comment's rule); sorted, duplicates dropped. */
+export function selectAcls<T extends PlanAclBinding>(
+  bindings: readonly T[],
+  scope: AclScope,
+): AclSelection<T> {
+  const test = resourceRelevance(scope);
+  const seen = new Set<string>();
+  const unique: T[] = [];
+  for (const b of [...bindings].sort((x, y) => cmp(aclKey(x), aclKey(y)))) {
+    const key = aclKey(b);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(b);
+  }
+  const verdicts = unique.map((b) => [b, test(b)] as const);
+  const clients = new Set(
+    verdicts.filter(([, r]) => r !== 'by-principal' && r.relevant).map(([b]) => b.principal),
+  );
+  const relevant: T[] = [];
+  const ignored: { binding: T; reason: string }[] = [];
+  for (const [b, r] of verdicts) {
+    if (r === 'by-principal') {
+      if (b.principal === WILDCARD_PRINCIPAL || clients.has(b.principal)) relevant.push(b);
+      else
+        ignored.push({
+          binding: b,
+          reason: `${b.principal} has no ACL on a selected topic or group (not a client of the selection)`,
+        });
+    } else if (r.relevant) relevant.push(b);
+    else ignored.push({ binding: b, reason: r.reason });
+  }
+  return { relevant, ignored };
+}
+
 /** Identity of a binding (every field). */
-export function aclKey(b: AclBinding): string {
+export function aclKey(b: PlanAclBinding): string {
   return [
     b.resourceType,
     b.patternType,
@@ -145,18 +198,7 @@ export function planAcls(input: AclPlanInput): AclPlan {
       warnings: ['the source cluster has no authorizer (SECURITY_DISABLED): there are no ACLs to copy'],
     };
   }
-  const test = aclRelevanceTest(input.scope);
-  const seen = new Set<string>();
-  const relevant: AclBinding[] = [];
-  const ignored: { binding: AclBinding; reason: string }[] = [];
-  for (const b of [...input.source].sort((x, y) => cmp(aclKey(x), aclKey(y)))) {
-    const key = aclKey(b);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const r = test(b);
-    if (r.relevant) relevant.push(b);
-    else ignored.push({ binding: b, reason: r.reason });
-  }
+  const { relevant, ignored } = selectAcls(input.source, input.scope);
   const warnings: string[] = [];
   const unknown = ignored.filter((i) => !KNOWN_ACL_OPERATIONS.includes(i.binding.operation));
   for (const u of unknown) {

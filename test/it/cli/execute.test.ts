@@ -313,6 +313,22 @@ describe('execute --runner local', () => {
     expect(entries.at(-1)?.reason).toBe('precheck found 1 blocker(s): B07');
   });
 
+  it('says a pinned migration_id with an empty journal starts a new migration, not a resumed one', async () => {
+    const p = uniqueName('pinned');
+    const journalDir = join(dir, p);
+    const id = `${p}-id`;
+    const path = await writeConfig(dir, {
+      ...config(p, { storage: { segments: 's3://km-missing-zz-seg/x', evidence: `s3://${evidence}/ev` } }),
+      migration_id: id,
+    });
+
+    const run = await execute(path, journalDir);
+
+    expect(run.stdout).toContain(`starting a new migration ${id}`);
+    expect(run.stdout).not.toContain('resuming migration');
+    expect((await journal(journalDir)).map((e) => e.to)).toEqual(['planned', 'prechecking', 'failed']);
+  });
+
   it('fails the input validation on a bad config before touching any cluster', async () => {
     const path = await writeConfig(dir, { ...config('x'), cutover: { drain_timeout: 'soon' } });
     const run = await cli(['execute', '--config', path, '--journal-dir', join(dir, 'bad')]);

@@ -10,6 +10,7 @@ import {
   commitGroupOffset,
   createBucket,
   createTopics,
+  kafka,
   produce,
   produceTransactional,
   stackConfig,
@@ -210,26 +211,58 @@ describe('precheck with a stopped broker', () => {
 });
 
 describe('precheck warnings provoked for real', () => {
-  it('W07 compacted topic, W06 transactional data, W08 finite-retention CreateTime topic', async () => {
+  it('W07 compacted topic, W06 transactional data; W08 only for the partition holding month-old CreateTime records', async () => {
     const p = uniqueName('warn');
+    // segment.ms of 90 days: the source keeps the old records in the segment the fresh ones are
+    // appended to (its largest timestamp is fresh), so only the target's retention is at issue
+    const keep = { 'retention.ms': '604800000', 'segment.ms': '7776000000' };
     await createTopics('source', [
       { name: `${p}.compacted`, configs: { 'cleanup.policy': 'compact' } },
       { name: `${p}.tx` },
-      {
-        name: `${p}.events`,
-        configs: { 'retention.ms': '86400000', 'message.timestamp.type': 'CreateTime' },
-      },
+      { name: `${p}.events`, partitions: 2, configs: { ...keep, 'message.timestamp.type': 'CreateTime' } },
+      { name: `${p}.fresh`, configs: keep },
       { name: `${p}.forever`, configs: { 'retention.ms': '-1' } },
     ]);
+    const monthAgo = Date.now() - 30 * 86_400_000;
+    const producer = kafka('source').producer();
+    await producer.connect();
+    try {
+      // one batch of month-old records at the log start of events/0, then fresh ones behind them
+      await producer.send({
+        topic: `${p}.events`,
+        messages: [0, 1, 2].map((i) => ({
+          partition: 0,
+          value: `old-${i}`,
+          timestamp: String(monthAgo + i),
+        })),
+      });
+      for (const topic of [`${p}.events`, `${p}.fresh`, `${p}.forever`]) {
+        await producer.send({
+          topic,
+          messages: [0, 1].map((partition) => ({
+            partition: topic.endsWith('.events') ? partition : 0,
+            value: 'now',
+          })),
+        });
+      }
+      await producer.send({
+        topic: `${p}.forever`,
+        messages: [{ value: 'old', timestamp: String(monthAgo) }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
     await produceTransactional('source', `${p}.tx`);
     await produce('source', `${p}.compacted`, 5);
     const run = await precheck(healthy(p));
     expect(run.find('W07')?.subject).toBe(`${p}.compacted`);
     expect(run.find('W06')?.message).toContain(`${p}.tx`);
-    const w08 = run.result.findings.filter((f) => f.code === 'W08').map((f) => f.subject);
-    expect(w08).toContain(`${p}.events`);
-    expect(w08).not.toContain(`${p}.forever`);
-    expect(w08).not.toContain(`${p}.compacted`);
+    const w08 = run.result.findings.filter((f) => f.code === 'W08');
+    expect(w08.map((f) => f.subject)).toEqual([`${p}.events`]);
+    expect(w08[0]?.message).toContain(
+      `partition(s) 0 (oldest record ${new Date(monthAgo + 2).toISOString()}) hold records older than the target's retention.ms=604800000 (7d)`,
+    );
+    expect(w08[0]?.fix).toMatch(/to at least \d+ \(30d \d+h\)/);
     expect(run.result.findings.filter((f) => f.severity === 'blocker')).toEqual([]);
   });
 

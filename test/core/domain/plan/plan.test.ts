@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../../core/domain/errors.ts';
 import { buildPlan, storageLayout } from '../../../../core/domain/plan/plan.ts';
+import { renderRunbook } from '../../../../core/domain/plan/runbook.ts';
 import { WORKFLOW_STEPS } from '../../../../core/domain/plan/steps.ts';
 import {
   evidenceObjectUrl,
@@ -353,6 +354,7 @@ describe('ACLs in the plan', () => {
     expect(plan.acls).toEqual({
       gathered: false,
       count: null,
+      outsideSelection: null,
       byResourceType: {},
       principals: null,
       handling: 'merge',
@@ -369,11 +371,52 @@ describe('ACLs in the plan', () => {
     expect(plan.acls).toEqual({
       gathered: true,
       count: 3,
+      outsideSelection: 0,
       byResourceType: { GROUP: 1, TOPIC: 2 },
       principals: 2,
       handling: 'merge',
     });
     expect(plan.totals.acls).toBe(3);
+  });
+
+  it('counts only the ACLs of the selection: not those of other topics, groups or their principals', () => {
+    const base = snapshot();
+    const on = (resourceType: string, resourceName: string, principal: string, patternType = 'LITERAL') => ({
+      ...acl(resourceType, principal),
+      resourceName,
+      patternType,
+    });
+    const plan = buildPlan(
+      {
+        ...base,
+        config: { ...base.config, groups: { include: ['billing'], exclude: [] } },
+        acls: [
+          on('TOPIC', 'orders', 'User:app'),
+          on('TOPIC', 'ord', 'User:app', 'PREFIXED'),
+          on('GROUP', 'billing', 'User:app'),
+          on('CLUSTER', 'kafka-cluster', 'User:app'),
+          // outside: another topic, another group, a prefix of neither, and that principal's cluster ACL
+          on('TOPIC', 'inventory', 'User:other'),
+          on('GROUP', 'crm-other', 'User:other'),
+          on('TOPIC', 'inv', 'User:other', 'PREFIXED'),
+          on('CLUSTER', 'kafka-cluster', 'User:other'),
+        ],
+      },
+      ID,
+      FP,
+    );
+    expect(plan.acls).toEqual({
+      gathered: true,
+      count: 4,
+      outsideSelection: 4,
+      byResourceType: { CLUSTER: 1, GROUP: 1, TOPIC: 2 },
+      principals: 1,
+      handling: 'merge',
+    });
+    expect(plan.totals.acls).toBe(4);
+    expect(renderRunbook(plan)).toContain(
+      '| ACLs of the selection | 4; 4 other source ACL(s) outside the selection are not copied (',
+    );
   });
 
   it('writes an access map for an IAM target and skips with topology.acls=skip', () => {

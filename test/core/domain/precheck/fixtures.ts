@@ -86,6 +86,7 @@ export function partition(
     logStart: o.logStart ?? 0n,
     end: o.end ?? 0n,
     bytes: o.bytes,
+    firstBatchMaxTimestamp: o.firstBatchMaxTimestamp,
   };
 }
 

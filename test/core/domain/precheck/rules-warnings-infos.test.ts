@@ -13,8 +13,10 @@ import { compactedRule } from '../../../../core/domain/precheck/rules/w07-compac
 import { createTimeRetentionRule } from '../../../../core/domain/precheck/rules/w08-create-time-retention.ts';
 import { demoSigningKeyRule } from '../../../../core/domain/precheck/rules/w09-demo-signing-key.ts';
 import { autoCreateTopicsRule } from '../../../../core/domain/precheck/rules/w10-auto-create-topics.ts';
+import type { PrecheckSnapshot, TopicSnapshot } from '../../../../core/domain/precheck/types.ts';
 import {
   check,
+  emptyTopic,
   group,
   healthySnapshot,
   healthySource,
@@ -213,50 +215,109 @@ describe('W07 compacted topics', () => {
   });
 });
 
-describe('W08 CreateTime with finite delete retention', () => {
-  it('reports nothing for unlimited retention, LogAppendTime or compaction', () => {
-    expect(check(createTimeRetentionRule, healthySnapshot())).toEqual([]);
-    const s = healthySnapshot({
-      source: {
-        topics: [
-          topic('c', { configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '604800000' } }),
-        ],
-      },
+describe('W08 CreateTime records that would age out on the target before the client switch', () => {
+  const NOW = Date.parse('2026-12-07T01:00:00.000Z');
+  const DAY = 86_400_000;
+  /** A delete-only CreateTime topic whose partition p's first batch is ages[p] days old. */
+  const aged = (
+    name: string,
+    ages: readonly (number | undefined)[],
+    configs: Record<string, string | null> = {},
+  ) => {
+    const t = topic(name, {
+      partitions: ages.length,
+      bytes: 1_000n,
+      configs: { 'retention.ms': '604800000', ...configs },
+    });
+    return {
+      ...t,
+      partitions: t.partitions.map((p, i) => {
+        const age = ages[i];
+        return age === undefined ? p : { ...p, firstBatchMaxTimestamp: BigInt(NOW - age * DAY) };
+      }),
+    };
+  };
+  const snap = (topics: TopicSnapshot[], o: Parameters<typeof healthySnapshot>[0] = {}) =>
+    ({
+      ...healthySnapshot({ ...o, source: { topics, ...o.source } }),
+      gatheredAtMs: NOW,
+    }) as PrecheckSnapshot;
+
+  it('warns for the partitions whose oldest records are older than the target retention, naming them', () => {
+    const findings = check(createTimeRetentionRule, snap([aged('cdc.reviews', [30, 1, 6.99])]));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ code: 'W08', severity: 'warning', subject: 'cdc.reviews' });
+    // partition 0 is 30 days old; 1 (1 day) is safe; 2 (6.99 days) ages out within seed + 30m drain
+    expect(findings[0]?.message).toContain(
+      'partition(s) 0 (oldest record 2026-11-07T01:00:00.000Z), 2 (oldest record 2026-11-30T01:14:24.000Z)',
+    );
+    expect(findings[0]?.message).toContain("the target's retention.ms=604800000 (7d)");
+    expect(findings[0]?.message).toContain('cutover.drain_timeout 30m');
+    expect(findings[0]?.message).not.toMatch(/partition\(s\) [^:]*\b1 \(/);
+    // 30 days + the window, rounded up to the hour
+    expect(findings[0]?.fix).toContain(
+      'Set retention.ms on the target topic cdc.reviews to at least 2595600000 (30d 1h)',
+    );
+  });
+
+  it('is silent for fresh records, unlimited or long retention, LogAppendTime, compaction and empty partitions', () => {
+    expect(check(createTimeRetentionRule, snap([aged('fresh', [0, 2])]))).toEqual([]);
+    expect(check(createTimeRetentionRule, snap([aged('forever', [300], { 'retention.ms': '-1' })]))).toEqual(
+      [],
+    );
+    expect(
+      check(createTimeRetentionRule, snap([aged('year', [300], { 'retention.ms': '31536000000' })])),
+    ).toEqual([]);
+    expect(
+      check(
+        createTimeRetentionRule,
+        snap([aged('appended', [300], { 'message.timestamp.type': 'LogAppendTime' })]),
+      ),
+    ).toEqual([]);
+    expect(
+      check(createTimeRetentionRule, snap([aged('c', [300], { 'cleanup.policy': 'compact,delete' })])),
+    ).toEqual([]);
+    const empty = aged('empty', [undefined]);
+    expect(
+      check(
+        createTimeRetentionRule,
+        snap([{ ...empty, partitions: empty.partitions.map((p) => ({ ...p, end: 0n })) }]),
+      ),
+    ).toEqual([]);
+  });
+
+  it("measures against the target's default when the source's retention is not copied", () => {
+    // unset on the source: the target's own default (log.retention.hours=1 here) applies
+    const s = snap([aged('t', [0.5], { 'retention.ms': null })], {
+      target: { brokerConfigs: { ...healthyTarget().brokerConfigs, 'log.retention.hours': '1' } },
+    });
+    expect(check(createTimeRetentionRule, s).map((f) => f.message)).toEqual([
+      expect.stringContaining("the target's retention.ms=3600000 (1h)"),
+    ]);
+  });
+
+  it('counts the cutover window (cutover.drain_timeout) into the time until the switch', () => {
+    // 6.9 days old under 7 days: safe with a 30m drain, not with a 2d one
+    expect(check(createTimeRetentionRule, snap([aged('t', [6.9])]))).toEqual([]);
+    const late = snap([aged('t', [6.9])], { config: { cutover: { drain_timeout: '2d' } } });
+    expect(check(createTimeRetentionRule, late).map((f) => f.message)).toEqual([
+      expect.stringContaining('cutover.drain_timeout 2d'),
+    ]);
+  });
+
+  it("keeps the target topic's own retention with on_config_drift=keep_target", () => {
+    const s = snap([aged('kept', [30])], {
+      config: { topology: { on_config_drift: 'keep_target' } },
+      target: { topics: [emptyTopic('kept', 3, { 'retention.ms': '-1' })] },
     });
     expect(check(createTimeRetentionRule, s)).toEqual([]);
   });
 
-  it("reports the troubleshooting page's configuration", () => {
-    const s = healthySnapshot({
-      source: {
-        topics: [
-          topic('cdc.mongo.catalog.reviews', {
-            configs: {
-              'cleanup.policy': 'delete',
-              'message.timestamp.type': 'CreateTime',
-              'retention.ms': '604800000',
-              'segment.ms': '604800000',
-            },
-          }),
-        ],
-      },
-    });
-    const findings = check(createTimeRetentionRule, s);
-    expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({
-      code: 'W08',
-      severity: 'warning',
-      subject: 'cdc.mongo.catalog.reviews',
-    });
-    expect(findings[0]?.message).toContain('retention.ms=604800000 (7d)');
-    expect(findings[0]?.fix).toContain('Temporarily extend retention.ms on the target topic');
-  });
-
-  it('treats an unset timestamp type and retention as Kafka defaults (CreateTime, 7d)', () => {
-    const s = healthySnapshot({
-      source: { topics: [topic('t', { configs: { 'message.timestamp.type': null, 'retention.ms': null } })] },
-    });
-    expect(check(createTimeRetentionRule, s).map((f) => f.code)).toEqual(['W08']);
+  it('says so when the oldest timestamps could not be read', () => {
+    const findings = check(createTimeRetentionRule, snap([aged('unread', [undefined, 1])]));
+    expect(findings.map((f) => [f.subject, f.message])).toEqual([
+      ['unread', expect.stringContaining('the oldest record timestamps of partition(s) 0 could not be read')],
+    ]);
   });
 });
 

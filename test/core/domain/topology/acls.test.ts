@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AclScope,
-  aclHandling,
-  aclRelevanceTest,
-  planAcls,
-} from '../../../../core/domain/topology/acls.ts';
+import { type AclScope, aclHandling, planAcls, selectAcls } from '../../../../core/domain/topology/acls.ts';
 import type { AclBinding } from '../../../../core/ports.ts';
 
 function acl(overrides: Partial<AclBinding> = {}): AclBinding {
@@ -40,10 +35,12 @@ describe('aclHandling', () => {
 });
 
 describe('ACL relevance', () => {
-  const relevant = aclRelevanceTest(SCOPE);
-  const yes = (b: AclBinding) => expect(relevant(b)).toEqual({ relevant: true });
+  const yes = (b: AclBinding) => expect(selectAcls([b], SCOPE)).toEqual({ relevant: [b], ignored: [] });
   const no = (b: AclBinding, reason: string) =>
-    expect(relevant(b)).toEqual({ relevant: false, reason: expect.stringContaining(reason) });
+    expect(selectAcls([b], SCOPE)).toEqual({
+      relevant: [],
+      ignored: [{ binding: b, reason: expect.stringContaining(reason) }],
+    });
 
   it('takes TOPIC bindings on a selected topic, on *, or with a prefix of a selected topic', () => {
     yes(acl({ resourceName: 'orders' }));
@@ -70,9 +67,70 @@ describe('ACL relevance', () => {
     no(acl({ resourceType: 'GROUP', resourceName: 'rep', patternType: 'PREFIXED' }), 'no selected group');
   });
 
-  it('takes every CLUSTER and TRANSACTIONAL_ID binding', () => {
-    yes(acl({ resourceType: 'CLUSTER', resourceName: 'kafka-cluster', operation: 'IDEMPOTENT_WRITE' }));
-    yes(acl({ resourceType: 'TRANSACTIONAL_ID', resourceName: 'anything', operation: 'WRITE' }));
+  it('takes CLUSTER and TRANSACTIONAL_ID bindings of the clients of the selection and of User:*, not of others', () => {
+    const clientTopic = acl({ principal: 'User:app', operation: 'WRITE' });
+    const clientGroup = acl({ principal: 'User:reader', resourceType: 'GROUP', resourceName: 'audit' });
+    const idempotent = acl({
+      principal: 'User:app',
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      operation: 'IDEMPOTENT_WRITE',
+    });
+    const txn = acl({
+      principal: 'User:app',
+      resourceType: 'TRANSACTIONAL_ID',
+      resourceName: 'tx-',
+      operation: 'WRITE',
+    });
+    const readerCluster = acl({
+      principal: 'User:reader',
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      operation: 'DESCRIBE',
+    });
+    const everyone = acl({
+      principal: 'User:*',
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      operation: 'DESCRIBE',
+    });
+    // User:other only has ACLs outside the selection; User:admin only cluster-level ones
+    const otherTopic = acl({ principal: 'User:other', resourceName: 'inventory' });
+    const otherTxn = acl({
+      principal: 'User:other',
+      resourceType: 'TRANSACTIONAL_ID',
+      resourceName: 'inv',
+      operation: 'WRITE',
+    });
+    const admin = acl({
+      principal: 'User:admin',
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      operation: 'ALL',
+    });
+
+    const { relevant, ignored } = selectAcls(
+      [admin, otherTxn, otherTopic, everyone, readerCluster, txn, idempotent, clientGroup, clientTopic],
+      SCOPE,
+    );
+
+    expect(new Set(relevant)).toEqual(
+      new Set([clientTopic, clientGroup, idempotent, txn, readerCluster, everyone]),
+    );
+    expect(ignored.map((i) => [i.binding, i.reason])).toEqual(
+      expect.arrayContaining([
+        [admin, expect.stringContaining('User:admin has no ACL on a selected topic or group')],
+        [otherTxn, expect.stringContaining('not a client of the selection')],
+        [otherTopic, 'the topic is not selected'],
+      ]),
+    );
+    expect(ignored).toHaveLength(3);
+  });
+
+  it('drops duplicate bindings and sorts what it keeps', () => {
+    const a = acl({ resourceName: 'payments.eu' });
+    const b = acl();
+    expect(selectAcls([a, b, a], SCOPE).relevant).toEqual([b, a]);
   });
 
   it('leaves out DELEGATION_TOKEN and USER bindings and unknown operations', () => {
