@@ -1,0 +1,5 @@
+export * from './document.ts';
+export * from './layout.ts';
+export * from './schema.ts';
+export * from './signing.ts';
+export * from './verify.ts';
