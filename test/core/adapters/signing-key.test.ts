@@ -28,7 +28,8 @@ async function pemFile(type: 'ed25519' | 'rsa' = 'ed25519') {
 }
 
 /** The error a promise rejects with (a resolution fails the PreconditionError assertions that follow). */
-const rejection = (promise: Promise<unknown>) => promise.catch((e: unknown) => e) as Promise<PreconditionError>;
+const rejection = (promise: Promise<unknown>) =>
+  promise.catch((e: unknown) => e) as Promise<PreconditionError>;
 
 describe('loadEvidenceSigner', () => {
   it('signs with the PEM file at evidence.signing_key_path', async () => {
