@@ -1,3 +1,4 @@
+export * from './compare.ts';
 export * from './document.ts';
 export * from './layout.ts';
 export * from './report.ts';
