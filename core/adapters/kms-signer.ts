@@ -2,12 +2,15 @@ import { createPublicKey } from 'node:crypto';
 import {
   GetPublicKeyCommand,
   type GetPublicKeyCommandOutput,
-  type KMSClient,
+  KMSClient,
   SignCommand,
 } from '@aws-sdk/client-kms';
+import type { MigrationConfig } from '../domain/config/schema.ts';
 import { PreconditionError, TransientError } from '../domain/errors.ts';
 import { SIGNING_KEY_FIX } from '../domain/precheck/rules/b17-signing-key.ts';
 import type { EvidenceSigner } from '../ports.ts';
+import { AwsSecretsReader, regionOfArn } from './secrets.ts';
+import { loadEvidenceSigner } from './signing-key.ts';
 
 /**
  * Evidence signing with an AWS KMS key of key spec ECC_NIST_EDWARDS25519: GetPublicKey once (the
@@ -113,5 +116,21 @@ function kmsError(operation: string, keyArn: string, e: unknown): Error {
     code: 'KMS_UNAVAILABLE',
     fix: 'KMS did not answer; check network access to it (VPC endpoint or NAT) and retry.',
     cause: e,
+  });
+}
+
+/**
+ * The configured evidence signer with the real AWS clients (what the SignEvidence step and
+ * `finalize` use): KMS in the key's region, Secrets Manager through AwsSecretsReader.
+ */
+export function loadConfiguredSigner(
+  evidence: MigrationConfig['evidence'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EvidenceSigner> {
+  const secrets = new AwsSecretsReader();
+  return loadEvidenceSigner(evidence, {
+    secretString: (arn) => secrets.readSecretString(arn),
+    kmsSigner: (arn) =>
+      createKmsSigner(new KMSClient({ region: regionOfArn(arn) ?? env['AWS_REGION'] }), arn),
   });
 }
