@@ -3,6 +3,8 @@
  * error on a bucket without lock, and every attempt kept (attempt folders written once; the canonical
  * key a new version on a locked bucket).
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,12 +14,21 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEvidenceSigner } from '../../../core/adapters/signing-key.ts';
-import { type PublishEvidenceInput, publishEvidence } from '../../../core/app/evidence.ts';
+import { describeArtifacts, type PublishEvidenceInput, publishEvidence } from '../../../core/app/evidence.ts';
 import type { PreconditionError } from '../../../core/domain/errors.ts';
 import { verifyEvidenceBytes } from '../../../core/domain/evidence/index.ts';
 import type { ObjectStore } from '../../../core/ports.ts';
 import { sampleInput } from '../../core/domain/evidence/fixtures.ts';
-import { createBucket, s3 as stackClient, stackStore, tempDir, writeSigningKey } from '../fixtures.ts';
+import { cli } from '../cli-run.ts';
+import {
+  createBucket,
+  s3 as stackClient,
+  stackConfig,
+  stackStore,
+  tempDir,
+  writeConfig,
+  writeSigningKey,
+} from '../fixtures.ts';
 
 const DAY_MS = 86_400_000;
 let client: S3Client;
@@ -176,5 +187,35 @@ describe('publishEvidence', () => {
     expect(Buffer.from((await real.get(`migrations/${id}/attempts/1/evidence.json`))!)).toEqual(
       Buffer.from(first.files[0]!.body),
     );
+  });
+
+  it('verify-evidence --config checks artifacts in the evidence bucket and detects a changed one', async () => {
+    // Arrange: an artifact in the bucket, evidence listing it, the four files downloaded
+    const bucket = await createBucket({}, client);
+    const store = stackStore(`s3://${bucket}/ev`);
+    const map = new TextEncoder().encode('{"orders/0":[["0","0","42"]]}');
+    const key = `migrations/${sampleInput().migrationId}/offset-maps/orders-0.json`;
+    await store.put(key, map);
+    const published = await publishEvidence(
+      { ...input(), artifacts: await describeArtifacts(store, [key]) },
+      { store, signer: await loadEvidenceSigner({}) },
+    );
+    const dir = await tempDir();
+    for (const f of published.files) await writeFile(join(dir, f.name), f.body);
+    const config = await writeConfig(
+      dir,
+      stackConfig({ storage: { segments: `s3://${bucket}/seg`, evidence: `s3://${bucket}/ev` } }),
+    );
+
+    // Act
+    const intact = await cli(['verify-evidence', join(dir, 'evidence.json'), '--config', config]);
+    await store.put(key, 'changed');
+    const changed = await cli(['verify-evidence', join(dir, 'evidence.json'), '--config', config]);
+
+    // Assert
+    expect(intact.stdout).toContain(`artifact ${key}: OK s3://${bucket}/ev/${key}: ${map.byteLength} bytes`);
+    expect(intact.code).toBe(0);
+    expect(changed.stdout).toMatch(new RegExp(`artifact ${key}: FAILED s3://${bucket}/ev/${key}: 7 bytes`));
+    expect(changed.code).toBe(1);
   });
 });
