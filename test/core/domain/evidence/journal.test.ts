@@ -4,7 +4,8 @@ import {
   finalizedReason,
   validationFailedReason,
 } from '../../../../core/domain/evidence/index.ts';
-import { appendEntry, plannedEntryInput, renderEntry } from '../../../../core/domain/journal/index.ts';
+import { appendEntry, renderEntry } from '../../../../core/domain/journal/index.ts';
+import { sampleJournal } from './fixtures.ts';
 
 const URL =
   's3://oso-msk-prod-kraft-migration-evidence-510999144577-eu-west-2/migrations/d0efd3c5-5308-48ff-b5a6-5ea8d4b24708-3--efffc490-733e-46c4-9d0b-57418c0a3906-3--20260425T061502Z/evidence.json';
@@ -12,21 +13,7 @@ const URL =
 describe('journal reasons of the evidence steps', () => {
   it('render exactly the troubleshooting page FAQ lines', () => {
     // Arrange: a journal that reached validating
-    const entries = [
-      appendEntry([], plannedEntryInput('m', 'a'.repeat(64)), new Date('2026-04-25T06:15:02Z')),
-    ];
-    for (const to of [
-      'prechecking',
-      'copying_topology',
-      'seeding',
-      'tailing',
-      'drain_ready',
-      'cutting_over',
-      'awaiting_client_switch',
-      'validating',
-    ] as const) {
-      entries.push(appendEntry(entries, { to, reason: to }, new Date('2026-04-25T06:47:45.748Z')));
-    }
+    const entries = sampleJournal();
     const validation = {
       overall: 'FAILED' as const,
       checks: [
