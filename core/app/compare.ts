@@ -47,7 +47,7 @@ export async function digestPartition(reader: RecordReader, ref: PartitionRef): 
   const o = (await reader.offsets([ref])).get(partitionKey(ref));
   const digest = new PartitionDigest();
   if (!o) return digest;
-  const until = o.lastStable < o.highWatermark ? o.lastStable : o.highWatermark;
+  const until = readableEnd(o);
   let offset = o.logStart;
   while (offset < until) {
     const f = await reader.fetch(ref, offset, { maxBytes: 4 << 20, maxWaitMs: 50 });
