@@ -1,12 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
 import { runCallback } from './commands/callback.ts';
+import { registerCompare } from './commands/compare.ts';
 import { runCutover } from './commands/cutover.ts';
 import { runExecute } from './commands/execute.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
+import { registerVerifyEvidence } from './commands/verify-evidence.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
 import { toJson } from './render.ts';
 import { packageVersion } from './version.ts';
@@ -192,6 +194,8 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region')
     .action(async (opts) => setExit(await runSchedule(opts, io)));
 
+  registerCompare(withCommon(root.command('compare')), io, setExit);
+  registerVerifyEvidence(withCommon(root.command('verify-evidence')), io, setExit);
   return root;
 }
 

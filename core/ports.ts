@@ -436,3 +436,16 @@ export interface RecordWriter {
 export function partitionKey(ref: PartitionRef): string {
   return `${ref.topic}/${ref.partition}`;
 }
+
+/**
+ * Signs evidence (SPEC §6.6): Ed25519 over the exact bytes given, 64 raw bytes back. Loaded from a
+ * PEM file, a Secrets Manager secret, KMS, or the built-in demo key (core/adapters/signing-key.ts).
+ */
+export interface EvidenceSigner {
+  readonly source: 'path' | 'secret' | 'kms' | 'demo';
+  /** The PEM path, secret ARN, KMS key ARN, or `built-in demo key`. */
+  readonly keyId: string;
+  /** SPKI PEM of the public key (written as evidence-public-key.pem). */
+  readonly publicKeyPem: string;
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}

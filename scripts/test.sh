@@ -8,6 +8,14 @@ bash scripts/ensure-npm.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 if [ "${CI:-}" = "true" ]; then export KRAFT_MIGRATE_STACK_DOWN="${KRAFT_MIGRATE_STACK_DOWN:-1}"; fi
 
+# The evidence report test opens evidence.html in headless Chromium (Debian package `chromium`).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing chromium (evidence.html report test)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; } ||
+    echo "warning: could not install chromium (apt-get install -y chromium); the evidence.html test will fail"
+fi
+
 echo "== lint (biome) and types (tsc)"
 biome check .
 tsc -p tsconfig.json --noEmit

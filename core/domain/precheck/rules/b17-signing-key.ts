@@ -3,7 +3,7 @@ import type { PrecheckRule, PrecheckSnapshot, SigningKeySnapshot } from '../type
 
 const ED25519_NAMES = new Set(['ed25519', 'ecc_nist_edwards25519']);
 
-const FIX: Record<Exclude<SigningKeySnapshot['source'], 'none'>, string> = {
+export const SIGNING_KEY_FIX: Record<Exclude<SigningKeySnapshot['source'], 'none'>, string> = {
   path:
     'Either provide the Ed25519 signing key at the configured path (PKCS#8 PEM, e.g. `openssl genpkey -algorithm ' +
     'ed25519 -out evidence-signing.key`), or remove signing_key_path from the config to use the built-in demo key.',
@@ -36,7 +36,7 @@ export const signingKeyRule: PrecheckRule = {
           : key.error?.startsWith('signing key')
             ? key.error
             : `signing key ${where} (${key.source}) is not readable: ${key.error ?? 'no error detail'}`;
-      return [finding('B17', subject, message, FIX[key.source])];
+      return [finding('B17', subject, message, SIGNING_KEY_FIX[key.source])];
     }
     if (key.keyType !== undefined && ED25519_NAMES.has(key.keyType.toLowerCase())) return [];
     return [
@@ -44,7 +44,7 @@ export const signingKeyRule: PrecheckRule = {
         'B17',
         subject,
         `signing key ${where} (${key.source}) is ${key.keyType ?? 'of an unknown type'}, not Ed25519`,
-        FIX[key.source],
+        SIGNING_KEY_FIX[key.source],
       ),
     ];
   },
