@@ -1,6 +1,6 @@
+import { formatHumanDuration } from '../../format.ts';
 import { cleanupPolicies, finiteRetentionMs, timestampType } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { formatHumanDuration } from '../format.ts';
 import type { Finding, PrecheckRule } from '../types.ts';
 
 /**
