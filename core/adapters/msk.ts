@@ -21,6 +21,7 @@ import {
   KafkaClient,
 } from '@aws-sdk/client-kafka';
 import {
+  causeText,
   InvalidInputError,
   type KraftMigrateError,
   PreconditionError,
@@ -180,7 +181,7 @@ export function zookeeperModeOf(
 
 function mskError(arn: string, operation: string, e: unknown): KraftMigrateError {
   const name = (e as { name?: string } | undefined)?.name ?? 'Error';
-  const detail = (e as { message?: string } | undefined)?.message ?? String(e);
+  const detail = causeText(e);
   if (name === 'NotFoundException') {
     return new PreconditionError(`MSK cluster not found: ${arn}`, {
       code: 'MSK_CLUSTER_NOT_FOUND',

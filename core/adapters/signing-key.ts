@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MigrationConfig } from '../domain/config/schema.ts';
+import { causeText } from '../domain/errors.ts';
 import type { SigningKeySnapshot } from '../domain/precheck/types.ts';
 
 /**
@@ -45,7 +46,7 @@ export async function probeSigningKey(
         keyType: spec === 'ECC_NIST_EDWARDS25519' ? 'ed25519' : spec.toLowerCase(),
       };
     } catch (e) {
-      return { source: 'kms', location, readable: false, error: e instanceof Error ? e.message : String(e) };
+      return { source: 'kms', location, readable: false, error: causeText(e) };
     }
   }
   if (evidence.secret_arn) {
@@ -60,7 +61,7 @@ export async function probeSigningKey(
         source: 'secret',
         location,
         readable: false,
-        error: e instanceof Error ? e.message : String(e),
+        error: causeText(e),
       };
     }
   }

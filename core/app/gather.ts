@@ -1,5 +1,5 @@
 import type { MigrationConfig } from '../domain/config/schema.ts';
-import { KraftMigrateError } from '../domain/errors.ts';
+import { causeText, KraftMigrateError } from '../domain/errors.ts';
 import type {
   BucketSnapshot,
   ClusterSnapshot,
@@ -82,11 +82,6 @@ interface ClusterGathering {
   explicitConfigs: Record<string, string[]>;
 }
 
-function message(e: unknown): string {
-  if (e instanceof KraftMigrateError) return e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
 function isAuthorization(e: unknown): boolean {
   return e instanceof KraftMigrateError && e.code === 'KAFKA_AUTHORIZATION';
 }
@@ -128,7 +123,7 @@ async function gatherCluster(
         if (bootstrap.length === 0)
           bootstrap = await deps.msk.bootstrapBrokers(cfg.cluster_arn, cfg.auth.mode);
       } catch (e) {
-        mskError = message(e);
+        mskError = causeText(e);
       }
     }
   }
@@ -140,14 +135,14 @@ async function gatherCluster(
   try {
     admin = await deps.kafkaAdmin(role, bootstrap);
   } catch (e) {
-    return empty({ unreachableReason: message(e), msk, mskError });
+    return empty({ unreachableReason: causeText(e), msk, mskError });
   }
   try {
     let info: Awaited<ReturnType<KafkaAdmin['describeCluster']>>;
     try {
       info = await admin.describeCluster();
     } catch (e) {
-      return empty({ unreachableReason: message(e), msk, mskError });
+      return empty({ unreachableReason: causeText(e), msk, mskError });
     }
     const problems: PermissionProblem[] = [];
     const attempt = async <T>(
@@ -159,7 +154,7 @@ async function gatherCluster(
         return await fn();
       } catch (e) {
         if (isAuthorization(e)) {
-          problems.push({ operation, resource, error: message(e) });
+          problems.push({ operation, resource, error: causeText(e) });
           return undefined;
         }
         throw e;
@@ -189,12 +184,12 @@ async function gatherCluster(
         const entries = await admin.describeBrokerConfigs(brokerId);
         brokerConfigs = Object.fromEntries(entries.map((e) => [e.name, e.value]));
       } catch (e) {
-        brokerConfigError = message(e);
+        brokerConfigError = causeText(e);
         if (isAuthorization(e))
           problems.push({
             operation: 'DescribeConfigs',
             resource: `${role} broker ${brokerId}`,
-            error: message(e),
+            error: causeText(e),
           });
       }
     }

@@ -1,6 +1,7 @@
 import { transition } from '../../core/app/journal.ts';
 import { configSchema } from '../../core/domain/config/schema.ts';
 import { recordFailureInput, recordFailureOutput } from '../../core/domain/contracts.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { adapterCache } from '../_shared/adapters.ts';
 import { defineStep } from '../_shared/step.ts';
 
@@ -28,19 +29,18 @@ export const handler = defineStep({
       await transition(adaptersFor(parsed.data).journal(migrationId), 'failed', reason, { error: errorName });
       return { journaled: true, reason, error: errorName, cause };
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      return { journaled: false, reason: `${reason} (journal not written: ${why})`, error: errorName, cause };
+      return {
+        journaled: false,
+        reason: `${reason} (journal not written: ${causeText(e)})`,
+        error: errorName,
+        cause,
+      };
     }
   },
 });
 
 function firstLine(text: string | undefined): string {
   if (!text) return 'no cause given';
-  try {
-    const parsed = JSON.parse(text) as { errorMessage?: string };
-    if (parsed.errorMessage) return parsed.errorMessage.split('\n')[0] ?? parsed.errorMessage;
-  } catch {
-    // not JSON: a plain cause
-  }
-  return text.split('\n')[0] ?? text;
+  const message = causeText(text);
+  return message.split('\n')[0] ?? message;
 }

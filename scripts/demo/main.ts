@@ -17,6 +17,7 @@ import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { comparePartitions } from '../../core/app/compare.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { DEMO_TOPICS, ensureSourceData } from './source-data.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -157,7 +158,7 @@ async function main(): Promise<number> {
     io,
   );
   await producer.stop();
-  await approval.catch((e) => say(`approval failed: ${e instanceof Error ? e.message : e}`));
+  await approval.catch((e) => say(`approval failed: ${causeText(e)}`));
 
   say('\n== 6. every partition: source (read_committed) vs target, record by record');
   const config = await loadConfigFile(CONFIG, env);

@@ -29,7 +29,7 @@ import {
   produceV8,
   Writer,
 } from '@platformatic/kafka';
-import { InvariantError, TransientError } from '../../domain/errors.ts';
+import { causeText, InvariantError, TransientError } from '../../domain/errors.ts';
 import { BATCH_HEADER_BYTES } from '../../domain/record-batch.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import { crc32cAppend } from './crc32c.ts';
@@ -87,12 +87,9 @@ export class BatchRejectedError extends Error {
   override readonly name = 'BatchRejectedError';
   readonly index: number;
   constructor(index: number, cause: unknown) {
-    super(
-      `batch #${index} of the call was rejected: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    super(`batch #${index} of the call was rejected: ${causeText(cause)}`, {
+      cause,
+    });
     this.index = index;
   }
 }
@@ -141,7 +138,7 @@ export function settleProduce(
     if (isNetworkFailure(reason) || hasKafkaError(reason, OUTCOME_UNKNOWN_ERRORS)) {
       throw new TransientError(
         `${partitionKey(ref)}: the batch from source offset ${batches[failedAt]!.baseOffset} failed without a ` +
-          `sure outcome (${reason instanceof Error ? reason.message : String(reason)}), and a later batch landed at ` +
+          `sure outcome (${causeText(reason)}), and a later batch landed at ` +
           `target offset ${landedOffset}: the failed one landed too`,
         {
           code: 'KAFKA_PRODUCE_OUTCOME_UNKNOWN',

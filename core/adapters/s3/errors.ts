@@ -1,4 +1,5 @@
 import {
+  causeText,
   isKraftMigrateError,
   type KraftMigrateError,
   PreconditionError,
@@ -74,7 +75,7 @@ export function toS3Error(e: unknown, ctx: S3ErrorContext): KraftMigrateError {
   if (isKraftMigrateError(e)) return e;
   const name = errorName(e) ?? 'Error';
   const status = httpStatus(e);
-  const detail = `${name}: ${(e as SdkErrorShape | undefined)?.message ?? String(e)}`;
+  const detail = `${name}: ${causeText(e)}`;
   const options = (code: string, fix: string) => ({ code, fix, cause: e });
   if (name === 'AccessDenied' || status === 403) {
     return new PreconditionError(

@@ -11,7 +11,7 @@ import {
   type SegmentManifestEntry,
   verifyTailOfTarget,
 } from '../../domain/copy/index.ts';
-import { InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
+import { causeText, InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
 import {
   asRuns,
   type BatchFetchResult,
@@ -352,7 +352,7 @@ class PartitionCopy {
       type: 'recovering',
       ...this.#base(),
       attempt,
-      error: error instanceof Error ? error.message : String(error),
+      error: causeText(error),
       backoff_ms: backoff,
     });
     await new Promise<void>((resolve) => {
