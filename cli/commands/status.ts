@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Adapters } from '../../core/adapters/factory.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { type CopierStatus, parseCopierStatus, statusPrefix } from '../../core/app/copy/status.ts';
@@ -36,7 +37,7 @@ export async function runStatus(opts: StatusOptions, io: CliIO): Promise<number>
     while (!abort.signal.aborted) {
       if (io.stdoutIsTTY) io.out('\x1b[2J\x1b[H');
       await once(opts, io);
-      await new Promise((r) => setTimeout(r, interval).unref?.());
+      await sleep(interval, undefined, { ref: false });
     }
     return EXIT.ok;
   } finally {

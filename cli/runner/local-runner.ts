@@ -42,7 +42,9 @@
  *    retried state is not entered again (StateFailed, StateRetried, then StateExited or the next
  *    StateFailed).
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import {
   ExecutionAbortedError,
@@ -214,7 +216,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
     }
     // The generator ends when the interpreter closes its log (every end of a run does); do not
     // let a missing close hang the CLI.
-    await Promise.race([pump, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.race([pump, sleep(2000, undefined, { ref: false })]);
   } finally {
     await containers.stopAll('the execution ended');
     await broker.close();

@@ -17,6 +17,7 @@
  * are spread over the lanes by count, so partitions of one broker do not wait for each other's
  * acks=all round trips.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Connection,
   ConnectionPool,
@@ -256,7 +257,7 @@ export class BatchProducer {
       } catch (e) {
         // COORDINATOR_LOAD_IN_PROGRESS and the like: a broker that just started allocates producer ids.
         if (attempt >= INIT_ATTEMPTS || !hasKafkaError(e, INIT_RETRIABLE)) throw e;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        await sleep(100 * attempt);
       }
     }
     const state: ProducerState = {

@@ -24,6 +24,7 @@
  * be message format v2 (written by Kafka ≥ 0.11 clients); v0/v1 data raises a PreconditionError
  * (KAFKA_UNDECODABLE_BATCH) naming the offset rather than being copied inexactly.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ClusterMetadata,
   type Connection,
@@ -168,10 +169,6 @@ interface FetchResponseShape {
 /** A fetch to repeat as it is (the answer was stale). */
 class RetryFetch extends Error {
   override readonly name = 'RetryFetch';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class PlatformaticRecordReader implements RecordReader {

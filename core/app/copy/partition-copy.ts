@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   addSegment,
   adoptAlreadyWritten,
@@ -32,7 +33,6 @@ import {
   type CopyOptions,
   type PartitionProgress,
   progressFields,
-  realSleep,
 } from './types.ts';
 
 /**
@@ -149,7 +149,7 @@ class PartitionCopy {
     this.#signal = hooks.signal;
     this.#emit = hooks.onEvent ?? (() => undefined);
     this.#now = deps.now ?? (() => new Date());
-    this.#sleep = deps.sleep ?? realSleep;
+    this.#sleep = deps.sleep ?? sleep;
     this.#progress = hooks.progress ?? newProgress(ref, this.#now());
   }
 

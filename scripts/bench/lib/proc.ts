@@ -4,9 +4,11 @@
  * sampled from /proc while they run, and stopped by their own PID — TERM, then KILL after a grace
  * period. `stopAll()` runs on every way out (end, failure, Ctrl-C).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Exit {
   readonly code: number | null;
@@ -116,7 +118,7 @@ export class Proc {
     if (this.exit) return this.exit;
     this.sample();
     this.signal('SIGTERM');
-    const exit = await Promise.race([this.exited, delay(graceMs).then(() => undefined)]);
+    const exit = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false })]);
     if (exit) return exit;
     this.signal('SIGKILL');
     return this.exited;
@@ -124,7 +126,7 @@ export class Proc {
 
   /** Resolves with the exit, or with undefined after `ms`. */
   async waitExit(ms: number): Promise<Exit | undefined> {
-    return Promise.race([this.exited, delay(ms).then(() => undefined)]);
+    return Promise.race([this.exited, sleep(ms, undefined, { ref: false })]);
   }
 
   tailOfLog(lines = 20): string {
@@ -159,10 +161,6 @@ export async function runToEnd(
     throw new Error(`${name} did not finish within ${options.timeoutMs / 1000}s, see ${options.logFile}`);
   }
   return { exit, seconds: proc.seconds, proc };
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export function readPeakRssKiB(pid: number): number | undefined {

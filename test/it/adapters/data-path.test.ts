@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../../core/adapters/kafka/codecs.ts';
@@ -982,7 +983,7 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
       )
         break;
       if (Date.now() > deadline) throw new Error('the source did not compact the topic within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     // Act
     const staged = f.runs.flatMap((r) => (r.kind === 'records' ? (r.sourceBatches ?? []) : r.batches));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ContainerHandler } from '../../../cli/runner/containers.ts';
 import { runLocal } from '../../../cli/runner/local-runner.ts';
@@ -8,7 +9,6 @@ import {
   machine,
   RUN_TASK,
   RUN_TASK_SYNC,
-  sleep,
   TASK_DEF,
   tempStateDir,
 } from './helpers.ts';
