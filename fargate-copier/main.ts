@@ -11,7 +11,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { type Adapters, createAdapters } from '../core/adapters/factory.ts';
+import { createAdapters } from '../core/adapters/factory.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
@@ -19,7 +19,7 @@ import type { CopyDeps } from '../core/app/copy/types.ts';
 import type { MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import { isInternalTopic, matcher } from '../core/domain/selection.ts';
-import type { PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
+import type { Adapters, PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
 import { type CopierEnv, parseCopierEnv } from './env.ts';
 import { type CopierLog, createLog } from './log.ts';
 

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Adapters } from '../../core/adapters/factory.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { type CopierStatus, parseCopierStatus, statusPrefix } from '../../core/app/copy/status.ts';
 import { locateMigration } from '../../core/app/locate.ts';
 import { formatBytes, formatHumanDuration } from '../../core/domain/format.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { currentState } from '../../core/domain/journal/journal.ts';
+import type { Adapters } from '../../core/ports.ts';
 import { awsClients, executionStatus } from '../aws.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';

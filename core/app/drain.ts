@@ -1,7 +1,7 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { type CheckDrainOutput, evaluateDrain, type TailReport } from '../domain/drain.ts';
 import { currentState } from '../domain/journal/journal.ts';
+import type { Adapters } from '../ports.ts';
 import { parseCopierStatus, statusPrefix } from './copy/status.ts';
 import { transition } from './journal.ts';
 

@@ -1,9 +1,9 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { clusterIdPart, migrationId, resumeFingerprint } from '../domain/identity.ts';
 import { firstReached } from '../domain/journal/rules.ts';
 import { ALL_RULES, runPrecheck } from '../domain/precheck/engine.ts';
 import type { PrecheckResult } from '../domain/precheck/types.ts';
+import type { Adapters } from '../ports.ts';
 import { type GatheredState, gather } from './gather.ts';
 import { type OpenedJournal, openJournal, transition } from './journal.ts';
 

@@ -1,4 +1,3 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { CopyTopologyOutput } from '../domain/contracts.ts';
 import { causeText, TransientError } from '../domain/errors.ts';
@@ -17,7 +16,7 @@ import {
   type TopicsPlan,
   topologyBlockedError,
 } from '../domain/topology/topics.ts';
-import type { AclBinding, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
+import type { AclBinding, Adapters, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
 import { transition } from './journal.ts';
 
 /**

@@ -28,7 +28,7 @@ import {
   PreconditionError,
   TransientError,
 } from '../../domain/errors.ts';
-import { type PartitionRef, partitionKey } from '../../ports.ts';
+import { type IsolationLevel, type PartitionRef, partitionKey } from '../../ports.ts';
 import { CLIENT_TIMEOUTS, type ConnectionSettings } from './client.ts';
 import { UndecodableBatchError } from './data-records.ts';
 import {
@@ -173,7 +173,6 @@ export function toDataPathError(
 // ---------------------------------------------------------------------------------------------
 // ListOffsets
 
-export type IsolationLevel = 'read_committed' | 'read_uncommitted';
 export const EARLIEST = -2n;
 export const LATEST = -1n;
 

@@ -55,11 +55,13 @@ import {
   type BatchFetchResult,
   type FetchedRun,
   type FetchResult,
+  type IsolationLevel,
   type PartitionOffsetsDetail,
   type PartitionRef,
   partitionKey,
   type RawBatch,
   type RecordReader,
+  type RecordReaderOptions,
   type SourceRecord,
 } from '../../ports.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
@@ -67,7 +69,6 @@ import { crc32c } from './crc32c.ts';
 import {
   EARLIEST,
   hasKafkaError,
-  type IsolationLevel,
   isNetworkFailure,
   kafkaProtocolError,
   LATEST,
@@ -90,15 +91,8 @@ import {
   verifiedRecordsCrc,
 } from './raw-batches.ts';
 
-export interface PlatformaticReaderOptions {
-  /** @default 'read_committed' */
-  readonly isolationLevel?: IsolationLevel;
-  /** Fetch connections per broker (see the module comment). @default 4 */
-  readonly connectionsPerBroker?: number;
-  /** Attempts after a leadership change, metadata change or network error before a TransientError. @default 5 */
-  readonly retries?: number;
-  /** First backoff between those attempts, doubled each time. @default 200 */
-  readonly retryBackoffMs?: number;
+/** connectionsPerBroker: see the module comment. */
+export interface PlatformaticReaderOptions extends RecordReaderOptions {
   /** Dependencies of resolveConnectionSettings (MSK API, secrets, IAM token minting). */
   readonly deps?: ClientDeps;
 }

@@ -44,6 +44,8 @@ import {
   type RecordHeader,
   type RecordToWrite,
   type RecordWriter,
+  type RecordWriterOptions,
+  type WriterCompression,
 } from '../../ports.ts';
 import { BatchProducer, BatchRejectedError } from './batch-producer.ts';
 import { type ClientDeps, type ConnectionSettings, resolveConnectionSettings } from './client.ts';
@@ -63,17 +65,7 @@ import { recordWireBytes, splitIntoBatches } from './data-records.ts';
 import type { KafkaOperation } from './errors.ts';
 import { decodeRecordBatches } from './reader.ts';
 
-export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-export interface PlatformaticWriterOptions {
-  /** @default 'lz4' */
-  readonly compression?: WriterCompression;
-  /** Uncompressed record bytes per produce batch. @default 1_000_000 */
-  readonly maxBatchBytes?: number;
-  /** Idempotent producers (connections per broker) the partitions are spread over. @default 4 */
-  readonly producers?: number;
-  /** Attempts of one produce request on retriable errors (same sequence numbers). @default 5 */
-  readonly retries?: number;
+export interface PlatformaticWriterOptions extends RecordWriterOptions {
   readonly deps?: ClientDeps;
 }
 
