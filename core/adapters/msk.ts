@@ -33,7 +33,7 @@ import { regionOfArn } from './secrets.ts';
 type BootstrapField = keyof GetBootstrapBrokersResponse;
 
 /** Listener strings per auth mode, in order of preference: private, public, multi-VPC. */
-export const BOOTSTRAP_FIELDS: Readonly<Record<string, readonly BootstrapField[]>> = {
+const BOOTSTRAP_FIELDS: Readonly<Record<string, readonly BootstrapField[]>> = {
   iam: [
     'BootstrapBrokerStringSaslIam',
     'BootstrapBrokerStringPublicSaslIam',
@@ -129,7 +129,7 @@ export class AwsMskApi implements MskApi {
   }
 }
 
-export function splitBrokers(value: string): string[] {
+function splitBrokers(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())

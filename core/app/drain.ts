@@ -6,7 +6,7 @@ import { parseCopierStatus, statusPrefix } from './copy/status.ts';
 import { transition } from './journal.ts';
 
 /** Reads the tail copiers' status documents from the segments store. */
-export async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
+async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
   const store = adapters.objectStore('segments');
   const prefix = statusPrefix(migrationId);
   const reports: TailReport[] = [];

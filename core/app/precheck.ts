@@ -11,7 +11,7 @@ import { type OpenedJournal, openJournal, transition } from './journal.ts';
  * Assumed seed throughput of one copier for estimates (I03, W05, plan). Conservative next to what
  * `npm run bench` measures locally, because MSK brokers and cross-AZ links are slower than loopback.
  */
-export const ASSUMED_SEED_BYTES_PER_SECOND = 50 * 1024 * 1024;
+const ASSUMED_SEED_BYTES_PER_SECOND = 50 * 1024 * 1024;
 
 export interface PrecheckRun {
   readonly state: GatheredState;
@@ -51,7 +51,7 @@ export async function precheckMigration(
   };
 }
 
-export function gatherWith(
+function gatherWith(
   config: MigrationConfig,
   adapters: Adapters,
   options: PrecheckRunOptions = {},
@@ -71,7 +71,7 @@ export function gatherWith(
 }
 
 /** The migration id this config leads to: pinned, or derived from both cluster ids and `now`. */
-export function migrationIdFor(
+function migrationIdFor(
   config: MigrationConfig,
   state: GatheredState,
   pinned: string | undefined,

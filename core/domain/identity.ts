@@ -33,7 +33,7 @@ export function compactUtc(date: Date): string {
 }
 
 /** The uuid part of an MSK cluster ARN (`arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`). */
-export function clusterUuidFromArn(arn: string): string | undefined {
+function clusterUuidFromArn(arn: string): string | undefined {
   const match = /:cluster\/[^/]+\/([^/]+)$/.exec(arn);
   return match?.[1];
 }
@@ -99,7 +99,7 @@ export function clusterIdentity(cluster: ClusterIdentityInput): ClusterIdentity 
 }
 
 /** `s3://bucket/prefix/` → `s3://bucket/prefix` */
-export function normalizeBucketUrl(url: string): string {
+function normalizeBucketUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
@@ -110,7 +110,7 @@ export interface FingerprintInput {
 }
 
 /** What the fingerprint hashes; exported so `status --json` and evidence can show it. */
-export function fingerprintDocument(config: FingerprintInput): Record<string, unknown> {
+function fingerprintDocument(config: FingerprintInput): Record<string, unknown> {
   return {
     source: clusterIdentity(config.source),
     target: clusterIdentity(config.target),

@@ -122,7 +122,7 @@ export const DEMO_TOPICS: readonly DemoTopic[] = [
   },
 ];
 
-export const DEMO_GROUPS = [
+const DEMO_GROUPS = [
   { groupId: 'demo-billing', topic: 'demo.orders', fraction: 0.5 },
   { groupId: 'demo-crm', topic: 'demo.customers', fraction: 1 },
 ] as const;

@@ -69,7 +69,7 @@ export interface PlatformaticWriterOptions extends RecordWriterOptions {
   readonly deps?: ClientDeps;
 }
 
-export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 /** Idempotence errors after which a fresh producer id (and a reconciliation) is all it takes. */

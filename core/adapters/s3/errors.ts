@@ -22,7 +22,7 @@ export const ACCESS_DENIED_FIX =
   's3:GetObject, s3:ListBucket, s3:DeleteObject on both the segments and evidence buckets ' +
   '(and kms:GenerateDataKey, kms:Decrypt when the buckets use SSE-KMS).';
 
-export const OBJECT_LOCK_NOT_ENABLED_MESSAGE =
+const OBJECT_LOCK_NOT_ENABLED_MESSAGE =
   'PutObject failed: InvalidRequest — bucket does not have Object Lock enabled';
 
 export const OBJECT_LOCK_NOT_ENABLED_FIX =
@@ -61,7 +61,7 @@ export function errorName(e: unknown): string | undefined {
   return (e as SdkErrorShape | undefined)?.name;
 }
 
-export function httpStatus(e: unknown): number | undefined {
+function httpStatus(e: unknown): number | undefined {
   return (e as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
 }
 

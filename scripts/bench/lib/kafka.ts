@@ -22,7 +22,7 @@ export function partitionsOf(set: TopicSet): { topic: string; partition: number 
   );
 }
 
-export function client(broker: string, clientId: string): KafkaClient {
+function client(broker: string, clientId: string): KafkaClient {
   return new Kafka({
     brokers: [broker],
     clientId,

@@ -11,7 +11,7 @@ import { lz4Compress } from '../../../core/adapters/kafka/codecs.ts';
 
 const EVENTS = ['page_view', 'add_to_cart', 'checkout', 'login', 'search', 'refund'];
 
-export function makePayload(i: number, valueBytes: number): string {
+function makePayload(i: number, valueBytes: number): string {
   const head = JSON.stringify({
     id: randomBytes(8).toString('hex'),
     seq: i,

@@ -143,10 +143,6 @@ export async function stopAll(graceMs = 15_000): Promise<void> {
   await Promise.allSettled([...live].map((p) => p.stop(graceMs)));
 }
 
-export function liveProcs(): readonly Proc[] {
-  return [...live];
-}
-
 /** Runs a command to its end (bounded): exit code and the time it took. Throws on timeout. */
 export async function runToEnd(
   name: string,
@@ -163,7 +159,7 @@ export async function runToEnd(
   return { exit, seconds: proc.seconds, proc };
 }
 
-export function readPeakRssKiB(pid: number): number | undefined {
+function readPeakRssKiB(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;
