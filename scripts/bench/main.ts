@@ -33,7 +33,7 @@ import {
 } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
 import type { Consumer, Producer } from 'kafkajs';
-import { registerCodecs } from '../../core/adapters/kafka/codecs.ts';
+import { registerCodecs } from '../../test/kafkajs-codecs.ts';
 import {
   type JavaEnv,
   type PerfResult,

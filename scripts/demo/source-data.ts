@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
-import { registerCodecs } from '../../core/adapters/kafka/codecs.ts';
+import { registerCodecs } from '../../test/kafkajs-codecs.ts';
 
 const { CompressionTypes } = kafkajs;
 

@@ -14,7 +14,6 @@ import type { AuthConfig, ClusterConfig } from '../../domain/config/schema.ts';
 import { InvalidInputError } from '../../domain/errors.ts';
 import type { MskApi } from '../../ports.ts';
 import { AwsSecretsReader, regionOfArn, type SecretsReader } from '../secrets.ts';
-import { registerCodecs } from './codecs.ts';
 import { quietLogCreator } from './logging.ts';
 import type { SaslSettings } from './sasl.ts';
 
@@ -209,7 +208,7 @@ function kafkajsSasl(sasl: SaslSettings | undefined): SASLOptions | undefined {
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
 }
 
-/** The kafkajs configuration for these settings (quiet logs, codecs, timeouts). */
+/** The kafkajs configuration for these settings (quiet logs, timeouts). */
 export function kafkaConfig(settings: ConnectionSettings, overrides: Partial<KafkaConfig> = {}): KafkaConfig {
   const sasl = kafkajsSasl(settings.sasl);
   return {
@@ -227,11 +226,10 @@ export function kafkaConfig(settings: ConnectionSettings, overrides: Partial<Kaf
   };
 }
 
-/** A kafkajs client with snappy, lz4 and zstd registered. */
+/** A kafkajs client (admin requests only: no record batches, so no codecs beyond kafkajs' gzip). */
 export function createKafka(
   settings: ConnectionSettings,
   overrides: Partial<KafkaConfig> = {},
 ): kafkajs.Kafka {
-  registerCodecs();
   return new kafkajs.Kafka(kafkaConfig(settings, overrides));
 }

@@ -7,20 +7,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
-  LZ4_CODEC,
-  lz4Compress,
-  lz4Decompress,
-  registerCodecs,
-  SNAPPY_CODEC,
-  snappyCompress,
-  snappyDecompress,
-  ZSTD_CODEC,
-  ZSTD_COMPRESS_AVAILABLE,
-  zstdCompress,
-  zstdDecompress,
-  zstdDecompressPureJs,
-} from '../../../core/adapters/kafka/codecs.ts';
-import {
   API_KEYS,
   decodeApiVersionsResponse,
   decodeDescribeLogDirsResponse,
@@ -55,6 +41,20 @@ import {
   releaseOfMetadataVersion,
 } from '../../../core/adapters/kafka/versions.ts';
 import { Reader, Writer } from '../../../core/adapters/kafka/wire.ts';
+import {
+  LZ4_CODEC,
+  lz4Compress,
+  lz4Decompress,
+  registerCodecs,
+  SNAPPY_CODEC,
+  snappyCompress,
+  snappyDecompress,
+  ZSTD_CODEC,
+  ZSTD_COMPRESS_AVAILABLE,
+  zstdCompress,
+  zstdDecompress,
+  zstdDecompressPureJs,
+} from '../../kafkajs-codecs.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCodecs } from '../../../core/adapters/kafka/codecs.ts';
 import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
@@ -20,6 +19,7 @@ import {
   type RecordToWrite,
   type SourceRecord,
 } from '../../../core/ports.ts';
+import { registerCodecs } from '../../kafkajs-codecs.ts';
 import { createTopics, javaProduce, kafka, storedCodecs, withAdmin } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
