@@ -39,9 +39,6 @@ export interface TopicInfo {
   readonly partitions: readonly PartitionInfo[];
 }
 
-/** Config name → value (null for sensitive or unset values). */
-export type ConfigMap = Readonly<Record<string, string | null>>;
-
 export interface ConfigEntryDetail {
   readonly name: string;
   readonly value: string | null;

@@ -47,8 +47,6 @@ const MIGRATION_WINDOW_CONFIGS = [
   'message.timestamp.difference.max.ms',
 ] as const;
 
-export type DriftMode = MigrationConfig['topology']['on_config_drift'];
-
 export interface SourcePartition {
   readonly partition: number;
   /** Replica count of the partition on the source. */
