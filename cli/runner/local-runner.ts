@@ -54,7 +54,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { InvalidInputError, InvariantError } from '../../core/domain/errors.ts';
+import { causeText, InvalidInputError, InvariantError } from '../../core/domain/errors.ts';
 import { TOKEN_GATES } from '../../core/domain/workflow.ts';
 import { type AslDefinition, type AslState, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes } from './broker-protocol.ts';
@@ -253,7 +253,7 @@ function validateDefinition(asl: AslDefinition): void {
   try {
     new StateMachine(asl as unknown as StateMachineDefinition);
   } catch (e) {
-    throw new InvalidInputError(`The state machine definition is invalid: ${(e as Error).message}`, {
+    throw new InvalidInputError(`The state machine definition is invalid: ${causeText(e)}`, {
       code: 'ASL_INVALID',
       fix: 'Fix the workflow in infra/ and synthesize again; AWS would refuse this definition too.',
     });
@@ -515,13 +515,10 @@ function checkedResult(task: TaskState, result: unknown): JSONValue {
   try {
     json = JSON.stringify(result);
   } catch (e) {
-    throw new InvariantError(
-      `${task.name}: the handler returned a value that is not JSON: ${(e as Error).message}`,
-      {
-        code: 'RUNNER_RESULT_NOT_JSON',
-        fix: 'Return plain JSON from handlers (offsets as decimal strings, not BigInt).',
-      },
-    );
+    throw new InvariantError(`${task.name}: the handler returned a value that is not JSON: ${causeText(e)}`, {
+      code: 'RUNNER_RESULT_NOT_JSON',
+      fix: 'Return plain JSON from handlers (offsets as decimal strings, not BigInt).',
+    });
   }
   if (json === undefined) return null;
   const bytes = payloadBytes(result);

@@ -78,7 +78,7 @@ function inspectPem(
   } catch (e) {
     return {
       readable: false,
-      error: `signing key at ${location} is not a PEM private key: ${(e as Error).message}`,
+      error: `signing key at ${location} is not a PEM private key: ${causeText(e)}`,
     };
   }
 }

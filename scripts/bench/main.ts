@@ -33,6 +33,7 @@ import {
 } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
 import type { Consumer, Producer } from 'kafkajs';
+import { causeText } from '../../core/domain/errors.ts';
 import { registerCodecs } from '../../test/kafkajs-codecs.ts';
 import {
   type JavaEnv,
@@ -776,7 +777,7 @@ async function cleanUp(ctx: Ctx): Promise<void> {
         }),
       ]);
     } catch (e) {
-      say(ctx, `clean-up of ${what} failed (left behind): ${(e as Error).message}`);
+      say(ctx, `clean-up of ${what} failed (left behind): ${causeText(e)}`);
     }
   }
 }
@@ -946,7 +947,7 @@ async function main(): Promise<number> {
   try {
     opts = parseOptions(process.argv.slice(2), process.env);
   } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\n${usage()}\n`);
+    process.stderr.write(`bench: ${causeText(e)}\n${usage()}\n`);
     return 2;
   }
   if (opts === 'help') {
@@ -1056,8 +1057,8 @@ async function main(): Promise<number> {
       try {
         return await fn();
       } catch (e) {
-        errors[phase] = (e as Error).message;
-        say(ctx, `${phase} FAILED: ${(e as Error).message}`);
+        errors[phase] = causeText(e);
+        say(ctx, `${phase} FAILED: ${causeText(e)}`);
         await stopAll(10_000);
         return undefined;
       }

@@ -48,7 +48,7 @@ import {
   readRecordsBatches,
 } from '@platformatic/kafka';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
-import { PreconditionError } from '../../domain/errors.ts';
+import { causeText, PreconditionError } from '../../domain/errors.ts';
 import {
   asRuns,
   type BatchFetchOptions,
@@ -523,7 +523,7 @@ function sendFetch(
       if (response) return response as FetchResponseShape;
       // A record batch platformatic cannot parse (e.g. message format v0/v1, which it reads as v2).
       throw new UndecodableBatchError(
-        `the record batches fetched from offset ${fetchOffset} cannot be decoded (${(e as Error).message}); ` +
+        `the record batches fetched from offset ${fetchOffset} cannot be decoded (${causeText(e)}); ` +
           'data in message format v0/v1 (written before Kafka 0.11) is not supported',
         fetchOffset,
       );
@@ -619,7 +619,7 @@ function decodeBatch(h: BatchHeader, from: bigint, upTo: bigint | undefined): So
   } catch (e) {
     if (e instanceof UndecodableBatchError) throw e;
     throw new UndecodableBatchError(
-      `the record batch at offset ${h.baseOffset} cannot be decoded (${(e as Error).message})`,
+      `the record batch at offset ${h.baseOffset} cannot be decoded (${causeText(e)})`,
       h.baseOffset,
     );
   }
