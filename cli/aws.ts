@@ -44,7 +44,7 @@ export function stateMachineArn(flag: string | undefined, env: NodeJS.ProcessEnv
  * The execution input is visible in the console and in the execution history: refuse any plain
  * secret in it (SPEC §3). Secrets travel as Secrets Manager ARNs instead.
  */
-export function assertNoPlainSecrets(config: MigrationConfig): void {
+function assertNoPlainSecrets(config: MigrationConfig): void {
   const found: string[] = [];
   for (const role of ['source', 'target'] as const) {
     if (config[role].auth.password) found.push(`${role}.auth.password`);

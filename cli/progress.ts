@@ -4,7 +4,7 @@
  * partitions' sizes on disk). The ETA is the seed bytes still to copy over the bytes per second
  * the seed copiers report together.
  */
-import { formatBytes, formatCount, formatHumanDuration } from '../core/domain/precheck/format.ts';
+import { formatBytes, formatCount, formatHumanDuration } from '../core/domain/format.ts';
 import { STATE_NAMES } from '../core/domain/workflow.ts';
 import type { RunnerEvent } from './runner/events.ts';
 

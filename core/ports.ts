@@ -4,6 +4,8 @@
  * only here. Offsets are bigint.
  */
 
+import type { BucketSnapshot, SigningKeySnapshot } from './domain/precheck/types.ts';
+
 export type MetadataMode = 'zookeeper' | 'kraft';
 
 export interface BrokerInfo {
@@ -41,9 +43,6 @@ export interface TopicInfo {
   readonly internal: boolean;
   readonly partitions: readonly PartitionInfo[];
 }
-
-/** Config name → value (null for sensitive or unset values). */
-export type ConfigMap = Readonly<Record<string, string | null>>;
 
 export interface ConfigEntryDetail {
   readonly name: string;
@@ -430,6 +429,57 @@ export interface RecordWriter {
   /** High watermark of each partition (used to reconcile after a crash). */
   endOffsets(refs: readonly PartitionRef[]): Promise<Map<string, bigint>>;
   close(): Promise<void>;
+}
+
+export type IsolationLevel = 'read_committed' | 'read_uncommitted';
+
+/** How a data-path reader fetches (Adapters.recordReader). */
+export interface RecordReaderOptions {
+  /** @default 'read_committed' */
+  readonly isolationLevel?: IsolationLevel;
+  /** Fetch connections per broker. @default 4 */
+  readonly connectionsPerBroker?: number;
+  /** Attempts after a leadership change, metadata change or network error before a TransientError. @default 5 */
+  readonly retries?: number;
+  /** First backoff between those attempts, doubled each time. @default 200 */
+  readonly retryBackoffMs?: number;
+}
+
+export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/** How the data-path writer produces (Adapters.recordWriter). */
+export interface RecordWriterOptions {
+  /** @default 'lz4' */
+  readonly compression?: WriterCompression;
+  /** Uncompressed record bytes per produce batch. @default 1_000_000 */
+  readonly maxBatchBytes?: number;
+  /** Idempotent producers (connections per broker) the partitions are spread over. @default 4 */
+  readonly producers?: number;
+  /** Attempts of one produce request on retriable errors (same sequence numbers). @default 5 */
+  readonly retries?: number;
+}
+
+/**
+ * The adapters of one migration config (core/adapters/factory.ts createAdapters builds them), as
+ * core/app and the composition roots use them. Clients are created lazily and reused.
+ */
+export interface Adapters {
+  readonly msk: MskApi;
+  kafkaAdmin(role: 'source' | 'target', bootstrap?: readonly string[]): Promise<KafkaAdmin>;
+  /**
+   * Data-path reader of one cluster. Isolation: `seed.isolation_level` on the source,
+   * read_uncommitted on the target (only the copier writes there, never transactionally).
+   */
+  recordReader(role: 'source' | 'target', options?: RecordReaderOptions): Promise<RecordReader>;
+  /** First-batch timestamps at log start (precheck W08). */
+  firstRecords(role: 'source' | 'target'): Promise<FirstRecordTimestamps>;
+  /** Data-path writer to the target (idempotent, acks=all). */
+  recordWriter(options?: RecordWriterOptions): Promise<RecordWriter>;
+  objectStore(role: 'segments' | 'evidence'): ObjectStore;
+  probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
+  probeSigningKey(): Promise<SigningKeySnapshot>;
+  /** `--journal-dir` when given, else the evidence bucket. */
+  journal(migrationId: string): JournalStore;
 }
 
 /** Map key of a partition in the Maps above: `topic/partition`. */

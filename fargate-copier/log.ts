@@ -1,5 +1,6 @@
 import type { CopierStatus } from '../core/app/copy/status.ts';
 import type { CopyEvent } from '../core/app/copy/types.ts';
+import { formatBytes, formatCount, formatHumanDuration } from '../core/domain/format.ts';
 import { COPIER_METRICS } from '../core/domain/metrics.ts';
 
 /**
@@ -121,11 +122,11 @@ class TtyLog implements CopierLog {
     const t = s.totals;
     const rate = s.throughput.bytes_per_second;
     const recordRate = s.throughput.records_per_second;
-    const eta = recordRate > 0 ? formatDuration(Number(BigInt(t.lag)) / recordRate) : '–';
+    const eta = recordRate > 0 ? formatHumanDuration((Number(BigInt(t.lag)) / recordRate) * 1000) : '–';
     const text =
-      `${s.mode} ${t.partitions_complete}/${t.partitions} partitions · ${formatBytes(Number(t.bytes_copied))} · ` +
-      `${Number(t.records_copied).toLocaleString('en-US')} records · ${formatBytes(rate)}/s · ` +
-      `lag ${Number(t.lag).toLocaleString('en-US')}${s.mode === 'seed' ? ` · ETA ${eta}` : ''}`;
+      `${s.mode} ${t.partitions_complete}/${t.partitions} partitions · ${formatBytes(t.bytes_copied)} · ` +
+      `${formatCount(t.records_copied)} records · ${formatBytes(rate)}/s · ` +
+      `lag ${formatCount(t.lag)}${s.mode === 'seed' ? ` · ETA ${eta}` : ''}`;
     this.#out.write(`\r\u001b[2K${text}`);
     this.#progressShown = true;
   }
@@ -146,27 +147,4 @@ class TtyLog implements CopierLog {
     if (this.#progressShown) this.#out.write('\n');
     this.#progressShown = false;
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0
-    ? `${h}h${String(m).padStart(2, '0')}m`
-    : m > 0
-      ? `${m}m${String(s % 60).padStart(2, '0')}s`
-      : `${s}s`;
 }

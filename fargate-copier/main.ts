@@ -11,7 +11,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { type Adapters, createAdapters } from '../core/adapters/factory.ts';
+import { createAdapters } from '../core/adapters/factory.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
@@ -19,16 +19,16 @@ import type { CopyDeps } from '../core/app/copy/types.ts';
 import type { MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import { isInternalTopic, matcher } from '../core/domain/selection.ts';
-import type { PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
+import type { Adapters, PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
 import { type CopierEnv, parseCopierEnv } from './env.ts';
 import { type CopierLog, createLog } from './log.ts';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 75, forced: 130 } as const;
+const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 75, forced: 130 } as const;
 
 /** How often a status summary goes to the JSON log (the status object itself is written every second). */
 const STATUS_LOG_INTERVAL_MS = 10_000;
 
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const log = createLog(process.stdout, process.stdout.isTTY === true, undefined, {
     metricsName: env['KRAFT_MIGRATE_METRICS_NAME']?.trim() || undefined,
   });
@@ -144,7 +144,7 @@ async function copy(
  * copied at once, partitions queue behind each other. Seed: one per partition copied at once; tail:
  * one per partition; between 4 and 32 (beyond 32 partitions share them and tail latency grows).
  */
-export function parallelism(mode: 'seed' | 'tail', partitions: number, config: MigrationConfig): number {
+function parallelism(mode: 'seed' | 'tail', partitions: number, config: MigrationConfig): number {
   const wanted = mode === 'seed' ? config.seed.max_concurrent_partitions : partitions;
   return Math.min(32, Math.max(4, wanted));
 }

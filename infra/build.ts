@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { readContext } from './context.ts';
 import { KraftMigrateStack } from './stack.ts';
 
-export const STACK_ID = 'KraftMigrateStack';
+const STACK_ID = 'KraftMigrateStack';
 
 /**
  * One stack, `KraftMigrateStack` (CloudFormation name `KraftMigrate-<migrationName>`), configured

@@ -33,7 +33,7 @@ const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
   .transform((v) => v === true || v === 'true' || v === '1');
 
-export const contextSchema = z
+const contextSchema = z
   .strictObject({
     migrationName: z
       .string()

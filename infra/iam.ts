@@ -120,7 +120,7 @@ function syntheticConfig(
   };
 }
 
-export function toPolicyStatement(s: IamStatement): iam.PolicyStatement {
+function toPolicyStatement(s: IamStatement): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: s.sid,
     effect: iam.Effect.ALLOW,

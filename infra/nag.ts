@@ -37,7 +37,7 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
 }
 
 /** Why a wildcard resource of the data-path statements is needed, or undefined if it is not understood. */
-export function dataPathWildcardReason(resource: string): string | undefined {
+function dataPathWildcardReason(resource: string): string | undefined {
   if (/:kafka:.+:cluster\/\*\/\*$/.test(resource)) {
     return (
       'No sourceClusterArn/targetClusterArn context was given, so the MSK statements cover the clusters of this ' +

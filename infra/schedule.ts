@@ -11,7 +11,7 @@ import { parseS3Url } from '../core/domain/plan/storage-layout.ts';
 import type { InfraContext } from './context.ts';
 
 /** EventBridge Scheduler's limit on a target's Input. */
-export const SCHEDULE_INPUT_MAX_CHARS = 8192;
+const SCHEDULE_INPUT_MAX_CHARS = 8192;
 
 /** Plain secrets that must never travel in an execution input (it is visible in the console). */
 const PLAIN_SECRET_PATHS: readonly (readonly string[])[] = [
@@ -79,7 +79,7 @@ function valueAt(obj: unknown, keys: readonly string[]): unknown {
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC, from an ISO time with any zone. */
-export function scheduleDate(iso: string): Date {
+function scheduleDate(iso: string): Date {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new Error(`scheduleAt: not a valid date and time: ${iso}`);
   return date;

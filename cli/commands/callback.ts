@@ -10,7 +10,7 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { InvalidInputError, PreconditionError } from '../../core/domain/errors.ts';
+import { causeText, InvalidInputError, PreconditionError } from '../../core/domain/errors.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { toJson } from '../render.ts';
 import { sendTaskFailure, sendTaskHeartbeat, sendTaskSuccess } from '../runner/broker-client.ts';
@@ -114,7 +114,7 @@ function parseAnswer(opts: CallbackOptions): Answer {
       output = JSON.parse(opts.success);
     } catch (e) {
       throw new InvalidInputError(
-        `--success must be JSON: ${(e as Error).message} in ${JSON.stringify(opts.success.slice(0, 80))}.`,
+        `--success must be JSON: ${causeText(e)} in ${JSON.stringify(opts.success.slice(0, 80))}.`,
         {
           code: 'CALLBACK_OUTPUT',
           fix: `Quote it for the shell, e.g. --success '{"ok":true}' (a bare word needs quotes: '"yes"').`,
@@ -190,7 +190,7 @@ function awsError(e: unknown, token: string): unknown {
   const name = (e as Error).name;
   const known = AWS_REFUSALS[name];
   if (!known) return e;
-  const message = `${name}: Step Functions refused task token ${tokenLabel(token)}: ${(e as Error).message}`;
+  const message = `${name}: Step Functions refused task token ${tokenLabel(token)}: ${causeText(e)}`;
   const options = {
     code: `AWS_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
     fix: known.fix,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { openJournal } from '../../core/app/journal.ts';
 import { locateMigration, refuseFinishedLocalJournal } from '../../core/app/locate.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { awsClients, executionName, startExecution, stateMachineArn } from '../aws.ts';
@@ -207,14 +208,4 @@ function setHandlerEnv(values: Record<string, string | undefined>): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-/** A Lambda-style cause `{"errorType","errorMessage"}` printed as its message. */
-function causeText(cause: string): string {
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
-  } catch {
-    return cause;
-  }
 }

@@ -38,7 +38,7 @@ export async function runPrecheck(opts: PrecheckOptions, io: CliIO): Promise<num
   return result.overall === 'BLOCKED' ? EXIT.problem : EXIT.ok;
 }
 
-export function renderPrecheck(result: PrecheckResult, migrationId: string | undefined): string {
+function renderPrecheck(result: PrecheckResult, migrationId: string | undefined): string {
   const rows = result.findings.map((f: Finding) => [f.code, f.severity, f.subject, f.message]);
   const fixes = new Map<string, string>();
   for (const f of result.findings) if (f.severity !== 'info' && !fixes.has(f.code)) fixes.set(f.code, f.fix);

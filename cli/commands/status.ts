@@ -1,10 +1,11 @@
-import type { Adapters } from '../../core/adapters/factory.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { type CopierStatus, parseCopierStatus, statusPrefix } from '../../core/app/copy/status.ts';
 import { locateMigration } from '../../core/app/locate.ts';
+import { formatBytes, formatHumanDuration } from '../../core/domain/format.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { currentState } from '../../core/domain/journal/journal.ts';
-import { formatBytes, formatHumanDuration } from '../../core/domain/precheck/format.ts';
+import type { Adapters } from '../../core/ports.ts';
 import { awsClients, executionStatus } from '../aws.ts';
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';
@@ -36,7 +37,7 @@ export async function runStatus(opts: StatusOptions, io: CliIO): Promise<number>
     while (!abort.signal.aborted) {
       if (io.stdoutIsTTY) io.out('\x1b[2J\x1b[H');
       await once(opts, io);
-      await new Promise((r) => setTimeout(r, interval).unref?.());
+      await sleep(interval, undefined, { ref: false });
     }
     return EXIT.ok;
   } finally {

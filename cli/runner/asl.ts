@@ -12,7 +12,7 @@
  * only have to be valid and recognisable.
  */
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../../core/domain/errors.ts';
+import { causeText, InvalidInputError } from '../../core/domain/errors.ts';
 
 export interface AslState {
   readonly Type: string;
@@ -126,7 +126,7 @@ export function extractDefinition(template: object, opts: ExtractOptions = {}): 
     asl = JSON.parse(text);
   } catch (e) {
     throw invalid(
-      `state machine ${logicalId}: the resolved definition is not JSON (${(e as Error).message}); it starts with ${JSON.stringify(text.slice(0, 80))}`,
+      `state machine ${logicalId}: the resolved definition is not JSON (${causeText(e)}); it starts with ${JSON.stringify(text.slice(0, 80))}`,
     );
   }
   if (!isObject(asl) || typeof asl['StartAt'] !== 'string' || !isObject(asl['States'])) {

@@ -4,7 +4,7 @@
  * catalogue errors whose message starts with the AWS-style name (TaskTimedOut, ...).
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, PreconditionError } from '../../core/domain/errors.ts';
+import { causeText, InvalidInputError, PreconditionError } from '../../core/domain/errors.ts';
 import {
   type AnswerReceipt,
   BROKER_PROTOCOL_VERSION,
@@ -103,7 +103,7 @@ async function call(stateDir: string, method: string, path: string, body?: unkno
     const cause = (e as Error & { cause?: { code?: string } }).cause;
     throw notRunning(
       stateDir,
-      `its broker (pid ${info.pid}, port ${info.port}) does not answer (${cause?.code ?? (e as Error).message})`,
+      `its broker (pid ${info.pid}, port ${info.port}) does not answer (${cause?.code ?? causeText(e)})`,
     );
   }
   const text = await response.text();

@@ -5,6 +5,7 @@
  */
 import type { StateMachine } from 'aws-local-stepfunctions';
 import { redact } from '../../core/adapters/kafka/logging.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { tokenLabel } from './broker-protocol.ts';
 
 type InterpreterEvent =
@@ -60,7 +61,7 @@ export function fromInterpreterEvent(e: InterpreterEvent): RunnerEvent {
     case 'ExecutionSucceeded':
       return { ...base, output: e.output };
     case 'ExecutionFailed':
-      return { ...base, error: e.Error, cause: causeText(e.Cause) };
+      return { ...base, error: e.Error, cause: rawCause(e.Cause) };
     case 'ExecutionAborted':
     case 'ExecutionTimeout':
       return base;
@@ -73,19 +74,19 @@ export function fromInterpreterEvent(e: InterpreterEvent): RunnerEvent {
         parentState: e.parentState.name,
         index: e.index,
         error: e.Error,
-        cause: causeText(e.Cause),
+        cause: rawCause(e.Cause),
       };
     case 'ParallelBranchStarted':
     case 'ParallelBranchSucceeded':
       return { ...base, parentState: e.parentState.name };
     case 'ParallelBranchFailed':
-      return { ...base, parentState: e.parentState.name, error: e.Error, cause: causeText(e.Cause) };
+      return { ...base, parentState: e.parentState.name, error: e.Error, cause: rawCause(e.Cause) };
     case 'StateEntered':
       return { ...base, ...stateOf(e), input: e.state.input };
     case 'StateExited':
       return { ...base, ...stateOf(e), input: e.state.input, output: e.state.output };
     case 'StateFailed':
-      return { ...base, ...stateOf(e), error: e.Error, cause: causeText(e.Cause) };
+      return { ...base, ...stateOf(e), error: e.Error, cause: rawCause(e.Cause) };
     case 'StateRetried':
       return { ...base, ...stateOf(e), attempt: e.retry.attempt, errorEquals: e.retry.retrier.ErrorEquals };
     case 'StateCaught':
@@ -99,11 +100,10 @@ function stateOf(e: { state: { name: string; type: string }; index?: number }) {
     : { stateName: e.state.name, stateType: e.state.type, index: e.index };
 }
 
-export function causeText(cause: unknown): string | undefined {
+/** The cause as Step Functions records it: a Lambda's JSON cause stays JSON, as in the execution history. */
+function rawCause(cause: unknown): string | undefined {
   if (cause === undefined || cause === null) return undefined;
-  if (typeof cause === 'string') return cause;
-  if (cause instanceof Error) return cause.message;
-  return JSON.stringify(cause);
+  return typeof cause === 'string' ? cause : causeText(cause);
 }
 
 /**

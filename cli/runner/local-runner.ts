@@ -6,10 +6,12 @@
  * timeouts, errors, paths, Map, payload limits, events) and what this runner does about each:
  * docs/local-runner.md — keep it in step with this file.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import {
   ExecutionAbortedError,
@@ -19,7 +21,7 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { InvalidInputError, InvariantError } from '../../core/domain/errors.ts';
+import { causeText, InvalidInputError, InvariantError } from '../../core/domain/errors.ts';
 import { secretValues } from '../../core/domain/journal/secrets.ts';
 import { TOKEN_GATES } from '../../core/domain/workflow.ts';
 import { type AslDefinition, type AslState, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl.ts';
@@ -197,7 +199,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
     }
     // The generator ends when the interpreter closes its log (every end of a run does); do not
     // let a missing close hang the CLI.
-    await Promise.race([pump, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.race([pump, sleep(2000, undefined, { ref: false })]);
   } finally {
     await containers.stopAll('the execution ended');
     await broker.close();
@@ -245,7 +247,7 @@ function validateDefinition(asl: AslDefinition): void {
   try {
     new StateMachine(asl as unknown as StateMachineDefinition);
   } catch (e) {
-    throw new InvalidInputError(`The state machine definition is invalid: ${(e as Error).message}`, {
+    throw new InvalidInputError(`The state machine definition is invalid: ${causeText(e)}`, {
       code: 'ASL_INVALID',
       fix: 'Fix the workflow in infra/ and synthesize again; AWS would refuse this definition too.',
     });
@@ -517,13 +519,10 @@ function checkedResult(task: TaskState, result: unknown): JSONValue {
   try {
     json = JSON.stringify(result);
   } catch (e) {
-    throw new InvariantError(
-      `${task.name}: the handler returned a value that is not JSON: ${(e as Error).message}`,
-      {
-        code: 'RUNNER_RESULT_NOT_JSON',
-        fix: 'Return plain JSON from handlers (offsets as decimal strings, not BigInt).',
-      },
-    );
+    throw new InvariantError(`${task.name}: the handler returned a value that is not JSON: ${causeText(e)}`, {
+      code: 'RUNNER_RESULT_NOT_JSON',
+      fix: 'Return plain JSON from handlers (offsets as decimal strings, not BigInt).',
+    });
   }
   if (json === undefined) return null;
   const bytes = payloadBytes(result);

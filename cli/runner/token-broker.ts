@@ -15,7 +15,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PreconditionError } from '../../core/domain/errors.ts';
+import { causeText, PreconditionError } from '../../core/domain/errors.ts';
 import {
   type AnswerReceipt,
   BROKER_ERROR_STATUS,
@@ -340,7 +340,7 @@ export class TokenBroker {
     } catch (e) {
       if (e instanceof BrokerRefusal)
         reply(res, BROKER_ERROR_STATUS[e.error], { error: e.error, message: e.message });
-      else reply(res, 500, { error: 'InternalError', message: (e as Error).message });
+      else reply(res, 500, { error: 'InternalError', message: causeText(e) });
     }
   }
 
@@ -394,7 +394,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (e) {
-    throw new BrokerRefusal('BadRequest', `BadRequest: the body is not JSON (${(e as Error).message})`);
+    throw new BrokerRefusal('BadRequest', `BadRequest: the body is not JSON (${causeText(e)})`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BrokerRefusal('BadRequest', 'BadRequest: the body must be a JSON object');

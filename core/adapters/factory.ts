@@ -1,57 +1,27 @@
 import type { MigrationConfig } from '../domain/config/schema.ts';
-import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
-import type {
-  FirstRecordTimestamps,
-  JournalStore,
-  KafkaAdmin,
-  MskApi,
-  ObjectStore,
-  RecordReader,
-  RecordWriter,
-} from '../ports.ts';
+import type { Adapters } from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
 import { FirstBatchTimestamps } from './kafka/first-records.ts';
-import { type PlatformaticReaderOptions, PlatformaticRecordReader } from './kafka/reader.ts';
-import { PlatformaticRecordWriter, type PlatformaticWriterOptions } from './kafka/writer.ts';
+import { PlatformaticRecordReader } from './kafka/reader.ts';
+import { PlatformaticRecordWriter } from './kafka/writer.ts';
 import { AwsMskApi } from './msk.ts';
 import { createS3Client, S3ObjectStore } from './s3/object-store.ts';
 import { probeBucket } from './s3/probe.ts';
 import { AwsSecretsReader, regionOfArn } from './secrets.ts';
 import { probeSigningKey } from './signing-key.ts';
 
-/**
- * Builds the concrete adapters for one migration config. Shared by the composition roots (cli/,
- * lambdas/, fargate-copier/) so that all of them talk to Kafka, S3 and AWS the same way. Clients
- * are created lazily and reused (MSK IAM allows only 100 new connections/s per broker).
- */
-export interface Adapters {
-  readonly msk: MskApi;
-  kafkaAdmin(role: 'source' | 'target', bootstrap?: readonly string[]): Promise<KafkaAdmin>;
-  /**
-   * Data-path reader of one cluster. Isolation: `seed.isolation_level` on the source,
-   * read_uncommitted on the target (only the copier writes there, never transactionally).
-   */
-  recordReader(
-    role: 'source' | 'target',
-    options?: Omit<PlatformaticReaderOptions, 'deps'>,
-  ): Promise<RecordReader>;
-  /** First-batch timestamps at log start (precheck W08). */
-  firstRecords(role: 'source' | 'target'): Promise<FirstRecordTimestamps>;
-  /** Data-path writer to the target (idempotent, acks=all). */
-  recordWriter(options?: Omit<PlatformaticWriterOptions, 'deps'>): Promise<RecordWriter>;
-  objectStore(role: 'segments' | 'evidence'): ObjectStore;
-  probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
-  probeSigningKey(): Promise<SigningKeySnapshot>;
-  /** `--journal-dir` when given, else the evidence bucket. */
-  journal(migrationId: string): JournalStore;
-}
-
 export interface AdapterOptions {
   readonly journalDir?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Builds the concrete adapters (core/ports.ts Adapters) for one migration config. Shared by the
+ * composition roots (cli/, lambdas/, fargate-copier/) so that all of them talk to Kafka, S3 and AWS
+ * the same way. Clients are created lazily and reused (MSK IAM allows only 100 new connections/s per
+ * broker).
+ */
 export function createAdapters(config: MigrationConfig, options: AdapterOptions = {}): Adapters {
   const env = options.env ?? process.env;
   let msk: AwsMskApi | undefined;

@@ -15,6 +15,7 @@
  */
 import type { Cluster, GetBootstrapBrokersResponse, KafkaClient } from '@aws-sdk/client-kafka';
 import {
+  causeText,
   InvalidInputError,
   type KraftMigrateError,
   PreconditionError,
@@ -27,7 +28,7 @@ import { regionOfArn } from './secrets.ts';
 type BootstrapField = keyof GetBootstrapBrokersResponse;
 
 /** Listener strings per auth mode, in order of preference: private, public, multi-VPC. */
-export const BOOTSTRAP_FIELDS: Readonly<Record<string, readonly BootstrapField[]>> = {
+const BOOTSTRAP_FIELDS: Readonly<Record<string, readonly BootstrapField[]>> = {
   iam: [
     'BootstrapBrokerStringSaslIam',
     'BootstrapBrokerStringPublicSaslIam',
@@ -135,7 +136,7 @@ export class AwsMskApi implements MskApi {
   }
 }
 
-export function splitBrokers(value: string): string[] {
+function splitBrokers(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())
@@ -185,7 +186,7 @@ export function zookeeperModeOf(
 
 function mskError(arn: string, operation: string, e: unknown): KraftMigrateError {
   const name = (e as { name?: string } | undefined)?.name ?? 'Error';
-  const detail = (e as { message?: string } | undefined)?.message ?? String(e);
+  const detail = causeText(e);
   if (name === 'NotFoundException') {
     return new PreconditionError(`MSK cluster not found: ${arn}`, {
       code: 'MSK_CLUSTER_NOT_FOUND',

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MigrationConfig } from '../domain/config/schema.ts';
-import { PreconditionError } from '../domain/errors.ts';
+import { causeText, PreconditionError } from '../domain/errors.ts';
 import { DEMO_KEY_ID } from '../domain/evidence/signing.ts';
 import { SIGNING_KEY_FIX } from '../domain/precheck/rules/b17-signing-key.ts';
 import type { SigningKeySnapshot } from '../domain/precheck/types.ts';
@@ -55,12 +55,8 @@ function parsePrivatePem(pem: string, location: string): KeyParse {
   try {
     return { key: createPrivateKey({ key: pem, format: 'pem' }) };
   } catch (e) {
-    return { error: `signing key at ${location} is not a PEM private key: ${(e as Error).message}` };
+    return { error: `signing key at ${location} is not a PEM private key: ${causeText(e)}` };
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export async function probeSigningKey(
@@ -86,7 +82,7 @@ export async function probeSigningKey(
         keyType: spec === 'ECC_NIST_EDWARDS25519' ? 'ed25519' : spec.toLowerCase(),
       };
     } catch (e) {
-      return { source: 'kms', location, readable: false, error: message(e) };
+      return { source: 'kms', location, readable: false, error: causeText(e) };
     }
   }
   if (evidence.secret_arn) {
@@ -97,7 +93,7 @@ export async function probeSigningKey(
     try {
       return { source: 'secret', location, ...inspectPem(await deps.secretString(location), location) };
     } catch (e) {
-      return { source: 'secret', location, readable: false, error: message(e) };
+      return { source: 'secret', location, readable: false, error: causeText(e) };
     }
   }
   return { source: 'none', readable: true, keyType: 'ed25519' };
@@ -141,7 +137,7 @@ export async function loadEvidenceSigner(
       pem = await deps.secretString(location);
     } catch (e) {
       throw keyError(
-        `signing key ${location} (secret) is not readable: ${message(e)}`,
+        `signing key ${location} (secret) is not readable: ${causeText(e)}`,
         'secret',
         undefined,
         e,

@@ -43,7 +43,7 @@ export async function comparePartitions(
   return out;
 }
 
-export async function digestPartition(reader: RecordReader, ref: PartitionRef): Promise<PartitionDigest> {
+async function digestPartition(reader: RecordReader, ref: PartitionRef): Promise<PartitionDigest> {
   const o = (await reader.offsets([ref])).get(partitionKey(ref));
   const digest = new PartitionDigest();
   if (!o) return digest;

@@ -1,12 +1,12 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { type CheckDrainOutput, evaluateDrain, type TailReport } from '../domain/drain.ts';
 import { currentState } from '../domain/journal/journal.ts';
+import type { Adapters } from '../ports.ts';
 import { parseCopierStatus, statusPrefix } from './copy/status.ts';
 import { transition } from './journal.ts';
 
 /** Reads the tail copiers' status documents from the segments store. */
-export async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
+async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
   const store = adapters.objectStore('segments');
   const prefix = statusPrefix(migrationId);
   const reports: TailReport[] = [];

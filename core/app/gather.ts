@@ -1,5 +1,5 @@
 import type { MigrationConfig } from '../domain/config/schema.ts';
-import { KraftMigrateError } from '../domain/errors.ts';
+import { causeText, KraftMigrateError } from '../domain/errors.ts';
 import { deletesByCreateTime, recordsIn } from '../domain/precheck/facts.ts';
 import type {
   BucketSnapshot,
@@ -145,11 +145,6 @@ interface ClusterGathering {
   explicitConfigs: Record<string, string[]>;
 }
 
-function message(e: unknown): string {
-  if (e instanceof KraftMigrateError) return e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
 function isAuthorization(e: unknown): boolean {
   return e instanceof KraftMigrateError && e.code === 'KAFKA_AUTHORIZATION';
 }
@@ -191,7 +186,7 @@ async function gatherCluster(
         if (bootstrap.length === 0)
           bootstrap = await deps.msk.bootstrapBrokers(cfg.cluster_arn, cfg.auth.mode);
       } catch (e) {
-        mskError = message(e);
+        mskError = causeText(e);
       }
     }
   }
@@ -203,14 +198,14 @@ async function gatherCluster(
   try {
     admin = await deps.kafkaAdmin(role, bootstrap);
   } catch (e) {
-    return empty({ unreachableReason: message(e), msk, mskError });
+    return empty({ unreachableReason: causeText(e), msk, mskError });
   }
   try {
     let info: Awaited<ReturnType<KafkaAdmin['describeCluster']>>;
     try {
       info = await admin.describeCluster();
     } catch (e) {
-      return empty({ unreachableReason: message(e), msk, mskError });
+      return empty({ unreachableReason: causeText(e), msk, mskError });
     }
     const problems: PermissionProblem[] = [];
     const attempt = async <T>(
@@ -222,7 +217,7 @@ async function gatherCluster(
         return await fn();
       } catch (e) {
         if (isAuthorization(e)) {
-          problems.push({ operation, resource, error: message(e) });
+          problems.push({ operation, resource, error: causeText(e) });
           return undefined;
         }
         throw e;
@@ -252,12 +247,12 @@ async function gatherCluster(
         const entries = await admin.describeBrokerConfigs(brokerId);
         brokerConfigs = Object.fromEntries(entries.map((e) => [e.name, e.value]));
       } catch (e) {
-        brokerConfigError = message(e);
+        brokerConfigError = causeText(e);
         if (isAuthorization(e))
           problems.push({
             operation: 'DescribeConfigs',
             resource: `${role} broker ${brokerId}`,
-            error: message(e),
+            error: causeText(e),
           });
       }
     }

@@ -1,4 +1,3 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { resumeFingerprint } from '../domain/identity.ts';
@@ -6,7 +5,7 @@ import type { JournalEntry } from '../domain/journal/entry.ts';
 import { journalFingerprint } from '../domain/journal/fingerprint.ts';
 import { currentState } from '../domain/journal/journal.ts';
 import { isTerminal } from '../domain/journal/states.ts';
-import type { JournalStore } from '../ports.ts';
+import type { Adapters, JournalStore } from '../ports.ts';
 
 /**
  * Which migration a command is about: `--migration-id`, the config's `migration_id`, the one in

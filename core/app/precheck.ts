@@ -1,9 +1,9 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { clusterIdPart, migrationId, resumeFingerprint } from '../domain/identity.ts';
 import { firstReached } from '../domain/journal/rules.ts';
 import { ALL_RULES, runPrecheck } from '../domain/precheck/engine.ts';
 import type { PrecheckResult } from '../domain/precheck/types.ts';
+import type { Adapters } from '../ports.ts';
 import { type GatheredState, gather } from './gather.ts';
 import { type OpenedJournal, openJournal, transition } from './journal.ts';
 
@@ -11,7 +11,7 @@ import { type OpenedJournal, openJournal, transition } from './journal.ts';
  * Assumed seed throughput of one copier for estimates (I03, W05, plan). Conservative next to what
  * `npm run bench` measures locally, because MSK brokers and cross-AZ links are slower than loopback.
  */
-export const ASSUMED_SEED_BYTES_PER_SECOND = 50 * 1024 * 1024;
+const ASSUMED_SEED_BYTES_PER_SECOND = 50 * 1024 * 1024;
 
 export interface PrecheckRun {
   readonly state: GatheredState;
@@ -51,7 +51,7 @@ export async function precheckMigration(
   };
 }
 
-export function gatherWith(
+function gatherWith(
   config: MigrationConfig,
   adapters: Adapters,
   options: PrecheckRunOptions = {},
@@ -72,7 +72,7 @@ export function gatherWith(
 }
 
 /** The migration id this config leads to: pinned, or derived from both cluster ids and `now`. */
-export function migrationIdFor(
+function migrationIdFor(
   config: MigrationConfig,
   state: GatheredState,
   pinned: string | undefined,

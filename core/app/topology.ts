@@ -1,7 +1,6 @@
-import type { Adapters } from '../adapters/factory.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { CopyTopologyOutput } from '../domain/contracts.ts';
-import { TransientError } from '../domain/errors.ts';
+import { causeText, TransientError } from '../domain/errors.ts';
 import { currentState } from '../domain/journal/journal.ts';
 import { parseS3Url, s3Url } from '../domain/plan/storage-layout.ts';
 import { selectGroups, selectTopics } from '../domain/selection.ts';
@@ -17,7 +16,7 @@ import {
   type TopicsPlan,
   topologyBlockedError,
 } from '../domain/topology/topics.ts';
-import type { AclBinding, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
+import type { AclBinding, Adapters, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
 import { transition } from './journal.ts';
 
 /**
@@ -226,7 +225,7 @@ async function readTarget(
       brokerConfigs = Object.fromEntries(entries.map((e) => [e.name, e.value]));
     } catch (e) {
       warnings.push(
-        `the target broker configs are not readable (${e instanceof Error ? e.message : String(e)}): Kafka's defaults are assumed where a copied config is compared with the target's default`,
+        `the target broker configs are not readable (${causeText(e)}): Kafka's defaults are assumed where a copied config is compared with the target's default`,
       );
     }
   }

@@ -36,7 +36,7 @@ export const precheckOutput = z.object({
 export type PrecheckOutput = z.output<typeof precheckOutput>;
 
 /** What a Catch puts at ResultPath `$.error`. */
-export const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
 export const recordFailureInput = z.object({
   /** Absent when ValidateInput itself failed: then there is no journal to write to. */

@@ -64,3 +64,30 @@ export class InvariantError extends KraftMigrateError {
 export function isKraftMigrateError(e: unknown): e is KraftMigrateError {
   return e instanceof KraftMigrateError;
 }
+
+/**
+ * The text of anything thrown, or of a Step Functions cause: an Error's (or an SDK error shape's)
+ * message; a string as it is, or the `errorMessage` of a Lambda-style cause `{"errorType","errorMessage"}`;
+ * anything else as JSON.
+ */
+export function causeText(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  const message = (cause as { message?: unknown } | null | undefined)?.message;
+  if (typeof message === 'string') return message;
+  if (typeof cause === 'string') return lambdaErrorMessage(cause) ?? cause;
+  try {
+    return JSON.stringify(cause) ?? String(cause);
+  } catch {
+    return String(cause); // a bigint, a cycle
+  }
+}
+
+function lambdaErrorMessage(cause: string): string | undefined {
+  if (!cause.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -19,7 +19,7 @@ import { InvalidInputError } from './errors.ts';
 const ID_PART = /^[A-Za-z0-9._-]+$/;
 
 /** `2026-04-25T06:15:02.123Z` → `20260425T061502Z`. */
-export function compactUtc(date: Date): string {
+function compactUtc(date: Date): string {
   if (Number.isNaN(date.getTime())) {
     throw new InvalidInputError('cannot build a migration id from an invalid date', {
       code: 'IDENTITY_INVALID_DATE',
@@ -33,7 +33,7 @@ export function compactUtc(date: Date): string {
 }
 
 /** The uuid part of an MSK cluster ARN (`arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`). */
-export function clusterUuidFromArn(arn: string): string | undefined {
+function clusterUuidFromArn(arn: string): string | undefined {
   const match = /:cluster\/[^/]+\/([^/]+)$/.exec(arn);
   return match?.[1];
 }
@@ -44,11 +44,7 @@ export function clusterIdPart(clusterArn: string | undefined, kafkaClusterId: st
 }
 
 /** `<srcClusterUuid>--<tgtClusterUuid>--<yyyymmddThhmmssZ>` */
-export function defaultMigrationId(
-  sourceClusterId: string,
-  targetClusterId: string,
-  startedAt: Date,
-): string {
+function defaultMigrationId(sourceClusterId: string, targetClusterId: string, startedAt: Date): string {
   for (const [role, id] of [
     ['source', sourceClusterId],
     ['target', targetClusterId],
@@ -110,7 +106,7 @@ export interface FingerprintInput {
 }
 
 /** What the fingerprint hashes; exported so `status --json` and evidence can show it. */
-export function fingerprintDocument(config: FingerprintInput): Record<string, unknown> {
+function fingerprintDocument(config: FingerprintInput): Record<string, unknown> {
   return {
     source: clusterIdentity(config.source),
     target: clusterIdentity(config.target),

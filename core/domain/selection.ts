@@ -9,7 +9,7 @@ export interface Selection {
 }
 
 /** Kafka's and MSK's own topics: never copied. */
-export const INTERNAL_TOPIC_NAMES = [
+const INTERNAL_TOPIC_NAMES = [
   '__consumer_offsets',
   '__transaction_state',
   '__amazon_msk_canary',

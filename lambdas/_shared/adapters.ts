@@ -1,6 +1,7 @@
-import { type Adapters, createAdapters } from '../../core/adapters/factory.ts';
+import { createAdapters } from '../../core/adapters/factory.ts';
 import { canonicalSha256 } from '../../core/domain/canonical.ts';
 import type { MigrationConfig } from '../../core/domain/config/schema.ts';
+import type { Adapters } from '../../core/ports.ts';
 
 /**
  * Adapters per config, built once per cold start and reused across invocations (MSK IAM allows 100

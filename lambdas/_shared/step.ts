@@ -74,7 +74,7 @@ const TRANSIENT_PATTERNS =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|Throttl|SlowDown|ServiceUnavailable/i;
 
 /** Anything not already in the catalogue becomes Transient (network-ish) or Invariant (a bug). */
-export function toCatalogueError(e: unknown, stepName: string): Error {
+function toCatalogueError(e: unknown, stepName: string): Error {
   if (isKraftMigrateError(e)) return e;
   const err = e instanceof Error ? e : new Error(String(e));
   const text = `${err.name} ${err.message}`;

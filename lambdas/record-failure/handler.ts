@@ -2,6 +2,7 @@ import { redact } from '../../core/adapters/kafka/logging.ts';
 import { transition } from '../../core/app/journal.ts';
 import { configSchema } from '../../core/domain/config/schema.ts';
 import { recordFailureInput, recordFailureOutput } from '../../core/domain/contracts.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { secretValues } from '../../core/domain/journal/secrets.ts';
 import { adapterCache } from '../_shared/adapters.ts';
 import { defineStep } from '../_shared/step.ts';
@@ -39,8 +40,12 @@ export const handler = defineStep({
       await transition(adaptersFor(parsed.data).journal(migrationId), 'failed', reason, { error: errorName });
       return { journaled: true, reason, error: errorName, cause };
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      return { journaled: false, reason: `${reason} (journal not written: ${why})`, error: errorName, cause };
+      return {
+        journaled: false,
+        reason: `${reason} (journal not written: ${causeText(e)})`,
+        error: errorName,
+        cause,
+      };
     }
   },
 });

@@ -13,12 +13,14 @@
  * Every child is started and stopped by its own PID, also on failure and Ctrl-C; every wait is
  * bounded. The figures go to the terminal and to .local/bench/result-<timestamp>.json.
  */
+
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
@@ -31,7 +33,8 @@ import {
 } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
 import type { Consumer, Producer } from 'kafkajs';
-import { registerCodecs } from '../../core/adapters/kafka/codecs.ts';
+import { causeText } from '../../core/domain/errors.ts';
+import { registerCodecs } from '../../test/kafkajs-codecs.ts';
 import {
   type JavaEnv,
   type PerfResult,
@@ -42,7 +45,7 @@ import {
 import { Cluster, partitionsOf, type TopicSet, watchArrival } from './lib/kafka.ts';
 import { type BenchOptions, type Phase, parseOptions, usage } from './lib/options.ts';
 import { writePayloadFile } from './lib/payload.ts';
-import { delay, Proc, readCpuSeconds, readMachineCpu, runToEnd, stopAll } from './lib/proc.ts';
+import { Proc, readCpuSeconds, readMachineCpu, runToEnd, stopAll } from './lib/proc.ts';
 import { fmt, MIB, round, summary } from './lib/stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -634,7 +637,7 @@ async function phaseTail(ctx: Ctx): Promise<TailResult> {
     });
     const readyBy = performance.now() + 90_000;
     while ((started < refs.length || seedSeen < seedRecords) && performance.now() < readyBy && tail.running) {
-      await delay(100);
+      await sleep(100);
     }
     if (!tail.running)
       throw new Error(`copier tail exited early (${tail.exit?.code}):\n${tail.tailOfLog(15)}`);
@@ -643,7 +646,7 @@ async function phaseTail(ctx: Ctx): Promise<TailResult> {
         `tail not ready after 90 s: ${started}/${refs.length} partitions started, consumer saw ${seedSeen}/${seedRecords} seeded records`,
       );
     }
-    await delay(1000);
+    await sleep(1000);
 
     // Steady producer: each tick sends what is due, stamping the send time of every record.
     const pad = 'x'.repeat(opts.tailValueBytes);
@@ -672,11 +675,11 @@ async function phaseTail(ctx: Ctx): Promise<TailResult> {
           }),
         );
       }
-      await delay(5);
+      await sleep(5);
     }
     await Promise.all(sends);
     const waitUntil = performance.now() + 30_000;
-    while (seen < total && performance.now() < waitUntil) await delay(50);
+    while (seen < total && performance.now() < waitUntil) await sleep(50);
     tail.sample();
     const cpuUse = cpu.stop({ copier: tail });
 
@@ -769,12 +772,12 @@ async function cleanUp(ctx: Ctx): Promise<void> {
     try {
       await Promise.race([
         step(),
-        delay(60_000).then(() => {
+        sleep(60_000, undefined, { ref: false }).then(() => {
           throw new Error('timed out after 60 s');
         }),
       ]);
     } catch (e) {
-      say(ctx, `clean-up of ${what} failed (left behind): ${(e as Error).message}`);
+      say(ctx, `clean-up of ${what} failed (left behind): ${causeText(e)}`);
     }
   }
 }
@@ -944,7 +947,7 @@ async function main(): Promise<number> {
   try {
     opts = parseOptions(process.argv.slice(2), process.env);
   } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\n${usage()}\n`);
+    process.stderr.write(`bench: ${causeText(e)}\n${usage()}\n`);
     return 2;
   }
   if (opts === 'help') {
@@ -1050,12 +1053,12 @@ async function main(): Promise<number> {
         return undefined;
       }
       if (interrupted) return undefined;
-      await delay(opts.settleSeconds * 1000);
+      await sleep(opts.settleSeconds * 1000);
       try {
         return await fn();
       } catch (e) {
-        errors[phase] = (e as Error).message;
-        say(ctx, `${phase} FAILED: ${(e as Error).message}`);
+        errors[phase] = causeText(e);
+        say(ctx, `${phase} FAILED: ${causeText(e)}`);
         await stopAll(10_000);
         return undefined;
       }

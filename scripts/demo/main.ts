@@ -7,9 +7,11 @@
  * answers with `kraft-migrate cutover`. Finally every partition of the target is compared with the
  * source, record by record.
  */
+
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfigFile } from '../../cli/config-file.ts';
@@ -17,6 +19,7 @@ import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { comparePartitions } from '../../core/app/compare.ts';
+import { causeText } from '../../core/domain/errors.ts';
 import { DEMO_TOPICS, ensureSourceData } from './source-data.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -67,7 +70,7 @@ async function resetTarget(): Promise<void> {
     if (mine.length) {
       await admin.deleteTopics({ topics: mine, timeout: 30_000 });
       for (let i = 0; i < 50 && (await admin.listTopics()).some((t) => mine.includes(t)); i++) {
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
       say(`  removed ${mine.length} topic(s) of a previous demo run from the target`);
     }
@@ -95,7 +98,7 @@ function liveProducer(): { stop: () => Promise<number> } {
         })),
       });
       sent += 10;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     await producer.disconnect();
   })();
@@ -114,13 +117,13 @@ async function approveWhenDrainReady(stopProducer: () => Promise<number>): Promi
     const text = await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8').catch(() => '');
     if (text.includes('"to":"failed"')) return;
     if (text.includes('"to":"drain_ready"')) break;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   const sent = await stopProducer();
   say(
     `\n== demo: drain_ready reached; producers stopped after ${sent} live record(s) (the freeze a real cutover asks for)`,
   );
-  await new Promise((r) => setTimeout(r, 6_000)); // the tail drains the last live records
+  await sleep(6_000); // the tail drains the last live records
   say('== demo: a second process approves the cutover: kraft-migrate cutover');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
@@ -157,7 +160,7 @@ async function main(): Promise<number> {
     io,
   );
   await producer.stop();
-  await approval.catch((e) => say(`approval failed: ${e instanceof Error ? e.message : e}`));
+  await approval.catch((e) => say(`approval failed: ${causeText(e)}`));
 
   say('\n== 6. every partition: source (read_committed) vs target, record by record');
   const config = await loadConfigFile(CONFIG, env);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
-import { registerCodecs } from '../../core/adapters/kafka/codecs.ts';
+import { registerCodecs } from '../../test/kafkajs-codecs.ts';
 
 const { CompressionTypes } = kafkajs;
 
@@ -122,7 +122,7 @@ export const DEMO_TOPICS: readonly DemoTopic[] = [
   },
 ];
 
-export const DEMO_GROUPS = [
+const DEMO_GROUPS = [
   { groupId: 'demo-billing', topic: 'demo.orders', fraction: 0.5 },
   { groupId: 'demo-crm', topic: 'demo.customers', fraction: 1 },
 ] as const;

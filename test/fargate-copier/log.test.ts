@@ -85,3 +85,28 @@ describe('copier JSON status lines', () => {
     expect(plain).toMatchObject({ event: 'status', lag: '30', bytes_per_second: 524288 });
   });
 });
+
+describe('copier progress line on a terminal', () => {
+  it('renders bytes, counts and the ETA with the shared formatters', () => {
+    // Arrange: 1 MiB and 1,000 records copied, 30 records of lag at 500 records/s; 1,234,567 behind
+    const out: string[] = [];
+    const stream = { write: (chunk: string) => out.push(chunk) } as unknown as NodeJS.WriteStream;
+    const s = status('seed');
+    const behind = {
+      ...s,
+      totals: { ...s.totals, records_copied: '1234567', lag: '3990000' },
+    } as CopierStatus;
+
+    // Act
+    createLog(stream, true, () => AT).status(s);
+    createLog(stream, true, () => AT).status(behind);
+
+    // Assert
+    expect(out[0]).toBe(
+      '\r\u001b[2Kseed 1/2 partitions · 1.00 MiB · 1,000 records · 512 KiB/s · lag 30 · ETA <1s',
+    );
+    expect(out[1]).toBe(
+      '\r\u001b[2Kseed 1/2 partitions · 1.00 MiB · 1,234,567 records · 512 KiB/s · lag 3,990,000 · ETA 2h 13m',
+    );
+  });
+});

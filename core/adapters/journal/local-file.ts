@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InvariantError, PreconditionError, TransientError } from '../../domain/errors.ts';
 import {
   type JournalEntry,
@@ -148,7 +149,7 @@ async function acquire(lockPath: string, deadline: number): Promise<void> {
         fix: 'Another kraft-migrate process is appending to this journal; wait for it, or remove the lock file if that process is gone.',
       });
     }
-    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    await sleep(LOCK_POLL_MS);
   }
 }
 

@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../../domain/concurrency.ts';
 import { InvariantError, isKraftMigrateError, PreconditionError } from '../../domain/errors.ts';
 import {
   JOURNAL_PARSE_FIX,
@@ -43,7 +44,7 @@ export class S3JournalStore implements JournalStore {
       .map((h) => h.key.slice(h.key.lastIndexOf('/') + 1))
       .filter((name) => /^\d{10}\.json$/.test(name))
       .sort();
-    const bodies = await mapLimit(keys, 16, (name) => this.#store.get(`${this.#prefix}${name}`));
+    const bodies = await mapWithConcurrency(keys, 16, (name) => this.#store.get(`${this.#prefix}${name}`));
     const entries = keys.map((name, i) => this.#parse(name, bodies[i], i + 1));
     verifyChain(entries);
     return { entries, warnings: [] };
@@ -87,17 +88,4 @@ export class S3JournalStore implements JournalStore {
     }
     return entry;
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

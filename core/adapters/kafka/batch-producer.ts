@@ -17,6 +17,7 @@
  * are spread over the lanes by count, so partitions of one broker do not wait for each other's
  * acks=all round trips.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Connection,
   ConnectionPool,
@@ -29,7 +30,7 @@ import {
   produceV8,
   Writer,
 } from '@platformatic/kafka';
-import { InvariantError, TransientError } from '../../domain/errors.ts';
+import { causeText, InvariantError, TransientError } from '../../domain/errors.ts';
 import { BATCH_HEADER_BYTES } from '../../domain/record-batch.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import type { PlatformaticConnectionOptions } from './client.ts';
@@ -79,12 +80,9 @@ export class BatchRejectedError extends Error {
   override readonly name = 'BatchRejectedError';
   readonly index: number;
   constructor(index: number, cause: unknown) {
-    super(
-      `batch #${index} of the call was rejected: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    super(`batch #${index} of the call was rejected: ${causeText(cause)}`, {
+      cause,
+    });
     this.index = index;
   }
 }
@@ -133,7 +131,7 @@ export function settleProduce(
     if (isNetworkFailure(reason) || hasKafkaError(reason, OUTCOME_UNKNOWN_ERRORS)) {
       throw new TransientError(
         `${partitionKey(ref)}: the batch from source offset ${batches[failedAt]!.baseOffset} failed without a ` +
-          `sure outcome (${reason instanceof Error ? reason.message : String(reason)}), and a later batch landed at ` +
+          `sure outcome (${causeText(reason)}), and a later batch landed at ` +
           `target offset ${landedOffset}: the failed one landed too`,
         {
           code: 'KAFKA_PRODUCE_OUTCOME_UNKNOWN',
@@ -251,7 +249,7 @@ export class BatchProducer {
       } catch (e) {
         // COORDINATOR_LOAD_IN_PROGRESS and the like: a broker that just started allocates producer ids.
         if (attempt >= INIT_ATTEMPTS || !hasKafkaError(e, INIT_RETRIABLE)) throw e;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        await sleep(100 * attempt);
       }
     }
     const state: ProducerState = {

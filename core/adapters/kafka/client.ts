@@ -16,7 +16,6 @@ import type { AuthConfig, ClusterConfig } from '../../domain/config/schema.ts';
 import { InvalidInputError } from '../../domain/errors.ts';
 import type { MskApi } from '../../ports.ts';
 import { AwsSecretsReader, regionOfArn, type SecretsReader } from '../secrets.ts';
-import { registerCodecs } from './codecs.ts';
 import { quietLogCreator } from './logging.ts';
 
 export type ScramMechanism = 'scram-sha-256' | 'scram-sha-512';
@@ -217,7 +216,7 @@ function kafkajsSasl(sasl: SaslSettings | undefined): SASLOptions | undefined {
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
 }
 
-/** The kafkajs configuration for these settings (quiet logs, codecs, timeouts). */
+/** The kafkajs configuration for these settings (quiet logs, timeouts). */
 export function kafkaConfig(settings: ConnectionSettings, overrides: Partial<KafkaConfig> = {}): KafkaConfig {
   const sasl = kafkajsSasl(settings.sasl);
   return {
@@ -267,11 +266,10 @@ export function platformaticOptions(settings: ConnectionSettings): PlatformaticC
   };
 }
 
-/** A kafkajs client with snappy, lz4 and zstd registered. */
+/** A kafkajs client (admin requests only: no record batches, so no codecs beyond kafkajs' gzip). */
 export function createKafka(
   settings: ConnectionSettings,
   overrides: Partial<KafkaConfig> = {},
 ): kafkajs.Kafka {
-  registerCodecs();
   return new kafkajs.Kafka(kafkaConfig(settings, overrides));
 }

@@ -12,7 +12,7 @@
 import type { Consumer } from '@platformatic/kafka';
 import { InvariantError, PreconditionError } from '../../domain/errors.ts';
 import type { ApiVersionRange } from '../../domain/kafka-version.ts';
-import { type PartitionRef, partitionKey } from '../../ports.ts';
+import { type IsolationLevel, type PartitionRef, partitionKey } from '../../ports.ts';
 
 /** Kafka's produce timeout (sent to the broker) — the client request timeout stays above it. */
 export const PRODUCE_TIMEOUT_MS = 30_000;
@@ -23,7 +23,6 @@ export const PLATFORMATIC_RETRY = { retries: 3, retryDelay: 300 } as const;
 // ---------------------------------------------------------------------------------------------
 // ListOffsets
 
-export type IsolationLevel = 'read_committed' | 'read_uncommitted';
 export const EARLIEST = -2n;
 export const LATEST = -1n;
 

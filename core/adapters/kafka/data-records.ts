@@ -20,7 +20,7 @@ export const BATCH_ATTRIBUTES = {
 } as const;
 
 /** RecordBatch.NO_PRODUCER_ID */
-export const NO_PRODUCER_ID = -1n;
+const NO_PRODUCER_ID = -1n;
 
 /** Control record types (ControlRecordType): the key is int16 version, int16 type. */
 export const CONTROL_TYPE_ABORT = 0;
@@ -78,27 +78,23 @@ export class UndecodableBatchError extends Error {
   }
 }
 
-export function lastOffsetOf(batch: FetchedBatch): bigint {
+function lastOffsetOf(batch: FetchedBatch): bigint {
   return batch.firstOffset + BigInt(batch.lastOffsetDelta);
 }
 
-export function isControlBatch(batch: FetchedBatch): boolean {
+function isControlBatch(batch: FetchedBatch): boolean {
   return (batch.attributes & BATCH_ATTRIBUTES.control) !== 0;
 }
 
-export function isTransactionalBatch(batch: FetchedBatch): boolean {
-  return (batch.attributes & BATCH_ATTRIBUTES.transactional) !== 0;
-}
-
 /** The type of a control record (ABORT 0, COMMIT 1, …), or undefined when the key is malformed. */
-export function controlRecordType(record: FetchedRecord): number | undefined {
+function controlRecordType(record: FetchedRecord): number | undefined {
   const key = record.key;
   if (key === null || key.byteLength < 4) return undefined;
   return new DataView(key.buffer, key.byteOffset, key.byteLength).getInt16(2);
 }
 
 /** Kafka's containsAbortMarker: a control batch whose first record is an ABORT marker. */
-export function containsAbortMarker(batch: FetchedBatch): boolean {
+function containsAbortMarker(batch: FetchedBatch): boolean {
   if (!isControlBatch(batch)) return false;
   const first = batch.records[0];
   return first !== undefined && controlRecordType(first) === CONTROL_TYPE_ABORT;

@@ -24,6 +24,7 @@
  * be message format v2 (written by Kafka ≥ 0.11 clients); v0/v1 data raises a PreconditionError
  * (KAFKA_UNDECODABLE_BATCH) naming the offset rather than being copied inexactly.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ClusterMetadata,
   type Connection,
@@ -47,18 +48,20 @@ import {
   readRecordsBatches,
 } from '@platformatic/kafka';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
-import { PreconditionError } from '../../domain/errors.ts';
+import { causeText, PreconditionError } from '../../domain/errors.ts';
 import {
   asRuns,
   type BatchFetchOptions,
   type BatchFetchResult,
   type FetchedRun,
   type FetchResult,
+  type IsolationLevel,
   type PartitionOffsetsDetail,
   type PartitionRef,
   partitionKey,
   type RawBatch,
   type RecordReader,
+  type RecordReaderOptions,
   type SourceRecord,
 } from '../../ports.ts';
 import {
@@ -71,7 +74,6 @@ import {
 import { crc32c } from './crc32c.ts';
 import {
   EARLIEST,
-  type IsolationLevel,
   LATEST,
   listPartitionOffsets,
   NegotiatedVersion,
@@ -95,15 +97,8 @@ import {
   verifiedRecordsCrc,
 } from './raw-batches.ts';
 
-export interface PlatformaticReaderOptions {
-  /** @default 'read_committed' */
-  readonly isolationLevel?: IsolationLevel;
-  /** Fetch connections per broker (see the module comment). @default 4 */
-  readonly connectionsPerBroker?: number;
-  /** Attempts after a leadership change, metadata change or network error before a TransientError. @default 5 */
-  readonly retries?: number;
-  /** First backoff between those attempts, doubled each time. @default 200 */
-  readonly retryBackoffMs?: number;
+/** connectionsPerBroker: see the module comment. */
+export interface PlatformaticReaderOptions extends RecordReaderOptions {
   /** Dependencies of resolveConnectionSettings (MSK API, secrets, IAM token minting). */
   readonly deps?: ClientDeps;
 }
@@ -174,10 +169,6 @@ interface FetchResponseShape {
 /** A fetch to repeat as it is (the answer was stale). */
 class RetryFetch extends Error {
   override readonly name = 'RetryFetch';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class PlatformaticRecordReader implements RecordReader {
@@ -538,7 +529,7 @@ function sendFetch(
       if (response) return response as FetchResponseShape;
       // A record batch platformatic cannot parse (e.g. message format v0/v1, which it reads as v2).
       throw new UndecodableBatchError(
-        `the record batches fetched from offset ${fetchOffset} cannot be decoded (${(e as Error).message}); ` +
+        `the record batches fetched from offset ${fetchOffset} cannot be decoded (${causeText(e)}); ` +
           'data in message format v0/v1 (written before Kafka 0.11) is not supported',
         fetchOffset,
       );
@@ -684,7 +675,7 @@ function decodeBatch(h: BatchHeader, from: bigint, upTo: bigint | undefined): So
   } catch (e) {
     if (e instanceof UndecodableBatchError) throw e;
     throw new UndecodableBatchError(
-      `the record batch at offset ${h.baseOffset} cannot be decoded (${(e as Error).message})`,
+      `the record batch at offset ${h.baseOffset} cannot be decoded (${causeText(e)})`,
       h.baseOffset,
     );
   }

@@ -18,6 +18,8 @@ import {
   type RecordHeader,
   type RecordToWrite,
   type RecordWriter,
+  type RecordWriterOptions,
+  type WriterCompression,
 } from '../../ports.ts';
 import { BatchProducer, BatchRejectedError } from './batch-producer.ts';
 import {
@@ -39,21 +41,11 @@ import { recordWireBytes, splitIntoBatches } from './data-records.ts';
 import { type KafkaOperation, kafkaErrorName, toCatalogueError } from './errors.ts';
 import { decodeRecordBatches } from './reader.ts';
 
-export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-export interface PlatformaticWriterOptions {
-  /** @default 'lz4' */
-  readonly compression?: WriterCompression;
-  /** Uncompressed record bytes per produce batch. @default 1_000_000 */
-  readonly maxBatchBytes?: number;
-  /** Idempotent producers (connections per broker) the partitions are spread over. @default 4 */
-  readonly producers?: number;
-  /** Attempts of one produce request on retriable errors (same sequence numbers). @default 5 */
-  readonly retries?: number;
+export interface PlatformaticWriterOptions extends RecordWriterOptions {
   readonly deps?: ClientDeps;
 }
 
-export const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 /** Idempotence errors after which a fresh producer id (and a reconciliation) is all it takes. */

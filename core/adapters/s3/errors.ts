@@ -1,4 +1,5 @@
 import {
+  causeText,
   isKraftMigrateError,
   type KraftMigrateError,
   PreconditionError,
@@ -21,7 +22,7 @@ export const ACCESS_DENIED_FIX =
   's3:GetObject, s3:ListBucket, s3:DeleteObject on both the segments and evidence buckets ' +
   '(and kms:GenerateDataKey, kms:Decrypt when the buckets use SSE-KMS).';
 
-export const OBJECT_LOCK_NOT_ENABLED_MESSAGE =
+const OBJECT_LOCK_NOT_ENABLED_MESSAGE =
   'PutObject failed: InvalidRequest — bucket does not have Object Lock enabled';
 
 export const OBJECT_LOCK_NOT_ENABLED_FIX =
@@ -60,7 +61,7 @@ export function errorName(e: unknown): string | undefined {
   return (e as SdkErrorShape | undefined)?.name;
 }
 
-export function httpStatus(e: unknown): number | undefined {
+function httpStatus(e: unknown): number | undefined {
   return (e as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
 }
 
@@ -74,7 +75,7 @@ export function toS3Error(e: unknown, ctx: S3ErrorContext): KraftMigrateError {
   if (isKraftMigrateError(e)) return e;
   const name = errorName(e) ?? 'Error';
   const status = httpStatus(e);
-  const detail = `${name}: ${(e as SdkErrorShape | undefined)?.message ?? String(e)}`;
+  const detail = `${name}: ${causeText(e)}`;
   const options = (code: string, fix: string) => ({ code, fix, cause: e });
   if (name === 'AccessDenied' || status === 403) {
     return new PreconditionError(

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetBucketEncryptionCommand,
@@ -78,7 +79,7 @@ export class S3ObjectStore implements ObjectStore {
             retention: options.retainUntil !== undefined,
           });
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await sleep(100 * 2 ** attempt);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isKraftMigrateError } from '../../domain/errors.ts';
+import { causeText } from '../../domain/errors.ts';
 import type { BucketSnapshot } from '../../domain/precheck/types.ts';
 import type { ObjectStore } from '../../ports.ts';
 
@@ -28,7 +28,7 @@ export async function probeBucket(store: ObjectStore): Promise<BucketProbe> {
   try {
     facts = await store.bucketFacts();
   } catch (e) {
-    return { ...unreachable, error: describe(e) };
+    return { ...unreachable, error: causeText(e) };
   }
   if (!facts.exists) return { ...unreachable, error: `bucket of ${store.url} does not exist` };
   const base = {
@@ -51,16 +51,12 @@ async function probeWrite(store: ObjectStore): Promise<string | undefined> {
       contentType: 'text/plain',
     });
   } catch (e) {
-    return describe(e);
+    return causeText(e);
   }
   try {
     await store.delete(key);
   } catch (e) {
-    return describe(e);
+    return causeText(e);
   }
   return undefined;
-}
-
-function describe(e: unknown): string {
-  return isKraftMigrateError(e) || e instanceof Error ? e.message : String(e);
 }

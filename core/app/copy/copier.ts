@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../../domain/concurrency.ts';
 import { InvalidInputError, isKraftMigrateError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey } from '../../ports.ts';
 import { copyPartition, newProgress, type PartitionCopyResult } from './partition-copy.ts';
@@ -54,32 +55,29 @@ export async function runCopier(
 
   const status = new StatusPublisher(deps, options, progress, now(), emit, hooks.onStatus);
   status.start();
-  const results: PartitionCopyResult[] = [];
+  let results: PartitionCopyResult[] = [];
   let failure: unknown;
-  const concurrency =
-    options.mode === 'seed'
-      ? Math.min(options.maxConcurrentPartitions, partitions.length)
-      : partitions.length;
-  let nextIndex = 0;
-  const worker = async () => {
-    while (!inner.signal.aborted && nextIndex < partitions.length) {
-      const i = nextIndex++;
-      try {
-        results.push(
-          await copyPartition(partitions[i]!, deps, options, {
+  const concurrency = options.mode === 'seed' ? options.maxConcurrentPartitions : Number.POSITIVE_INFINITY;
+  try {
+    results = await mapWithConcurrency(
+      partitions,
+      concurrency,
+      async (ref, i) => {
+        try {
+          return await copyPartition(ref, deps, options, {
             signal: inner.signal,
             onEvent: emit,
             progress: progress[i],
-          }),
-        );
-      } catch (e) {
-        failure ??= e;
-        inner.abort();
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
+          });
+        } catch (e) {
+          inner.abort(); // the other partitions stop at their next checkpoint
+          throw e;
+        }
+      },
+      { signal: inner.signal },
+    );
+  } catch (e) {
+    failure = e;
   } finally {
     hooks.signal.removeEventListener('abort', forward);
   }

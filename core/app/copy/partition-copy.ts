@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   addSegment,
   adoptAlreadyWritten,
@@ -11,7 +12,7 @@ import {
   type SegmentManifestEntry,
   verifyTailOfTarget,
 } from '../../domain/copy/index.ts';
-import { InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
+import { causeText, InvariantError, isKraftMigrateError, TransientError } from '../../domain/errors.ts';
 import {
   asRuns,
   type BatchFetchResult,
@@ -32,7 +33,6 @@ import {
   type CopyOptions,
   type PartitionProgress,
   progressFields,
-  realSleep,
 } from './types.ts';
 
 /**
@@ -149,7 +149,7 @@ class PartitionCopy {
     this.#signal = hooks.signal;
     this.#emit = hooks.onEvent ?? (() => undefined);
     this.#now = deps.now ?? (() => new Date());
-    this.#sleep = deps.sleep ?? realSleep;
+    this.#sleep = deps.sleep ?? sleep;
     this.#progress = hooks.progress ?? newProgress(ref, this.#now());
   }
 
@@ -352,7 +352,7 @@ class PartitionCopy {
       type: 'recovering',
       ...this.#base(),
       attempt,
-      error: error instanceof Error ? error.message : String(error),
+      error: causeText(error),
       backoff_ms: backoff,
     });
     await new Promise<void>((resolve) => {

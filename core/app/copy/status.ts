@@ -10,13 +10,13 @@ import { type CopyMode, lagOf, type PartitionProgress } from './types.ts';
  * Offsets and counters are decimal strings (bigint); rates are numbers.
  */
 
-export const STATUS_VERSION = 1;
-export const COPIER_STATES = ['running', 'complete', 'stopped', 'failed'] as const;
+const STATUS_VERSION = 1;
+const COPIER_STATES = ['running', 'complete', 'stopped', 'failed'] as const;
 export type CopierState = (typeof COPIER_STATES)[number];
 
 const nullableOffset = decimalOffsetSchema.nullable();
 
-export const partitionStatusSchema = z.strictObject({
+const partitionStatusSchema = z.strictObject({
   topic: z.string().min(1),
   partition: z.int().min(0),
   /** `pending`: not started yet by this copier (seed concurrency); `seed`; `tail` (also: seed done). */
@@ -34,7 +34,7 @@ export const partitionStatusSchema = z.strictObject({
 });
 export type PartitionStatus = z.output<typeof partitionStatusSchema>;
 
-export const copierStatusSchema = z.strictObject({
+const copierStatusSchema = z.strictObject({
   v: z.literal(STATUS_VERSION),
   migration_id: z.string().min(1),
   mode: z.enum(['seed', 'tail']),
@@ -91,7 +91,7 @@ export interface StatusInput {
 
 const str = (v: bigint | undefined): string | null => (v === undefined ? null : v.toString(10));
 
-export function partitionStatus(p: PartitionProgress): PartitionStatus {
+function partitionStatus(p: PartitionProgress): PartitionStatus {
   return {
     topic: p.topic,
     partition: p.partition,

@@ -179,7 +179,3 @@ export function progressFields(p: PartitionProgress): ProgressFields {
     bytes_copied: String(p.bytesCopied),
   };
 }
-
-export function realSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -70,7 +70,7 @@ export function validateConfig(
 const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string value. A missing variable is an error. */
-export function interpolateEnv(
+function interpolateEnv(
   value: unknown,
   env: Readonly<Record<string, string | undefined>>,
   path: (string | number)[],
@@ -121,7 +121,7 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodObject
   return `${where}: ${issue.message.replace(/^Invalid input: /, '')} (got ${got})`;
 }
 
-export function formatPath(path: readonly (string | number | symbol)[]): string {
+function formatPath(path: readonly (string | number | symbol)[]): string {
   if (path.length === 0) return '(top level)';
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
@@ -175,7 +175,7 @@ function shapeOf(node: unknown): Record<string, unknown> | undefined {
 }
 
 /** Nearest by edit distance, only when it is plausibly a typo. */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
+function nearest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const c of candidates) {

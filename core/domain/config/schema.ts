@@ -184,4 +184,3 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type MigrationConfig = z.output<typeof configSchema>;
 export type ClusterConfig = MigrationConfig['source'];
 export type AuthConfig = ClusterConfig['auth'];
-export type AuthMode = (typeof AUTH_MODES)[number];

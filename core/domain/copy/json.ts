@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { causeText } from '../errors.ts';
 
 /**
  * A persisted document given as JSON text or as the parsed object, validated by `schema`. Not JSON
@@ -14,7 +15,7 @@ export function parseJsonDocument<S extends z.ZodType>(
     try {
       json = JSON.parse(input);
     } catch (e) {
-      throw corrupt(`not JSON (${(e as Error).message})`, e);
+      throw corrupt(`not JSON (${causeText(e)})`, e);
     }
   }
   const parsed = schema.safeParse(json);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
-import { InvariantError } from '../errors.ts';
+import { causeText, InvariantError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
 import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../record-batch.ts';
 import { decimalOffsetSchema, INT64_MAX, INT64_MIN, isOffset, toDecimal } from './int64.ts';
@@ -387,11 +387,7 @@ export function decodeSegment(input: Uint8Array): DecodedSegment {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
-      throw decodeError(
-        'SEGMENT_TRUNCATED',
-        `gzip stream is damaged or truncated (${(e as Error).message})`,
-        e,
-      );
+      throw decodeError('SEGMENT_TRUNCATED', `gzip stream is damaged or truncated (${causeText(e)})`, e);
     }
   }
   const minimum = MAGIC_LENGTH + 1 + 2;

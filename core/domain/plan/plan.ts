@@ -1,11 +1,11 @@
 import { parseDuration } from '../config/duration.ts';
 import type { MigrationConfig } from '../config/schema.ts';
 import { InvalidInputError } from '../errors.ts';
+import { formatBytes, formatHumanDuration } from '../format.ts';
 import { estimateSeed } from '../precheck/estimate.ts';
 import type { ClusterSnapshot, TopicSnapshot } from '../precheck/types.ts';
 import { aclHandling, selectAcls } from '../topology/acls.ts';
 import { targetReplicationFactor } from '../topology/topics.ts';
-import { humanBytes, humanSeconds } from './format.ts';
 import { WORKFLOW_STEPS } from './steps.ts';
 import {
   evidenceObjectUrl,
@@ -352,14 +352,14 @@ function seedEstimate(snapshot: PlanInput): PlanSeedEstimate {
       : '';
   return {
     seconds,
-    text: seconds === null ? 'unknown' : humanSeconds(seconds),
+    text: seconds === null ? 'unknown' : formatHumanDuration(seconds * 1000),
     bytes: e.bytes.toString(),
     assumedBytesPerSecond: rate,
     partitionsEstimatedFromOffsets: e.partitionsEstimatedFromOffsets,
     basis:
       seconds === null
         ? `no estimate: the assumed seed throughput (${rate}) is not a positive number`
-        : `total bytes ${humanBytes(e.bytes)} / assumed throughput ${humanBytes(rate)}/s; partition concurrency, compression and target ingest limits are not modelled${guessed}`,
+        : `total bytes ${formatBytes(e.bytes)} / assumed throughput ${formatBytes(rate)}/s; partition concurrency, compression and target ingest limits are not modelled${guessed}`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { groupDigits, humanBytes } from './format.ts';
+import { formatBytes, formatCount } from '../format.ts';
 import type { MigrationPlan, PlanTopic } from './types.ts';
 
 export interface RunbookOptions {
@@ -40,8 +40,8 @@ export function renderRunbook(plan: MigrationPlan, options: RunbookOptions = {})
   p('| what | how much |', '|---|---|');
   p(`| topics | ${plan.totals.topics} |`);
   p(`| partitions | ${plan.totals.partitions} |`);
-  p(`| records (offset span) | ${groupDigits(plan.totals.records)} |`);
-  p(`| bytes | ${plan.totals.bytesComplete ? '' : 'at least '}${humanBytes(plan.totals.bytes)} |`);
+  p(`| records (offset span) | ${formatCount(plan.totals.records)} |`);
+  p(`| bytes | ${plan.totals.bytesComplete ? '' : 'at least '}${formatBytes(plan.totals.bytes)} |`);
   p(
     `| consumer groups | ${plan.totals.groups} (${plan.totals.groupPartitions} committed partition offsets to translate) |`,
   );
@@ -194,8 +194,8 @@ export function renderRunbook(plan: MigrationPlan, options: RunbookOptions = {})
   for (const t of plan.topics) {
     p(
       `| ${cell(t.name)}${t.compacted ? ' (compacted)' : ''}${t.transactional ? ' (transactional)' : ''} | ${t.partitions} | ` +
-        `${t.sourceReplicationFactor} → ${t.targetReplicationFactor} | ${groupDigits(t.records)} | ` +
-        `${t.bytesComplete ? '' : '≥ '}${humanBytes(t.bytes)} | ${cell(copiedText(t))} | ${cell(t.configs.skipped.map((s) => s.name).join(', ') || '—')} | ${t.target.state} |`,
+        `${t.sourceReplicationFactor} → ${t.targetReplicationFactor} | ${formatCount(t.records)} | ` +
+        `${t.bytesComplete ? '' : '≥ '}${formatBytes(t.bytes)} | ${cell(copiedText(t))} | ${cell(t.configs.skipped.map((s) => s.name).join(', ') || '—')} | ${t.target.state} |`,
     );
   }
   p('');

@@ -8,12 +8,9 @@ import type { ClusterSnapshot, PartitionSnapshot, PrecheckSnapshot, TopicSnapsho
 
 type Configs = Readonly<Record<string, string | null>> | undefined;
 
-/** Kafka's default message.max.bytes: 1 MiB plus the 12-byte log overhead. */
-export const KAFKA_DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
-/** Kafka's default replica.fetch.max.bytes: 1 MiB. */
-export const KAFKA_DEFAULT_REPLICA_FETCH_MAX_BYTES = 1_048_576;
 /** Kafka's default retention.ms (log.retention.hours=168). */
-export const KAFKA_DEFAULT_RETENTION_MS = 604_800_000;
+const KAFKA_DEFAULT_RETENTION_MS = 604_800_000;
+
 /**
  * LOG_OVERHEAD_BYTES: offset (8) + size (4) bytes in front of every batch in the log.
  * message.max.bytes counts them, replica.fetch.max.bytes does not: Kafka's own defaults differ by

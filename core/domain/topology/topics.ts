@@ -20,12 +20,10 @@ import {
 export const UNBOUNDED_MS = '9223372036854775807';
 
 /** Timestamp bounds that would reject restored CreateTime records older than the bound. */
-export const MIGRATION_WINDOW_CONFIGS = [
+const MIGRATION_WINDOW_CONFIGS = [
   'message.timestamp.before.max.ms',
   'message.timestamp.difference.max.ms',
 ] as const;
-
-export type DriftMode = MigrationConfig['topology']['on_config_drift'];
 
 export interface SourcePartition {
   readonly partition: number;

@@ -2,10 +2,11 @@
  * Kafka helpers of the benchmark (kafkajs, which talks to both the 3.9 ZooKeeper source and the 4.1
  * KRaft target): topics, end offsets, and waiting until a copy has arrived.
  */
+
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka as KafkaClient } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { delay } from './proc.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -21,7 +22,7 @@ export function partitionsOf(set: TopicSet): { topic: string; partition: number 
   );
 }
 
-export function client(broker: string, clientId: string): KafkaClient {
+function client(broker: string, clientId: string): KafkaClient {
   return new Kafka({
     brokers: [broker],
     clientId,
@@ -156,7 +157,7 @@ export function watchArrival(
         }
       }
       if (options.stopWhen?.()) break;
-      await delay(options.intervalMs ?? 200);
+      await sleep(options.intervalMs ?? 200);
     }
     return current();
   })();

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['seed', 'mm2', 'ceiling', 'tail'] as const;
+const PHASES = ['seed', 'mm2', 'ceiling', 'tail'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

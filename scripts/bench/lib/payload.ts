@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { lz4Compress } from '../../../core/adapters/kafka/codecs.ts';
+import { lz4Compress } from '../../../test/kafkajs-codecs.ts';
 
 const EVENTS = ['page_view', 'add_to_cart', 'checkout', 'login', 'search', 'refund'];
 
-export function makePayload(i: number, valueBytes: number): string {
+function makePayload(i: number, valueBytes: number): string {
   const head = JSON.stringify({
     id: randomBytes(8).toString('hex'),
     seq: i,

@@ -4,9 +4,11 @@
  * sampled from /proc while they run, and stopped by their own PID — TERM, then KILL after a grace
  * period. `stopAll()` runs on every way out (end, failure, Ctrl-C).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Exit {
   readonly code: number | null;
@@ -116,7 +118,7 @@ export class Proc {
     if (this.exit) return this.exit;
     this.sample();
     this.signal('SIGTERM');
-    const exit = await Promise.race([this.exited, delay(graceMs).then(() => undefined)]);
+    const exit = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false })]);
     if (exit) return exit;
     this.signal('SIGKILL');
     return this.exited;
@@ -124,7 +126,7 @@ export class Proc {
 
   /** Resolves with the exit, or with undefined after `ms`. */
   async waitExit(ms: number): Promise<Exit | undefined> {
-    return Promise.race([this.exited, delay(ms).then(() => undefined)]);
+    return Promise.race([this.exited, sleep(ms, undefined, { ref: false })]);
   }
 
   tailOfLog(lines = 20): string {
@@ -139,10 +141,6 @@ export class Proc {
 /** Stops every child still running (each by its PID). */
 export async function stopAll(graceMs = 15_000): Promise<void> {
   await Promise.allSettled([...live].map((p) => p.stop(graceMs)));
-}
-
-export function liveProcs(): readonly Proc[] {
-  return [...live];
 }
 
 /** Runs a command to its end (bounded): exit code and the time it took. Throws on timeout. */
@@ -161,11 +159,7 @@ export async function runToEnd(
   return { exit, seconds: proc.seconds, proc };
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-export function readPeakRssKiB(pid: number): number | undefined {
+function readPeakRssKiB(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;

@@ -3,7 +3,7 @@
 export const MIB = 1_048_576;
 
 /** Nearest-rank percentile of unsorted values (p in 0..100); NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
+function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));

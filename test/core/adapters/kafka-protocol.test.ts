@@ -8,6 +8,9 @@
 import { apiVersionsV3, Reader } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { pickVersion } from '../../../core/adapters/kafka/data-client.ts';
+import { PreconditionError } from '../../../core/domain/errors.ts';
+import { finalizedMetadataVersion, releaseOfApiVersions } from '../../../core/domain/kafka-version.ts';
 import {
   LZ4_CODEC,
   lz4Compress,
@@ -21,10 +24,7 @@ import {
   zstdCompress,
   zstdDecompress,
   zstdDecompressPureJs,
-} from '../../../core/adapters/kafka/codecs.ts';
-import { pickVersion } from '../../../core/adapters/kafka/data-client.ts';
-import { PreconditionError } from '../../../core/domain/errors.ts';
-import { finalizedMetadataVersion, releaseOfApiVersions } from '../../../core/domain/kafka-version.ts';
+} from '../../kafkajs-codecs.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 

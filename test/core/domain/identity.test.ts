@@ -3,8 +3,6 @@ import { canonicalJson, canonicalSha256, sha256Hex } from '../../../core/domain/
 import { InvalidInputError } from '../../../core/domain/errors.ts';
 import {
   clusterIdPart,
-  compactUtc,
-  defaultMigrationId,
   type FingerprintInput,
   migrationId,
   resumeFingerprint,
@@ -24,7 +22,7 @@ function config(overrides: Partial<FingerprintInput> = {}): FingerprintInput {
 
 describe('migration id', () => {
   it('is <src>--<tgt>--<UTC yyyymmddThhmmssZ>', () => {
-    expect(defaultMigrationId('d0efd3c5-3', 'efffc490-3', STARTED)).toBe(
+    expect(migrationId({}, 'd0efd3c5-3', 'efffc490-3', STARTED)).toBe(
       'd0efd3c5-3--efffc490-3--20260425T061502Z',
     );
   });
@@ -40,11 +38,14 @@ describe('migration id', () => {
   });
 
   it('formats UTC regardless of milliseconds', () => {
-    expect(compactUtc(new Date('2026-01-02T03:04:05.000Z'))).toBe('20260102T030405Z');
+    expect(migrationId({}, 'a', 'b', new Date('2026-01-02T03:04:05.000Z'))).toBe('a--b--20260102T030405Z');
   });
 
   it('refuses a cluster id that cannot be part of an S3 key', () => {
-    expect(() => defaultMigrationId('a/b', 'c', STARTED)).toThrow(InvalidInputError);
+    expect(() => migrationId({}, 'a/b', 'c', STARTED)).toThrow(InvalidInputError);
+    expect(() => migrationId({}, 'a', 'b', new Date(Number.NaN))).toThrow(
+      'cannot build a migration id from an invalid date',
+    );
   });
 });
 

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCodecs } from '../../../core/adapters/kafka/codecs.ts';
 import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
@@ -19,6 +19,7 @@ import {
   type RecordToWrite,
   type SourceRecord,
 } from '../../../core/ports.ts';
+import { registerCodecs } from '../../kafkajs-codecs.ts';
 import { createTopics, javaProduce, kafka, storedCodecs, withAdmin } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
@@ -982,7 +983,7 @@ describe('batch pass-through (fetchBatches → writeBatches)', () => {
       )
         break;
       if (Date.now() > deadline) throw new Error('the source did not compact the topic within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     // Act
     const staged = f.runs.flatMap((r) => (r.kind === 'records' ? (r.sourceBatches ?? []) : r.batches));

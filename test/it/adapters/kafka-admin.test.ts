@@ -2,9 +2,9 @@ import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkajsAdmin } from '../../../core/adapters/kafka/admin.ts';
 import { createKafka, resolveConnectionSettings } from '../../../core/adapters/kafka/client.ts';
-import { ZSTD_COMPRESS_AVAILABLE } from '../../../core/adapters/kafka/codecs.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
 import { TransientError } from '../../../core/domain/errors.ts';
+import { registerCodecs, ZSTD_COMPRESS_AVAILABLE } from '../../kafkajs-codecs.ts';
 import { javaProduce, storedCodecs } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
 
@@ -28,6 +28,7 @@ interface Cluster {
 
 async function open(bootstrap: string): Promise<Cluster> {
   const settings = await resolveConnectionSettings(plain(bootstrap), { clientId: 'it-kafka-admin' });
+  registerCodecs(); // the tests produce and consume snappy, lz4 and zstd with kafkajs
   const kafka = createKafka(settings);
   const tools = kafka.admin();
   await tools.connect();

@@ -4,9 +4,11 @@
  * copy route (CopyTopology → Seed → StartTail → WaitForDrain → approval gate), with the gate
  * answered by a second process; a second run resumes from the journal.
  */
+
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdapters } from '../../../core/adapters/factory.ts';
 import { comparePartitions } from '../../../core/app/compare.ts';
@@ -259,7 +261,7 @@ describe('execute --runner local', () => {
     const running = execute(path, journalDir);
     let status: { state?: string; waiting_for?: { gate?: string }[] } = {};
     for (let i = 0; i < 240 && !status.waiting_for?.some((w) => w.gate === 'cutover'); i++) {
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const out = await cli([
         'status',
         '--config',

@@ -9,7 +9,9 @@
  *
  * The kill moments come from a seeded PRNG; the seed is printed (set CRASH_SEED to replay one).
  */
+
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
@@ -28,7 +30,6 @@ import {
   openDataPath,
   readPartition,
   runCopierProcess as runToEnd,
-  sleep,
   stagedRecords,
   startCopier,
   type TopicSpec,

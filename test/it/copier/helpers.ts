@@ -3,8 +3,10 @@
  * process with its environment, full reads of a partition with the real reader, the status object,
  * and the comparisons that prove a copy exact (digests in order, offset map, staged segments).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
@@ -174,10 +176,6 @@ export async function runCopierProcess(env: NodeJS.ProcessEnv, timeoutMs = 90_00
   } finally {
     clearTimeout(timer);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Every record of a partition from its log start to its high watermark (as read now). */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ContainerHandler } from '../../../cli/runner/containers.ts';
 import { runLocal } from '../../../cli/runner/local-runner.ts';
@@ -10,7 +11,6 @@ import {
   machine,
   RUN_TASK,
   RUN_TASK_SYNC,
-  sleep,
   TASK_DEF,
   tempStateDir,
 } from './helpers.ts';

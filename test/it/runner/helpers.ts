@@ -97,10 +97,6 @@ export function callbackProcess(args: readonly string[]): Promise<ProcessResult>
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runLocal } from '../../../cli/runner/local-runner.ts';
@@ -10,7 +11,7 @@ import {
   TransientError,
 } from '../../../core/domain/errors.ts';
 import { defineStep } from '../../../lambdas/_shared/step.ts';
-import { EventTap, lambdaTask, machine, sleep, tempStateDir } from './helpers.ts';
+import { EventTap, lambdaTask, machine, tempStateDir } from './helpers.ts';
 
 describe('runLocal — Lambda tasks', () => {
   it('retries a handler that throws TransientError twice and succeeds on the third attempt', async () => {

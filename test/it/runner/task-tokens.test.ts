@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   answerGate,
@@ -8,7 +9,7 @@ import {
   sendTaskSuccess,
 } from '../../../cli/runner/broker-client.ts';
 import { runLocal } from '../../../cli/runner/local-runner.ts';
-import { callbackProcess, EventTap, machine, sleep, tempStateDir, tokenTask } from './helpers.ts';
+import { callbackProcess, EventTap, machine, tempStateDir, tokenTask } from './helpers.ts';
 
 describe('runLocal — .waitForTaskToken tasks', () => {
   it('hands a minted token to the handler and continues with what a second process sends', async () => {

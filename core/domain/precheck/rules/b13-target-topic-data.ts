@@ -1,6 +1,6 @@
+import { formatCount, listNames } from '../../format.ts';
 import { recordsIn } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { formatCount, listNames } from '../format.ts';
 import type { Finding, PrecheckRule } from '../types.ts';
 
 /**

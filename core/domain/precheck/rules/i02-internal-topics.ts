@@ -1,6 +1,6 @@
+import { listNames } from '../../format.ts';
 import { clusterSubject } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { listNames } from '../format.ts';
 import type { PrecheckRule } from '../types.ts';
 
 /** I02: internal topics the selection excluded (never copied). */

@@ -1,7 +1,7 @@
+import { formatBytes, formatCount, formatHumanDuration } from '../../format.ts';
 import { estimateSeed } from '../estimate.ts';
 import { clusterSubject } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { formatBytes, formatCount, formatHumanDuration } from '../format.ts';
 import type { PrecheckRule } from '../types.ts';
 
 /** I03: estimated bytes, records and seed duration (see estimate.ts for how). */

@@ -1,6 +1,6 @@
+import { listNames } from '../../format.ts';
 import { brokerCountOf, clusterSubject, intConfig, replicationFactor } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { listNames } from '../format.ts';
 import type { PrecheckRule } from '../types.ts';
 
 /**

@@ -1,7 +1,7 @@
+import { formatBytes, formatHumanDuration } from '../../format.ts';
 import { estimateSeed } from '../estimate.ts';
 import { cleanupPolicies, finiteRetentionMs, recordsIn } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { formatBytes, formatHumanDuration } from '../format.ts';
 import type { Finding, PrecheckRule } from '../types.ts';
 
 /**

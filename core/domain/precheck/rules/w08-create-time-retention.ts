@@ -1,9 +1,9 @@
 import { parseDuration } from '../../config/duration.ts';
+import { formatHumanDuration } from '../../format.ts';
 import { classifyTopicConfig, targetDefault } from '../../plan/topic-configs.ts';
 import { estimateSeed } from '../estimate.ts';
 import { configValue, deletesByCreateTime, kafkaVersionOf, recordsIn } from '../facts.ts';
 import { finding } from '../finding.ts';
-import { formatHumanDuration } from '../format.ts';
 import type { Finding, PrecheckRule, PrecheckSnapshot, TopicSnapshot } from '../types.ts';
 
 /**

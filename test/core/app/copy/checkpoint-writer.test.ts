@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CheckpointWriter, checkpointedPartitions } from '../../../../core/app/copy/checkpoint-writer.ts';
 import {
@@ -45,7 +46,7 @@ class SlowStore extends MemoryStore {
   override async put(key: string, body: Uint8Array | string): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((r) => setTimeout(r, this.ms));
+    await sleep(this.ms);
     await super.put(key, body);
     this.inFlight--;
   }
@@ -73,7 +74,7 @@ describe('CheckpointWriter', () => {
 
     for (const cp of all) {
       writer.update(cp, { soon: true });
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(1);
     }
     await writer.flush();
 
@@ -90,7 +91,7 @@ describe('CheckpointWriter', () => {
     const writer = new CheckpointWriter(store, 'm1', first!, { intervalMs: 0, persisted: false });
 
     writer.update(first!);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
 
     expect(() => writer.update(second!)).toThrow(/put .* failed/);
   });

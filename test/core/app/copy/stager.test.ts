@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SegmentStager, type StagerOptions } from '../../../../core/app/copy/stager.ts';
@@ -214,7 +215,7 @@ class SlowStore extends MemoryStore {
   override async put(key: string, body: ObjectBody, options?: PutOptions): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setTimeout(resolve, this.#delayMs(key)));
+    await sleep(this.#delayMs(key));
     await super.put(key, body, options);
     this.completed.push(key);
     this.inFlight--;

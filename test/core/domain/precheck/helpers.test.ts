@@ -2,12 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseKafkaVersion, versionAtLeast } from '../../../../core/domain/kafka-version.ts';
 import { DEFAULT_RECORD_BYTES, estimateSeed } from '../../../../core/domain/precheck/estimate.ts';
 import { metadataModeOf } from '../../../../core/domain/precheck/facts.ts';
-import {
-  formatBytes,
-  formatCount,
-  formatHumanDuration,
-  listNames,
-} from '../../../../core/domain/precheck/format.ts';
 import { healthySource, healthyTarget, msk, topic } from './fixtures.ts';
 
 describe('estimateSeed', () => {
@@ -58,19 +52,5 @@ describe('facts', () => {
         kafkaVersion: '4.0.0',
       }),
     ).toBe('kraft');
-  });
-});
-
-describe('format', () => {
-  it('renders counts, bytes, durations and lists', () => {
-    expect(formatCount(1234567n)).toBe('1,234,567');
-    expect(formatCount(12)).toBe('12');
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(13_207_024_435n)).toBe('12.3 GiB');
-    expect(formatHumanDuration(604_800_000)).toBe('7d');
-    expect(formatHumanDuration(7_980_000)).toBe('2h 13m');
-    expect(formatHumanDuration(61_000)).toBe('1m 1s');
-    expect(formatHumanDuration(500)).toBe('<1s');
-    expect(listNames(['a', 'b', 'c'], 2)).toBe('a, b and 1 more');
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Compression codecs for kafkajs (which ships only gzip), in pure JavaScript so that Lambdas and
- * the copier need no native modules:
+ * Compression codecs for kafkajs (which ships only gzip), for the tests, the bench and the demo that
+ * produce and consume with kafkajs. Production needs none of them: it uses kafkajs for admin requests
+ * only (no record batches), and the data path reads and writes batches with @platformatic/kafka,
+ * which brings every codec. Pure JavaScript (devDependencies fzstd, lz4js, snappyjs):
  *
  * - Snappy: snappyjs blocks in the xerial framing the Java client writes (`\x82SNAPPY\0` header,
  *   then [int32 length][snappy block] chunks); raw unframed snappy is read too.
