@@ -409,3 +409,29 @@ export interface RecordWriter {
 export function partitionKey(ref: PartitionRef): string {
   return `${ref.topic}/${ref.partition}`;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Cutover: consumer-group offsets at the group coordinator (read on the source, commit on the target).
+ * ------------------------------------------------------------------------------------------- */
+
+export interface GroupState {
+  /** As the coordinator reports it (Stable, Empty, Dead for a group it does not know, …). */
+  readonly state: string;
+  readonly members: number;
+}
+
+export interface GroupOffsetsAdmin {
+  /** State and member count of each group. */
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, GroupState>>;
+  /** Every committed offset of the group (partitions without a commit left out), topic/partition order. */
+  committedOffsets(groupId: string): Promise<CommittedOffset[]>;
+  /**
+   * An admin OffsetCommit at the group's coordinator (generation −1, leader epoch −1), coordinator
+   * errors retried; a group with live members → PreconditionError CUTOVER_GROUP_ACTIVE_ON_TARGET.
+   */
+  commitOffsets(
+    groupId: string,
+    offsets: readonly (PartitionRef & { readonly offset: bigint })[],
+  ): Promise<void>;
+  close(): Promise<void>;
+}

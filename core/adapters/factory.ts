@@ -1,10 +1,19 @@
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { BucketSnapshot, SigningKeySnapshot } from '../domain/precheck/types.ts';
-import type { JournalStore, KafkaAdmin, MskApi, ObjectStore, RecordReader, RecordWriter } from '../ports.ts';
+import type {
+  GroupOffsetsAdmin,
+  JournalStore,
+  KafkaAdmin,
+  MskApi,
+  ObjectStore,
+  RecordReader,
+  RecordWriter,
+} from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
 import { KafkajsAdmin } from './kafka/admin.ts';
+import { PlatformaticGroupAdmin } from './kafka/group-offsets.ts';
 import { type PlatformaticReaderOptions, PlatformaticRecordReader } from './kafka/reader.ts';
 import { PlatformaticRecordWriter, type PlatformaticWriterOptions } from './kafka/writer.ts';
 import { AwsMskApi } from './msk.ts';
@@ -29,8 +38,13 @@ export interface Adapters {
     role: 'source' | 'target',
     options?: Omit<PlatformaticReaderOptions, 'deps'>,
   ): Promise<RecordReader>;
-  /** Data-path writer to the target (idempotent, acks=all). */
-  recordWriter(options?: Omit<PlatformaticWriterOptions, 'deps'>): Promise<RecordWriter>;
+  /** Data-path writer (idempotent, acks=all) to the target; to the source only for the cutover sentinels. */
+  recordWriter(
+    options?: Omit<PlatformaticWriterOptions, 'deps'>,
+    role?: 'source' | 'target',
+  ): Promise<RecordWriter>;
+  /** Consumer-group offsets at the coordinators of one cluster (cutover). */
+  groupAdmin(role: 'source' | 'target'): Promise<GroupOffsetsAdmin>;
   objectStore(role: 'segments' | 'evidence'): ObjectStore;
   probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
   probeSigningKey(): Promise<SigningKeySnapshot>;
@@ -84,10 +98,20 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
         deps: { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-reader` },
       });
     },
-    recordWriter(writerOptions = {}) {
-      return PlatformaticRecordWriter.create(config.target, {
+    recordWriter(writerOptions = {}, role = 'target') {
+      return PlatformaticRecordWriter.create(config[role], {
         ...writerOptions,
-        deps: { msk: mskApi(), secrets, env, clientId: 'kraft-migrate-writer' },
+        deps: {
+          msk: mskApi(),
+          secrets,
+          env,
+          clientId: `kraft-migrate-${role === 'target' ? 'writer' : 'sentinels'}`,
+        },
+      });
+    },
+    groupAdmin(role) {
+      return PlatformaticGroupAdmin.create(config[role], {
+        deps: { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-groups` },
       });
     },
     objectStore,
