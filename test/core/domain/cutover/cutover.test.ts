@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { appendCopied, emptyMap, type OffsetMap } from '../../../../core/domain/copy/offset-map.ts';
 import {
@@ -231,5 +233,20 @@ describe('cutover artifacts and errors', () => {
 
     expect(e).toBeInstanceOf(PreconditionError);
     expect(e.message).toMatch(/^consumer group\(s\) with active members on the target: a, b — /);
+  });
+});
+
+describe('docs/cutover.md', () => {
+  it('shows the text the log-start guard gives for its example', () => {
+    const md = readFileSync(fileURLToPath(new URL('../../../../docs/cutover.md', import.meta.url)), 'utf8');
+    const block = /## Log-start guard[\s\S]*?```\n([\s\S]*?)```/.exec(md)![1]!;
+    const e = logStartGuardError(
+      logStartViolations(
+        [{ topic: 'orders', partition: 1, firstCopiedTarget: 0n, logStart: 30n, end: 155n }],
+        [{ groupId: 'billing', topic: 'orders', partition: 1, target: 0n }],
+      ),
+    )!;
+
+    expect(block).toBe(`${e.toUserText()}\n`);
   });
 });
