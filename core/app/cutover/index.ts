@@ -29,6 +29,7 @@ import {
   type SnapshotJson,
   sentinelMigrationId,
   sentinelRecord,
+  sentinelsPendingKey,
   sentinelsSchema,
   snapshotSchema,
   type TranslationsJson,
@@ -128,7 +129,7 @@ export async function placeSentinels(
     };
   }
   const refs = await migrationPartitions(store, migrationId);
-  const pendingKey = cutoverKey(migrationId, 'sentinels').replace(/\.json$/, '.pending');
+  const pendingKey = sentinelsPendingKey(migrationId);
   const retry = (await store.get(pendingKey)) !== undefined;
   await store.put(pendingKey, now().toISOString());
   const at = now();

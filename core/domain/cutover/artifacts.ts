@@ -16,6 +16,14 @@ export function cutoverKey(migrationId: string, artifact: CutoverArtifact): stri
   return joinKey(migrationId, 'cutover', `${artifact}.json`);
 }
 
+/**
+ * Marks a PlaceSentinels attempt in progress (deleted once `sentinels.json` is written): a re-run that
+ * finds it looks for sentinels the interrupted attempt already wrote instead of writing a second one.
+ */
+export function sentinelsPendingKey(migrationId: string): string {
+  return joinKey(migrationId, 'cutover', 'sentinels.pending');
+}
+
 const ref = { topic: z.string().min(1), partition: z.int().min(0) };
 
 /** Written by PlaceSentinels: the source offset of each partition's sentinel. */

@@ -27,6 +27,8 @@ import {
   cutoverKey,
   SENTINEL_HEADER,
   sentinelMigrationId,
+  sentinelsPendingKey,
+  sentinelsSchema,
   snapshotSchema,
   translationsSchema,
 } from '../../../core/domain/cutover/index.ts';
@@ -314,6 +316,21 @@ describe('cutover offsets on the real stack', () => {
       written: 0,
       reused: 4,
     });
+    // An attempt interrupted after writing the sentinels but before recording them: found, not rewritten.
+    const recorded = await m.segments.get(cutoverKey(m.id, 'sentinels'));
+    await m.segments.delete(cutoverKey(m.id, 'sentinels'));
+    await m.segments.put(sentinelsPendingKey(m.id), new Date().toISOString());
+    expect(await placeSentinels(config, adapters, m.id)).toMatchObject({
+      partitions: 4,
+      written: 0,
+      reused: 4,
+    });
+    const again = sentinelsSchema.parse(
+      JSON.parse(Buffer.from((await m.segments.get(cutoverKey(m.id, 'sentinels')))!).toString('utf8')),
+    );
+    const first = sentinelsSchema.parse(JSON.parse(Buffer.from(recorded!).toString('utf8')));
+    expect(again.partitions).toEqual(first.partitions);
+    expect(await m.segments.get(sentinelsPendingKey(m.id))).toBeUndefined();
 
     const drained = await finalDrain(config, adapters, m.id);
     expect(drained).toMatchObject({ partitions: 4, sentinels_on_target: 4 });
