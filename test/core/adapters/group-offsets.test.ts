@@ -5,6 +5,22 @@ import { PreconditionError, TransientError } from '../../../core/domain/errors.t
 
 const asPrecondition = (e: unknown) => new PreconditionError(`other: ${(e as Error).message}`);
 
+/** A commit that always fails with the Kafka error `code`: the error it ends with and the calls made. */
+async function alwaysFailing(code: number, retries: number): Promise<{ error: unknown; calls: number }> {
+  let calls = 0;
+  const error = await withCoordinatorRetry(
+    'OffsetCommit',
+    'failed to commit translated offsets',
+    async () => {
+      calls++;
+      throw kafkaProtocolError(code, 'test');
+    },
+    { retries, backoffMs: 1 },
+    asPrecondition,
+  ).catch((x: unknown) => x);
+  return { error, calls };
+}
+
 describe('withCoordinatorRetry', () => {
   it('names Kafka errors as the Java client does', () => {
     expect(kafkaErrorClassName('COORDINATOR_NOT_AVAILABLE')).toBe('CoordinatorNotAvailable');
@@ -35,39 +51,17 @@ describe('withCoordinatorRetry', () => {
   });
 
   it('after the last retry: the resumable TransientError with the real error name', async () => {
-    let calls = 0;
-
-    const e = await withCoordinatorRetry(
-      'OffsetCommit',
-      'failed to commit translated offsets',
-      async () => {
-        calls++;
-        throw kafkaProtocolError(15, 'test');
-      },
-      { retries: 2, backoffMs: 1 },
-      asPrecondition,
-    ).catch((x: unknown) => x);
+    const { error, calls } = await alwaysFailing(15, 2);
 
     expect(calls).toBe(3);
-    expect(e).toBeInstanceOf(TransientError);
-    expect((e as Error).message).toBe('failed to commit translated offsets: CoordinatorNotAvailable');
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe('failed to commit translated offsets: CoordinatorNotAvailable');
   });
 
   it('does not retry other errors', async () => {
-    let calls = 0;
-
-    const e = await withCoordinatorRetry(
-      'OffsetCommit',
-      'failed to commit translated offsets',
-      async () => {
-        calls++;
-        throw kafkaProtocolError(25, 'test'); // UNKNOWN_MEMBER_ID
-      },
-      { backoffMs: 1 },
-      asPrecondition,
-    ).catch((x: unknown) => x);
+    const { error, calls } = await alwaysFailing(25, 6); // UNKNOWN_MEMBER_ID
 
     expect(calls).toBe(1);
-    expect(e).toBeInstanceOf(PreconditionError);
+    expect(error).toBeInstanceOf(PreconditionError);
   });
 });
