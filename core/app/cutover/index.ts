@@ -42,6 +42,7 @@ import { listNames } from '../../domain/precheck/format.ts';
 import { selectGroups } from '../../domain/selection.ts';
 import { type ObjectStore, type PartitionRef, partitionKey, type RecordReader } from '../../ports.ts';
 import { checkpointedPartitions, loadCheckpoint } from '../copy/checkpoint-writer.ts';
+import { readTailStatuses } from '../drain.ts';
 
 export interface SentinelsResult {
   /** Partitions of the migration (each has exactly one sentinel). */
@@ -102,6 +103,8 @@ export interface FinalDrainOptions {
 }
 
 const CONCURRENCY = 16;
+/** S3 GETs of checkpoints in parallel. */
+const CHECKPOINT_CONCURRENCY = 64;
 
 /* ------------------------------------------- sentinels ------------------------------------------- */
 
@@ -228,25 +231,35 @@ export async function finalDrain(
   let why: string[] = [];
   try {
     for (;;) {
-      const refs = pending.map((p) => p.ref);
-      const [sourceOffsets, targetOffsets, checkpoints] = await Promise.all([
-        source.offsets(refs),
-        target.offsets(refs),
-        mapLimit(refs, CONCURRENCY, (ref) => loadCheckpoint(store, migrationId, ref)),
-      ]);
+      // The tail's status documents (one small object per shard, about once a second) say which
+      // partitions have copied past their sentinel; only those checkpoints are loaded and checked.
+      const copied = await tailPositions(adapters, migrationId);
+      const candidates = pending.filter((p) => {
+        const next = copied?.get(partitionKey(p.ref));
+        return copied === undefined || (next !== undefined && next > p.sentinel);
+      });
+      const refs = candidates.map((p) => p.ref);
+      // Checkpoints first, end offsets after: a checkpoint never runs ahead of the end offsets read later.
+      const checkpoints = await mapLimit(refs, CHECKPOINT_CONCURRENCY, (ref) =>
+        loadCheckpoint(store, migrationId, ref),
+      );
+      const [sourceOffsets, targetOffsets] =
+        refs.length === 0
+          ? [new Map(), new Map()]
+          : await Promise.all([source.offsets(refs), target.offsets(refs)]);
       why = [];
-      const still: typeof pending = [];
-      pending.forEach((p, i) => {
+      const done = new Set<string>();
+      candidates.forEach((p, i) => {
         const key = partitionKey(p.ref);
         const cp = checkpoints[i];
         const sourceEnd = sourceOffsets.get(key)!.highWatermark;
         const targetEnd = targetOffsets.get(key)!.highWatermark;
         const problem = drainProblem(cp, p.sentinel, sourceEnd, targetEnd);
         if (problem !== undefined) {
-          still.push(p);
           why.push(`${key} (${problem})`);
           return;
         }
+        done.add(key);
         drained.set(key, {
           ref: p.ref,
           sourceEnd,
@@ -256,7 +269,11 @@ export async function finalDrain(
           firstCopiedTarget: cp!.offsetMap.firstTarget,
         });
       });
-      pending = still;
+      for (const p of pending) {
+        if (!candidates.includes(p))
+          why.push(`${partitionKey(p.ref)} (the tail has not reported its sentinel copied)`);
+      }
+      pending = pending.filter((p) => !done.has(partitionKey(p.ref)));
       if (pending.length === 0) break;
       if (Date.now() - started + pollMs > timeoutMs) {
         throw new TransientError(
@@ -294,6 +311,28 @@ export async function finalDrain(
   };
   await putArtifact(store, migrationId, 'snapshot', doc);
   return drainSummary(store, migrationId, doc, Date.now() - started);
+}
+
+/**
+ * Per partition the highest next source offset the tail's status documents report, or undefined when
+ * there is no status document (then every checkpoint is checked).
+ */
+async function tailPositions(
+  adapters: Adapters,
+  migrationId: string,
+): Promise<Map<string, bigint> | undefined> {
+  const statuses = await readTailStatuses(adapters, migrationId);
+  if (statuses.length === 0) return undefined;
+  const out = new Map<string, bigint>();
+  for (const s of statuses) {
+    for (const p of s.partitions) {
+      if (p.next_source_offset === null) continue;
+      const key = partitionKey(p);
+      const next = BigInt(p.next_source_offset);
+      if (next > (out.get(key) ?? -1n)) out.set(key, next);
+    }
+  }
+  return out;
 }
 
 /** Why a partition is not drained yet, or undefined when it is. */
