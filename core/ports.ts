@@ -473,8 +473,10 @@ export interface Adapters {
   recordReader(role: 'source' | 'target', options?: RecordReaderOptions): Promise<RecordReader>;
   /** First-batch timestamps at log start (precheck W08). */
   firstRecords(role: 'source' | 'target'): Promise<FirstRecordTimestamps>;
-  /** Data-path writer to the target (idempotent, acks=all). */
-  recordWriter(options?: RecordWriterOptions): Promise<RecordWriter>;
+  /** Data-path writer (idempotent, acks=all) to the target; to the source only for the cutover sentinels. */
+  recordWriter(options?: RecordWriterOptions, role?: 'source' | 'target'): Promise<RecordWriter>;
+  /** Consumer-group offsets at the coordinators of one cluster (cutover). */
+  groupAdmin(role: 'source' | 'target'): Promise<GroupOffsetsAdmin>;
   objectStore(role: 'segments' | 'evidence'): ObjectStore;
   probeBucket(role: 'segments' | 'evidence'): Promise<BucketSnapshot>;
   probeSigningKey(): Promise<SigningKeySnapshot>;
@@ -498,4 +500,30 @@ export interface EvidenceSigner {
   /** SPKI PEM of the public key (written as evidence-public-key.pem). */
   readonly publicKeyPem: string;
   sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Cutover: consumer-group offsets at the group coordinator (read on the source, commit on the target).
+ * ------------------------------------------------------------------------------------------- */
+
+export interface GroupState {
+  /** As the coordinator reports it (Stable, Empty, Dead for a group it does not know, …). */
+  readonly state: string;
+  readonly members: number;
+}
+
+export interface GroupOffsetsAdmin {
+  /** State and member count of each group. */
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, GroupState>>;
+  /** Every committed offset of the group (partitions without a commit left out), topic/partition order. */
+  committedOffsets(groupId: string): Promise<CommittedOffset[]>;
+  /**
+   * An admin OffsetCommit at the group's coordinator (generation −1, leader epoch −1), coordinator
+   * errors retried; a group with live members → PreconditionError CUTOVER_GROUP_ACTIVE_ON_TARGET.
+   */
+  commitOffsets(
+    groupId: string,
+    offsets: readonly (PartitionRef & { readonly offset: bigint })[],
+  ): Promise<void>;
+  close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Adapters } from '../ports.ts';
 import { LocalFileJournalStore } from './journal/local-file.ts';
 import { S3JournalStore } from './journal/s3.ts';
 import { FirstBatchTimestamps } from './kafka/first-records.ts';
+import { PlatformaticGroupAdmin } from './kafka/group-offsets.ts';
 import { PlatformaticRecordReader } from './kafka/reader.ts';
 import { PlatformaticRecordWriter } from './kafka/writer.ts';
 import { AwsMskApi } from './msk.ts';
@@ -69,10 +70,20 @@ export function createAdapters(config: MigrationConfig, options: AdapterOptions 
       const deps = { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-first-records` };
       return FirstBatchTimestamps.create(config[role], { deps });
     },
-    recordWriter(writerOptions = {}) {
-      return PlatformaticRecordWriter.create(config.target, {
+    recordWriter(writerOptions = {}, role = 'target') {
+      return PlatformaticRecordWriter.create(config[role], {
         ...writerOptions,
-        deps: { msk: mskApi(), secrets, env, clientId: 'kraft-migrate-writer' },
+        deps: {
+          msk: mskApi(),
+          secrets,
+          env,
+          clientId: `kraft-migrate-${role === 'target' ? 'writer' : 'sentinels'}`,
+        },
+      });
+    },
+    groupAdmin(role) {
+      return PlatformaticGroupAdmin.create(config[role], {
+        deps: { msk: mskApi(), secrets, env, clientId: `kraft-migrate-${role}-groups` },
       });
     },
     objectStore,

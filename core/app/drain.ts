@@ -2,27 +2,30 @@ import type { MigrationConfig } from '../domain/config/schema.ts';
 import { type CheckDrainOutput, evaluateDrain, type TailReport } from '../domain/drain.ts';
 import { currentState } from '../domain/journal/journal.ts';
 import type { Adapters } from '../ports.ts';
-import { parseCopierStatus, statusPrefix } from './copy/status.ts';
+import { type CopierStatus, parseCopierStatus, statusPrefix } from './copy/status.ts';
 import { transition } from './journal.ts';
 
-/** Reads the tail copiers' status documents from the segments store. */
-async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
+/** The tail copiers' status documents in the segments store (one per tail shard). */
+export async function readTailStatuses(adapters: Adapters, migrationId: string): Promise<CopierStatus[]> {
   const store = adapters.objectStore('segments');
   const prefix = statusPrefix(migrationId);
-  const reports: TailReport[] = [];
+  const statuses: CopierStatus[] = [];
   for (const head of await store.list(prefix)) {
     if (!head.key.slice(prefix.length).startsWith('tail-')) continue;
     const bytes = await store.get(head.key);
-    if (!bytes) continue;
-    const s = parseCopierStatus(new TextDecoder().decode(bytes));
-    reports.push({
-      state: s.state,
-      error: s.error,
-      updatedAt: new Date(s.updated_at),
-      partitions: s.partitions.map((p) => ({ topic: p.topic, partition: p.partition, lag: BigInt(p.lag) })),
-    });
+    if (bytes) statuses.push(parseCopierStatus(new TextDecoder().decode(bytes)));
   }
-  return reports;
+  return statuses;
+}
+
+/** Reads the tail copiers' status documents from the segments store. */
+export async function readTailReports(adapters: Adapters, migrationId: string): Promise<TailReport[]> {
+  return (await readTailStatuses(adapters, migrationId)).map((s) => ({
+    state: s.state,
+    error: s.error,
+    updatedAt: new Date(s.updated_at),
+    partitions: s.partitions.map((p) => ({ topic: p.topic, partition: p.partition, lag: BigInt(p.lag) })),
+  }));
 }
 
 /**
