@@ -83,22 +83,22 @@ describe('renderProgress', () => {
     [
       'the seed with its total and ETA',
       seed,
-      'seed 3/8 partitions · 1.2 GiB of 4.0 GiB (30%) · 1,234,567 records · 45.6 MiB/s · ETA 1m 10s',
+      'seed 3/8 partitions · 1.20 GiB of 4.00 GiB (30%) · 1,234,567 records · 45.6 MiB/s · ETA 1m 10s',
     ],
     [
       'the seed without a total or rate',
       { ...seed, bytes_total: null, eta_seconds: null, bytes_per_second: 0 },
-      'seed 3/8 partitions · 1.2 GiB · 1,234,567 records · 0 B/s · ETA –',
+      'seed 3/8 partitions · 1.20 GiB · 1,234,567 records · 0 B/s · ETA –',
     ],
     [
       'a finished seed',
       { ...seed, partitions_complete: 8, bytes_copied: seed.bytes_total ?? '0', eta_seconds: 0 },
-      'seed 8/8 partitions · 4.0 GiB of 4.0 GiB (100%) · 1,234,567 records · 45.6 MiB/s · done',
+      'seed 8/8 partitions · 4.00 GiB of 4.00 GiB (100%) · 1,234,567 records · 45.6 MiB/s · done',
     ],
     [
       'the tail',
       { ...seed, mode: 'tail', bytes_total: null, eta_seconds: null, lag: '12', bytes_per_second: 2_097_152 },
-      'tail 8 partitions · lag 12 · 1,234,567 records · 2.0 MiB/s',
+      'tail 8 partitions · lag 12 · 1,234,567 records · 2.00 MiB/s',
     ],
   ])('%s', (_name, p, line) => {
     expect(renderProgress(p)).toBe(line);
