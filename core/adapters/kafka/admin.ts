@@ -33,6 +33,7 @@ import kafkajs, {
   type ITopicMetadata,
   type Kafka,
 } from 'kafkajs';
+import { mapWithConcurrency } from '../../domain/concurrency.ts';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
 import { PreconditionError, TransientError } from '../../domain/errors.ts';
 import {
@@ -659,37 +660,31 @@ export class KafkajsAdmin implements KafkaAdmin {
    * Leaders are not awaited here (waitForLeaders, once for all).
    */
   async createTopics(topics: readonly NewTopic[]): Promise<Map<string, CreateTopicOutcome>> {
-    const out = new Map<string, CreateTopicOutcome>();
-    const queue = [...topics];
-    const worker = async () => {
-      for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
-        const configs = Object.entries(t.configs);
-        const op = {
-          operation: 'CreateTopics',
-          resource:
-            `topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}` +
-            `${configs.length ? `, configs ${configs.map(([k, v]) => `${k}=${v}`).join(',')}` : ''})`,
-        };
-        const topic = t;
-        const created = await this.run(op, () =>
-          this.admin.createTopics({
-            waitForLeaders: false,
-            timeout: 30_000,
-            topics: [
-              {
-                topic: topic.name,
-                numPartitions: topic.partitions,
-                replicationFactor: topic.replicationFactor,
-                configEntries: configs.map(([name, value]) => ({ name, value })),
-              },
-            ],
-          }),
-        );
-        out.set(t.name, created ? 'created' : 'exists');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CREATE_TOPICS_CONCURRENCY, topics.length) }, worker));
-    return out;
+    const outcomes = await mapWithConcurrency(topics, CREATE_TOPICS_CONCURRENCY, async (t) => {
+      const configs = Object.entries(t.configs);
+      const op = {
+        operation: 'CreateTopics',
+        resource:
+          `topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}` +
+          `${configs.length ? `, configs ${configs.map(([k, v]) => `${k}=${v}`).join(',')}` : ''})`,
+      };
+      const created = await this.run(op, () =>
+        this.admin.createTopics({
+          waitForLeaders: false,
+          timeout: 30_000,
+          topics: [
+            {
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: t.replicationFactor,
+              configEntries: configs.map(([name, value]) => ({ name, value })),
+            },
+          ],
+        }),
+      );
+      return [t.name, created ? 'created' : 'exists'] as const;
+    });
+    return new Map(outcomes);
   }
 
   /** IncrementalAlterConfigs v0 (platformatic) to any broker: the controller applies topic configs. */
