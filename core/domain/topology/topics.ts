@@ -14,7 +14,7 @@ import {
  * caller applies.
  *
  * The rules per topic, which configs are compared, and the migration window (timestamp bounds set
- * to unbounded while the migration runs, retention copied as it is, W08): docs/topology.md.
+ * to unbounded while the migration runs, retention copied as it is): docs/topology.md.
  */
 
 export const UNBOUNDED_MS = '9223372036854775807';
@@ -244,7 +244,7 @@ function decideTopic(
         `Set topology.replication_factor to at least ${minIsr} (the target needs that many brokers), or create ${source.name} on the target yourself with a smaller min.insync.replicas and set topology.on_config_drift: keep_target.`,
       );
     }
-    warnings.push(...configWarnings(source, desired.create, desired.deferred, target));
+    warnings.push(...configWarnings(source, desired.deferred));
     return {
       decision: {
         topic: source.name,
@@ -293,7 +293,7 @@ function decideTopic(
     skipped: [],
   };
   if (drift.length === 0) {
-    warnings.push(...configWarnings(source, desired.compare, desired.deferred, target));
+    warnings.push(...configWarnings(source, desired.deferred));
     return {
       decision: { ...base, action: 'unchanged', configs: {}, drift, deferred: desired.deferred, warnings },
       blockers,
@@ -339,7 +339,7 @@ function decideTopic(
       "Increase the target topic's replication factor (kafka-reassign-partitions.sh), or set topology.on_config_drift: keep_target.",
     );
   }
-  warnings.push(...configWarnings(source, desired.compare, desired.deferred, target));
+  warnings.push(...configWarnings(source, desired.deferred));
   return {
     decision: {
       ...base,
@@ -376,27 +376,12 @@ function keptDriftRisk(d: ConfigDrift): string | undefined {
   return undefined;
 }
 
-function configWarnings(
-  source: SourceTopic,
-  effective: Readonly<Record<string, string>>,
-  deferred: readonly DeferredConfig[],
-  target: TargetCluster,
-): string[] {
+function configWarnings(source: SourceTopic, deferred: readonly DeferredConfig[]): string[] {
   const out: string[] = [];
   if (isLogAppendTime(source.configs)) {
     out.push(
       'message.timestamp.type=LogAppendTime is copied: the target stamps restored records with their append time, so the original timestamps are not kept',
     );
-  } else if (isDeleteOnly(source.configs)) {
-    const retention =
-      effective['retention.ms'] ?? targetDefault('retention.ms', target.kafkaVersion, target.brokerConfigs);
-    if (retention !== undefined && /^\d+$/.test(retention.trim()) && BigInt(retention) > 0n) {
-      out.push(
-        `retention.ms=${retention} is copied as is: the target applies it to the original CreateTime timestamps, so restored ` +
-          `records older than ${retention} ms are deleted soon after they are written (W08); extend retention.ms on the ` +
-          'target for the migration window if they must survive until the client switch',
-      );
-    }
   }
   for (const d of deferred) {
     out.push(
