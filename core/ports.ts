@@ -409,3 +409,54 @@ export interface RecordWriter {
 export function partitionKey(ref: PartitionRef): string {
   return `${ref.topic}/${ref.partition}`;
 }
+
+// --- cutover ---------------------------------------------------------------------------------------
+
+/** What a freeze system answered to `{action:"freeze"}`: 200 = frozen now, 202 = it answers the token later. */
+export type FreezeAnswer = 'frozen' | 'accepted';
+
+/** The producer-freeze system (core/adapters/freeze-webhook.ts: the HTTP webhook of cutover.producer_freeze_webhook). */
+export interface FreezeService {
+  /** Throws PreconditionError with the troubleshooting page's text on non-2xx or no answer in time. */
+  freeze(request: import('./domain/freeze.ts').FreezeRequest, timeoutMs: number): Promise<FreezeAnswer>;
+  /** Best effort: never throws; the outcome as one line (`HTTP 200`, `failed: …`). */
+  unfreeze(request: import('./domain/freeze.ts').UnfreezeRequest, timeoutMs: number): Promise<string>;
+}
+
+/** Answers a `.waitForTaskToken` task: SendTaskSuccess in AWS, the local runner's broker locally. */
+export interface TaskTokens {
+  sendSuccess(token: string, output: unknown): Promise<void>;
+  sendFailure(token: string, error: string, cause: string): Promise<void>;
+}
+
+/**
+ * The cutover steps after the verified freeze (core/app/cutover/index.ts): sentinels, final drain,
+ * offset translation + commit, log-start guard. Each returns a small JSON-serialisable summary
+ * (counts, S3 keys), never per-partition lists. The Lambda handlers take them as a dependency.
+ */
+export interface CutoverSteps {
+  placeSentinels(
+    config: import('./domain/config/schema.ts').MigrationConfig,
+    adapters: import('./adapters/factory.ts').Adapters,
+    migrationId: string,
+  ): Promise<object>;
+  /** Throws TransientError while not drained yet (the ASL retries it). */
+  finalDrain(
+    config: import('./domain/config/schema.ts').MigrationConfig,
+    adapters: import('./adapters/factory.ts').Adapters,
+    migrationId: string,
+  ): Promise<object>;
+  /** Translate + commit + read back; idempotent. */
+  translateOffsets(
+    config: import('./domain/config/schema.ts').MigrationConfig,
+    adapters: import('./adapters/factory.ts').Adapters,
+    migrationId: string,
+    round: 'cutover' | 'ack',
+  ): Promise<object>;
+  /** Throws PreconditionError naming the partitions when the client switch must be blocked. */
+  logStartGuard(
+    config: import('./domain/config/schema.ts').MigrationConfig,
+    adapters: import('./adapters/factory.ts').Adapters,
+    migrationId: string,
+  ): Promise<object>;
+}

@@ -75,12 +75,13 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const stateDir = resolveStateDir(opts.stateDir, io.env);
   try {
     const result = await runLocal({
       asl: synthesizeLocalDefinition(),
       input: config,
-      handlers: localHandlers(),
-      stateDir: resolveStateDir(opts.stateDir, io.env),
+      handlers: localHandlers(process.env, { stateDir }),
+      stateDir,
       onEvent: (e) => {
         const line = formatEvent(e);
         if (verbose || !ROUTINE_COPIER_LINE.test(line)) io.out(line);
