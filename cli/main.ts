@@ -2,9 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
 import { runCallback } from './commands/callback.ts';
 import { runCutover } from './commands/cutover.ts';
+import { runCutoverAck } from './commands/cutover-ack.ts';
 import { runExecute } from './commands/execute.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
+import { runRollback } from './commands/rollback.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
@@ -94,10 +96,29 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await runStatus(opts, io)));
 
   withCommon(root.command('cutover'))
-    .description('approve the cutover the workflow waits for (after drain_ready)')
+    .description(
+      'approve the cutover (after drain_ready); without a freeze webhook, confirm the producer freeze; waits for READY_FOR_CLIENT_SWITCH',
+    )
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .action(async (opts) => setExit(await runCutover(opts, io)));
+
+  withCommon(root.command('cutover-ack'))
+    .description('confirm that clients now use the target (after READY_FOR_CLIENT_SWITCH)')
+    .addOption(runnerOption())
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .action(async (opts) => setExit(await runCutoverAck(opts, io)));
+
+  withCommon(root.command('rollback'))
+    .description(
+      'until cutover-ack: end the workflow, unfreeze producers, journal rolled_back (the source is not touched)',
+    )
+    .addOption(runnerOption())
+    .option('--delete-target-topics', 'also delete the target topics this migration created')
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .option('--execution-arn <arn>', 'with --runner aws: the execution to stop')
+    .option('--region <region>', 'AWS region for --runner aws')
+    .action(async (opts) => setExit(await runRollback(opts, io)));
 
   root
     .command('callback')

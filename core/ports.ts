@@ -149,6 +149,8 @@ export interface KafkaAdmin {
   alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void>;
   /** CreateAcls (idempotent in Kafka: an existing binding stays as it is). */
   createAcls(bindings: readonly AclBinding[]): Promise<void>;
+  /** DeleteTopics (`rollback --delete-target-topics`); a topic that does not exist is not an error. */
+  deleteTopics(topics: readonly string[]): Promise<void>;
   /**
    * Polls metadata until every given partition has a leader or `timeoutMs` has passed; returns the
    * partitions still without one (empty: all led).

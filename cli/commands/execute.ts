@@ -1,6 +1,7 @@
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { openJournal } from '../../core/app/journal.ts';
 import { locateMigration, refuseFinishedLocalJournal } from '../../core/app/locate.ts';
+import { clientSwitchSteps } from '../../core/domain/freeze.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { awsClients, executionName, startExecution, stateMachineArn } from '../aws.ts';
@@ -85,6 +86,8 @@ export async function runExecute(opts: ExecuteOptions, io: CliIO): Promise<numbe
       onEvent: (e) => {
         const line = formatEvent(e);
         if (verbose || !ROUTINE_COPIER_LINE.test(line)) io.out(line);
+        if (e.type === 'TaskTokenIssued' && e.gate === 'cutover-ack')
+          for (const step of clientSwitchSteps(config)) io.out(step);
       },
       signal: abort.signal,
     });
