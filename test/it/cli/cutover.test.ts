@@ -7,6 +7,7 @@
  * log-start guard) belong to core/app/cutover (another branch); where a test must get past them it
  * injects `recordingSteps`, which only record that they were called — the test name says so.
  */
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ import {
 } from '../fixtures.ts';
 import { FreezeService, TestProducer } from '../freeze-service.ts';
 import { uniqueName } from '../stack.ts';
+import { REPO_ROOT } from '../stack-control.ts';
 
 let dir: string;
 let segments: string;
@@ -246,6 +248,120 @@ describe('cutover: producer freeze', () => {
       'validating',
     ]);
     expect(entries.at(-1)?.reason).toBe('operator confirmed client cutover');
+  });
+
+  it('webhook timeout: exact text, unfreeze sent, failed; resumed with a 202 webhook answered later through the task token (kraft-migrate callback) it reaches READY_FOR_CLIENT_SWITCH (cutover-offsets steps substituted by recordingSteps)', {
+    timeout: 300_000,
+  }, async () => {
+    const p = uniqueName('frzhang');
+    const topic = `${p}.t`;
+    await createTopics('source', [{ name: topic, partitions: 1, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', topic, 5);
+    const service = await FreezeService.start('hang');
+    services.push(service);
+    const producer = new TestProducer(topic, 1);
+    service.producers.push(producer);
+    const journalDir = join(dir, p);
+    const stateDir = `${journalDir}-runner`;
+    const doc = config(p, { producer_freeze_webhook: service.url, max_producer_freeze: '4s' });
+    const calls: string[] = [];
+
+    const failed = await workflow(doc, journalDir, recordingSteps(calls));
+
+    expect(failed.result.status).toBe('FAILED');
+    expect(failed.result.cause).toContain(
+      'producer freeze webhook did not respond within max_producer_freeze',
+    );
+    expect(service.actions()).toEqual(['freeze', 'unfreeze']);
+    expect((await journal(journalDir)).at(-1)).toMatchObject({
+      to: 'failed',
+      reason: expect.stringContaining('producer freeze webhook did not respond within max_producer_freeze'),
+    });
+
+    service.behaviour = 'async';
+    const resumed = workflow(
+      { ...doc, cutover: { ...(doc['cutover'] as object), max_producer_freeze: '60s' } },
+      journalDir,
+      recordingSteps(calls),
+    );
+    for (let i = 0; i < 600 && service.pendingTokens.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(producer.paused).toBe(true);
+    const token = service.pendingTokens[0]!;
+    const answer = await cli([
+      'callback',
+      '--token',
+      token,
+      '--success',
+      JSON.stringify({ frozen_by: 'it-freezer', frozen_at: new Date().toISOString() }),
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(answer.stdout).toContain('of state "FreezeProducers"');
+    await waitForGate(stateDir, 'cutover-ack');
+    expect((await cli(['cutover-ack', '--state-dir', stateDir])).code).toBe(0);
+    const done = await resumed;
+
+    expect(done.result.status).toBe('SUCCEEDED');
+    expect(service.actions()).toEqual(['freeze', 'unfreeze', 'freeze']);
+    expect(service.calls.at(-1)?.status).toBe(202);
+    expect((await journal(journalDir)).map((e) => e.to).slice(-3)).toEqual([
+      'cutting_over',
+      'awaiting_client_switch',
+      'validating',
+    ]);
+  });
+
+  it('no webhook, in a real pseudo-terminal: cutover asks the operator to freeze, takes "frozen" and prints READY_FOR_CLIENT_SWITCH with the next steps (cutover-offsets steps substituted by recordingSteps)', {
+    timeout: 240_000,
+  }, async () => {
+    const p = uniqueName('frzpty');
+    const topic = `${p}.t`;
+    await createTopics('source', [{ name: topic, configs: { 'retention.ms': '-1' } }]);
+    await produce('source', topic, 5);
+    const journalDir = join(dir, p);
+    const stateDir = `${journalDir}-runner`;
+    const doc = config(p, { auto_approve: false });
+    const calls: string[] = [];
+    const running = workflow(doc, journalDir, recordingSteps(calls));
+    await waitForGate(stateDir, 'cutover');
+
+    const terminal = spawn(
+      'python3',
+      [
+        'test/it/pty-run.py',
+        'Type "frozen"',
+        'frozen',
+        '--',
+        process.execPath,
+        'bin/kraft-migrate.mjs',
+        'cutover',
+        '--state-dir',
+        stateDir,
+      ],
+      { cwd: REPO_ROOT, env: STACK_ENV, stdio: 'pipe' },
+    );
+    let screen = '';
+    terminal.stdout.on('data', (b) => {
+      screen += String(b);
+    });
+    terminal.stderr.on('data', (b) => {
+      screen += String(b);
+    });
+    const code = await new Promise<number | null>((r) => terminal.on('exit', r));
+
+    expect(screen).toContain('cutover approved by');
+    expect(screen).toContain('Freeze the producers now');
+    expect(screen).toContain('producer freeze confirmed');
+    expect(screen).toContain('READY_FOR_CLIENT_SWITCH');
+    expect(screen).toContain(
+      "point producers and consumers at the target's bootstrap servers: 127.0.0.1:29092",
+    );
+    expect(screen).toContain('kraft-migrate cutover-ack');
+    expect(code).toBe(0);
+    expect(calls).toEqual(['placeSentinels', 'finalDrain', 'translateOffsets:cutover', 'logStartGuard']);
+    expect((await cli(['cutover-ack', '--state-dir', stateDir])).code).toBe(0);
+    expect((await running).result.status).toBe('SUCCEEDED');
   });
 
   it('a producer that ignores the freeze: VerifyFreeze fails naming its partitions and unfreezes; rollback without --delete-target-topics keeps the target topics', {
