@@ -137,6 +137,8 @@ export async function freezeProducers(
   taskToken: string,
 ): Promise<{ mode: 'webhook' | 'operator'; outcome: 'frozen' | 'accepted' | 'waiting'; deadline: string }> {
   const now = deps.now ?? (() => new Date());
+  // The topics first: the deadline (and the state's timeout) already runs, listing must not eat it.
+  const topics = deps.freezeService ? (await selectedSourcePartitions(config, adapters)).topics : [];
   const requestedAt = now();
   const deadline = new Date(requestedAt.getTime() + maxFreezeMs(config)).toISOString();
   await markCutoverStep(adapters, migrationId, 'FreezeProducers', requestedAt);
@@ -163,7 +165,6 @@ export async function freezeProducers(
     );
     return { mode, outcome: 'waiting', deadline };
   }
-  const { topics } = await selectedSourcePartitions(config, adapters);
   const answer = await deps.freezeService.freeze(
     { action: 'freeze', migration_id: migrationId, task_token: taskToken, deadline, topics },
     webhookWaitMs(Date.parse(deadline) - now().getTime()),

@@ -263,7 +263,7 @@ describe('cutover: producer freeze', () => {
     service.producers.push(producer);
     const journalDir = join(dir, p);
     const stateDir = `${journalDir}-runner`;
-    const doc = config(p, { producer_freeze_webhook: service.url, max_producer_freeze: '4s' });
+    const doc = config(p, { producer_freeze_webhook: service.url, max_producer_freeze: '6s' });
     const calls: string[] = [];
 
     const failed = await workflow(doc, journalDir, recordingSteps(calls));
