@@ -15,6 +15,7 @@ import { listPending } from '../../../cli/runner/broker-client.ts';
 import { localHandlers } from '../../../cli/runner/handlers.ts';
 import { type RunLocalResult, runLocal } from '../../../cli/runner/local-runner.ts';
 import { synthesizeLocalDefinition } from '../../../cli/runner/synth.ts';
+import { FreezeWebhook } from '../../../core/adapters/freeze-webhook.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
 import { signBody } from '../../../core/domain/freeze.ts';
 import type { CutoverSteps } from '../../../core/ports.ts';
@@ -151,6 +152,38 @@ async function copierProcesses(migrationId: string): Promise<number[]> {
   }
   return out;
 }
+
+describe('the freeze webhook adapter against the local freeze service', () => {
+  it('is refused with the real status when signed with the wrong secret, and frozen (200, producers paused) when signed right', async () => {
+    const p = uniqueName('frzsig');
+    const topic = `${p}.t`;
+    await createTopics('source', [{ name: topic }]);
+    const service = await FreezeService.start('sync', 'right-secret');
+    services.push(service);
+    const producer = new TestProducer(topic, 1);
+    service.producers.push(producer);
+    const request = {
+      action: 'freeze',
+      migration_id: p,
+      task_token: 't',
+      deadline: 'd',
+      topics: [topic],
+    } as const;
+
+    const wrong = new FreezeWebhook({ url: service.url, secret: 'wrong-secret' }).freeze(request, 5_000);
+
+    await expect(wrong).rejects.toThrow('producer freeze webhook returned HTTP 401');
+    expect(producer.paused).toBe(false);
+    await expect(
+      new FreezeWebhook({ url: service.url, secret: 'right-secret' }).freeze(request, 5_000),
+    ).resolves.toBe('frozen');
+    expect(producer.paused).toBe(true);
+    const sent = producer.sent;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(producer.sent).toBe(sent);
+    expect(service.calls.map((c) => c.status)).toEqual([401, 200]);
+  });
+});
 
 describe('cutover: producer freeze', () => {
   it('webhook HTTP 500: exact text, unfreeze sent, failed; resumed once the webhook works it reaches READY_FOR_CLIENT_SWITCH and cutover-ack (cutover-offsets steps substituted by recordingSteps)', {
