@@ -3,9 +3,11 @@ import { isKraftMigrateError } from '../core/domain/errors.ts';
 import { runCallback } from './commands/callback.ts';
 import { registerCompare } from './commands/compare.ts';
 import { runCutover } from './commands/cutover.ts';
+import { runCutoverAck } from './commands/cutover-ack.ts';
 import { runExecute } from './commands/execute.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
+import { runRollback } from './commands/rollback.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { registerVerifyEvidence } from './commands/verify-evidence.ts';
@@ -47,6 +49,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   execute: 'kraft-migrate execute --config examples/local.yaml --runner local',
   status: 'kraft-migrate status --config examples/local.yaml --watch',
   cutover: 'kraft-migrate cutover --config examples/local.yaml',
+  'cutover-ack': 'kraft-migrate cutover-ack --config examples/local.yaml',
+  rollback: 'kraft-migrate rollback --config examples/local.yaml --delete-target-topics',
   callback: `kraft-migrate callback --token "$TOKEN" --success '{"frozen":true}'`,
   schedule:
     'kraft-migrate schedule --config examples/msk-iam.yaml --at 2026-12-01T02:30:00Z --state-machine-arn arn:aws:states:…',
@@ -169,10 +173,29 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await runStatus(opts, io)));
 
   withCommon(example(root.command('cutover')))
-    .description('approve the cutover the workflow waits for (after drain_ready)')
+    .description(
+      'approve the cutover (after drain_ready); without a freeze webhook, confirm the producer freeze; waits for READY_FOR_CLIENT_SWITCH',
+    )
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .action(async (opts) => setExit(await runCutover(opts, io)));
+
+  withCommon(example(root.command('cutover-ack')))
+    .description('confirm that clients now use the target (after READY_FOR_CLIENT_SWITCH)')
+    .addOption(runnerOption())
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .action(async (opts) => setExit(await runCutoverAck(opts, io)));
+
+  withCommon(example(root.command('rollback')))
+    .description(
+      'until cutover-ack: end the workflow, unfreeze producers, journal rolled_back (the source is not touched)',
+    )
+    .addOption(runnerOption())
+    .option('--delete-target-topics', 'also delete the target topics this migration created')
+    .option('--state-dir <dir>', 'local runner state (token broker)')
+    .option('--execution-arn <arn>', 'with --runner aws: the execution to stop')
+    .option('--region <region>', 'AWS region for --runner aws')
+    .action(async (opts) => setExit(await runRollback(opts, io)));
 
   example(root.command('callback'))
     .description('answer a task token: --success JSON | --failure ERROR [--cause TEXT] | --heartbeat')

@@ -4,6 +4,8 @@
  * only here. Offsets are bigint.
  */
 
+import type { MigrationConfig } from './domain/config/schema.ts';
+import type { FreezeRequest, UnfreezeRequest } from './domain/freeze.ts';
 import type { BucketSnapshot, SigningKeySnapshot } from './domain/precheck/types.ts';
 
 export type MetadataMode = 'zookeeper' | 'kraft';
@@ -153,6 +155,8 @@ export interface KafkaAdmin {
   alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void>;
   /** CreateAcls (idempotent in Kafka: an existing binding stays as it is). */
   createAcls(bindings: readonly AclBinding[]): Promise<void>;
+  /** DeleteTopics (`rollback --delete-target-topics`); a topic that does not exist is not an error. */
+  deleteTopics(topics: readonly string[]): Promise<void>;
   /**
    * Polls metadata until every given partition has a leader or `timeoutMs` has passed; returns the
    * partitions still without one (empty: all led).
@@ -526,4 +530,43 @@ export interface GroupOffsetsAdmin {
     offsets: readonly (PartitionRef & { readonly offset: bigint })[],
   ): Promise<void>;
   close(): Promise<void>;
+}
+
+// --- cutover ---------------------------------------------------------------------------------------
+
+/** What a freeze system answered to `{action:"freeze"}`: 200 = frozen now, 202 = it answers the token later. */
+export type FreezeAnswer = 'frozen' | 'accepted';
+
+/** The producer-freeze system (core/adapters/freeze-webhook.ts: the HTTP webhook of cutover.producer_freeze_webhook). */
+export interface FreezeService {
+  /** Throws PreconditionError with the troubleshooting page's text on non-2xx or no answer in time. */
+  freeze(request: FreezeRequest, timeoutMs: number): Promise<FreezeAnswer>;
+  /** Best effort: never throws; the outcome as one line (`HTTP 200`, `failed: …`). */
+  unfreeze(request: UnfreezeRequest, timeoutMs: number): Promise<string>;
+}
+
+/** Answers a `.waitForTaskToken` task: SendTaskSuccess in AWS, the local runner's broker locally. */
+export interface TaskTokens {
+  sendSuccess(token: string, output: unknown): Promise<void>;
+  sendFailure(token: string, error: string, cause: string): Promise<void>;
+}
+
+/**
+ * The cutover steps after the verified freeze (core/app/cutover/index.ts): sentinels, final drain,
+ * offset translation + commit, log-start guard. Each returns a small JSON-serialisable summary
+ * (counts, S3 keys), never per-partition lists. The Lambda handlers take them as a dependency.
+ */
+export interface CutoverSteps {
+  placeSentinels(config: MigrationConfig, adapters: Adapters, migrationId: string): Promise<object>;
+  /** Throws TransientError while not drained yet (the ASL retries it). */
+  finalDrain(config: MigrationConfig, adapters: Adapters, migrationId: string): Promise<object>;
+  /** Translate + commit + read back; idempotent. */
+  translateOffsets(
+    config: MigrationConfig,
+    adapters: Adapters,
+    migrationId: string,
+    round: 'cutover' | 'ack',
+  ): Promise<object>;
+  /** Throws PreconditionError naming the partitions when the client switch must be blocked. */
+  logStartGuard(config: MigrationConfig, adapters: Adapters, migrationId: string): Promise<object>;
 }

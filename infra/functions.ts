@@ -66,6 +66,69 @@ export const TASK_FUNCTIONS = {
     inVpc: false,
     dataAccess: 'journal',
   },
+  StartCutover: {
+    description: 'Journals drain_ready -> cutting_over and computes the producer freeze timeout',
+    timeout: Duration.seconds(30),
+    inVpc: false,
+    dataAccess: 'journal',
+  },
+  FreezeProducers: {
+    description: 'Producer freeze: webhook {action:"freeze"} with the task token, or the operator gate',
+    // The webhook may take up to max_producer_freeze (capped at 14 minutes) to answer.
+    timeout: Duration.minutes(15),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  VerifyFreeze: {
+    description: 'Source end offsets of every selected partition must stop moving after the freeze',
+    timeout: Duration.minutes(2),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  PlaceSentinels: {
+    description: 'Writes one sentinel record per selected source partition and records them',
+    timeout: Duration.minutes(5),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  FinalDrain: {
+    description: 'Every sentinel on the target and lag 0; records the cutover snapshot',
+    timeout: Duration.minutes(2),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  TranslateOffsets: {
+    description: "Translates and commits every selected group's offsets on the target, then reads them back",
+    timeout: Duration.minutes(10),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  LogStartGuard: {
+    description: "Blocks the client switch when the target's log start passed copied or translated offsets",
+    timeout: Duration.minutes(5),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  AwaitClientSwitch: {
+    description:
+      'READY_FOR_CLIENT_SWITCH: journals it and records the task token for `kraft-migrate cutover-ack`',
+    timeout: Duration.minutes(1),
+    inVpc: false,
+    dataAccess: 'journal',
+  },
+  ConfirmClientSwitch: {
+    description:
+      'Translation round ack (consumers stopped late); journals awaiting_client_switch -> validating',
+    timeout: Duration.minutes(10),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  Unfreeze: {
+    description: 'Failure route after the freeze: webhook {action:"unfreeze"}, best effort',
+    timeout: Duration.minutes(1),
+    inVpc: true,
+    dataAccess: 'all',
+  },
 } as const satisfies Record<LambdaTask, TaskFunctionSpec>;
 
 /** `ValidateInput` → `validate-input` (the folder under lambdas/). */

@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { IamStatement } from '../core/domain/plan/iam-policy.ts';
 import { Buckets } from './buckets.ts';
@@ -77,6 +78,22 @@ export class KraftMigrateStack extends Stack {
     const stateMachine = this.workflow.stateMachine;
 
     const freezeRole = freezeCallbackRole(this, ctx, stateMachine);
+    // FreezeProducers answers its own task token when the webhook says 200 (frozen now). By name,
+    // not by reference: the state machine already depends on the function.
+    this.functions.byState.FreezeProducers.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AnswerOwnFreezeToken',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            resourceName: `kraft-migrate-${ctx.migrationName}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
     const startRole = schedulerRole(this, ctx, stateMachine);
     if (ctx.scheduleAt) {
       new MigrationSchedule(this, 'Schedule', {

@@ -10,7 +10,18 @@ import type { z } from 'zod';
 import { precheckOutput, recordFailureOutput, validateInputOutput } from '../core/domain/contracts.ts';
 import { checkDrainOutput } from '../core/domain/drain.ts';
 import { ERROR_NAMES, type ErrorName } from '../core/domain/errors.ts';
-import { DRAIN_POLL_SECONDS, STATE_NAMES } from '../core/domain/workflow.ts';
+import {
+  confirmClientSwitchOutput,
+  startCutoverOutput,
+  unfreezeOutput,
+  verifyFreezeOutput,
+} from '../core/domain/freeze.ts';
+import {
+  CLIENT_SWITCH_TIMEOUT_SECONDS,
+  DRAIN_POLL_SECONDS,
+  FINAL_DRAIN_RETRY,
+  STATE_NAMES,
+} from '../core/domain/workflow.ts';
 import type { Copier } from './copier.ts';
 import type { LambdaTask, TaskFunction } from './functions.ts';
 
@@ -27,6 +38,8 @@ import type { LambdaTask, TaskFunction } from './functions.ts';
  *   ValidateInput fails       → {Error, Cause}           → InputNotValidated → {error}
  *   Precheck fails            → {config, error}
  *   BlockersFound is BLOCKED  → {config, precheck}
+ *   StartCutover fails        → {config, precheck, …, error}
+ *   a state after the freeze  → {config, precheck, …, error} → Unfreeze → RecordFailure
  */
 
 /** Lambda service errors worth retrying (what LambdaInvoke's default retry covers, plus throttling). */
@@ -294,14 +307,151 @@ export class Workflow extends Construct {
       resultPath: '$.approval',
       retryOnServiceExceptions: false,
     });
-    const cutoverApproved = new sfn.Succeed(this, STATE_NAMES.cutoverApproved, {
-      stateName: STATE_NAMES.cutoverApproved,
+    // --- cutover route (SPEC §6.4) ----------------------------------------------------------------
+    const cutoverPayload = (extra: Record<string, unknown> = {}) =>
+      sfn.TaskInput.fromObject({
+        'config.$': '$.config',
+        'migration_id.$': '$.precheck.migration_id',
+        ...extra,
+      });
+    const cutoverTask = (
+      state: LambdaTask,
+      comment: string,
+      resultPath: string,
+      extra: { payload?: Record<string, unknown>; resultSelector?: Record<string, string> } = {},
+    ) =>
+      new tasks.LambdaInvoke(this, state, {
+        stateName: state,
+        comment,
+        lambdaFunction: fn(state),
+        payload: cutoverPayload(extra.payload),
+        resultSelector: extra.resultSelector ?? { 'result.$': '$.Payload' },
+        resultPath,
+        retryOnServiceExceptions: false,
+        taskTimeout: taskTimeout(state),
+      });
+
+    const unfreeze = cutoverTask(
+      STATE_NAMES.unfreeze,
+      'Failure route of every state after the freeze: webhook {action:"unfreeze"} (best effort; never throws by design).',
+      '$.unfreeze',
+      { payload: { 'error.$': '$.error' }, resultSelector: payloadFields(unfreezeOutput) },
+    );
+    retryLambdaService(unfreeze);
+    unfreeze.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.unfreeze_error' });
+    unfreeze.next(recordFailure);
+
+    const startCutover = cutoverTask(
+      STATE_NAMES.startCutover,
+      'Journals drain_ready -> cutting_over; FreezeProducers gets max_producer_freeze in seconds.',
+      '$.cutover.start',
+      { resultSelector: payloadFields(startCutoverOutput) },
+    );
+    const freezeProducers = new tasks.LambdaInvoke(this, STATE_NAMES.freezeProducers, {
+      stateName: STATE_NAMES.freezeProducers,
       comment:
-        'Cutover approved; the tail keeps running. Freeze, sentinels and offset translation follow in the next release.',
+        'Webhook {action:"freeze"} (200: frozen now, 202: the freeze system answers the token) or the operator (`kraft-migrate cutover`).',
+      lambdaFunction: fn(STATE_NAMES.freezeProducers),
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: cutoverPayload({ task_token: sfn.JsonPath.taskToken }),
+      // TimeoutSeconds = cutover.max_producer_freeze (StartCutover's result).
+      taskTimeout: sfn.Timeout.at('$.cutover.start.freeze_timeout_seconds'),
+      resultPath: '$.cutover.freeze',
+      retryOnServiceExceptions: false,
     });
-    awaitApproval.next(cutoverApproved);
+    const verifyFreeze = cutoverTask(
+      STATE_NAMES.verifyFreeze,
+      'The source end offsets of every selected partition must stop moving for FREEZE_VERIFY_WINDOW_MS.',
+      '$.cutover.verify',
+      { resultSelector: payloadFields(verifyFreezeOutput) },
+    );
+    const placeSentinels = cutoverTask(
+      STATE_NAMES.placeSentinels,
+      'One sentinel record per selected source partition; recorded in the journal and an S3 artifact.',
+      '$.cutover.sentinels',
+    );
+    const finalDrain = cutoverTask(
+      STATE_NAMES.finalDrain,
+      'Every sentinel on the target and lag 0; records the cutover snapshot. TransientError while not drained.',
+      '$.cutover.drain',
+    );
+    const translateOffsets = cutoverTask(
+      STATE_NAMES.translateOffsets,
+      "Translates every selected group's committed offsets through the offset map and commits them on the target.",
+      '$.cutover.translation',
+    );
+    const logStartGuard = cutoverTask(
+      STATE_NAMES.logStartGuard,
+      "The target's log start has not passed the first copied record nor any translated offset.",
+      '$.cutover.guard',
+    );
+    const awaitClientSwitch = new tasks.LambdaInvoke(this, STATE_NAMES.awaitClientSwitch, {
+      stateName: STATE_NAMES.awaitClientSwitch,
+      comment:
+        'Journals cutting_over -> awaiting_client_switch (READY_FOR_CLIENT_SWITCH); waits for `kraft-migrate cutover-ack`.',
+      lambdaFunction: fn(STATE_NAMES.awaitClientSwitch),
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: cutoverPayload({ task_token: sfn.JsonPath.taskToken }),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(CLIENT_SWITCH_TIMEOUT_SECONDS)),
+      resultPath: '$.cutover.ack',
+      retryOnServiceExceptions: false,
+    });
+    const confirmClientSwitch = cutoverTask(
+      STATE_NAMES.confirmClientSwitch,
+      'Translation round `ack` (consumers stopped late on the source); journals awaiting_client_switch -> validating.',
+      '$.cutover.confirm',
+      {
+        payload: { 'ack.$': '$.cutover.ack' },
+        resultSelector: payloadFields(confirmClientSwitchOutput),
+      },
+    );
+    const clientSwitchConfirmed = new sfn.Succeed(this, STATE_NAMES.clientSwitchConfirmed, {
+      stateName: STATE_NAMES.clientSwitchConfirmed,
+      comment: 'Clients use the target; validation and evidence follow in the next release.',
+    });
+
+    startCutover.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
+    startCutover.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const frozenRoute = [
+      freezeProducers,
+      verifyFreeze,
+      placeSentinels,
+      finalDrain,
+      translateOffsets,
+      logStartGuard,
+      awaitClientSwitch,
+      confirmClientSwitch,
+    ];
+    finalDrain.addRetry({
+      errors: [catalogue('TransientError')],
+      interval: Duration.seconds(FINAL_DRAIN_RETRY.intervalSeconds),
+      backoffRate: FINAL_DRAIN_RETRY.backoffRate,
+      maxAttempts: FINAL_DRAIN_RETRY.maxAttempts,
+    });
+    for (const task of [startCutover, ...frozenRoute]) {
+      if (task !== finalDrain) retryTransient(task);
+      retryLambdaService(task);
+    }
+    // The freeze may already be in force when any of these fails (a 202 answered late, a timeout):
+    // every one of them unfreezes first (Unfreeze knows from the freeze record whether to call).
+    for (const task of frozenRoute) {
+      task.addCatch(unfreeze, { errors: stopErrors, resultPath: '$.error' });
+      task.addCatch(unfreeze, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    }
+    sfn.Chain.start(startCutover)
+      .next(freezeProducers)
+      .next(verifyFreeze)
+      .next(placeSentinels)
+      .next(finalDrain)
+      .next(translateOffsets)
+      .next(logStartGuard)
+      .next(awaitClientSwitch)
+      .next(confirmClientSwitch)
+      .next(clientSwitchConfirmed);
+
+    awaitApproval.next(startCutover);
     const autoApprove = new sfn.Choice(this, STATE_NAMES.autoApprove, { stateName: STATE_NAMES.autoApprove })
-      .when(sfn.Condition.booleanEquals('$.config.cutover.auto_approve', true), cutoverApproved)
+      .when(sfn.Condition.booleanEquals('$.config.cutover.auto_approve', true), startCutover)
       .otherwise(awaitApproval);
     const drainReady = new sfn.Choice(this, STATE_NAMES.drainReady, { stateName: STATE_NAMES.drainReady })
       .when(sfn.Condition.booleanEquals('$.drain.ready', true), autoApprove)

@@ -3,6 +3,7 @@ import { createAdapters } from '../../core/adapters/factory.ts';
 import { openJournal } from '../../core/app/journal.ts';
 import { locateMigration, refuseFinishedLocalJournal } from '../../core/app/locate.ts';
 import { causeText } from '../../core/domain/errors.ts';
+import { clientSwitchSteps } from '../../core/domain/freeze.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { awsClients, executionName, startExecution, stateMachineArn } from '../aws.ts';
@@ -97,13 +98,15 @@ export async function runExecute(opts: ExecuteOptions, cli: CliIO): Promise<numb
     const result = await runLocal({
       asl: await synthesizeLocalDefinition(),
       input: config,
-      handlers: localHandlers(),
+      handlers: localHandlers(process.env, { stateDir }),
       stateDir,
       historyDir: join(stateDir, 'executions'),
       onEvent: (e) => {
         progress.observe(e);
         const line = formatEvent(e);
         if (verbose || !ROUTINE_COPIER_LINE.test(line)) progress.print(line);
+        if (e.type === 'TaskTokenIssued' && e.gate === 'cutover-ack')
+          for (const step of clientSwitchSteps(config)) progress.print(step);
       },
       signal: abort.signal,
     });

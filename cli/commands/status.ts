@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { type CopierStatus, parseCopierStatus, statusPrefix } from '../../core/app/copy/status.ts';
+import { readCutoverProgress, readFreezeRecord } from '../../core/app/freeze.ts';
 import { locateMigration } from '../../core/app/locate.ts';
 import { formatBytes, formatHumanDuration } from '../../core/domain/format.ts';
+import { clientSwitchSteps, frozenFor, isFrozen } from '../../core/domain/freeze.ts';
 import { renderEntry } from '../../core/domain/journal/entry.ts';
 import { currentState } from '../../core/domain/journal/journal.ts';
 import type { Adapters } from '../../core/ports.ts';
@@ -72,6 +74,7 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
     opts.runner === 'local' ? await listPending(resolveStateDir(opts.stateDir, io.env)).catch(() => []) : [];
   const state = currentState(located.entries);
   const copiers = await copierStatuses(adapters, located.migrationId);
+  const cutover = await cutoverStatus(adapters, located.migrationId, state);
   if (opts.json) {
     io.out(
       toJson({
@@ -81,6 +84,7 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
         journal: located.entries,
         waiting_for: pending,
         copiers,
+        cutover,
       }),
     );
     return EXIT.ok;
@@ -91,10 +95,31 @@ async function once(opts: StatusOptions, io: CliIO): Promise<number> {
     io.out(
       `waiting   ${p.gate ? `gate "${p.gate}" (kraft-migrate ${p.gate})` : p.stateName} token ${p.token}`,
     );
+  if (cutover.step) io.out(`cutover   ${cutover.step} for ${since(new Date(cutover.step_since as string))}`);
+  if (cutover.frozen_for_ms !== undefined)
+    io.out(
+      `producers frozen for ${formatHumanDuration(cutover.frozen_for_ms)} (${cutover.freeze?.mode}, deadline ${cutover.freeze?.deadline})`,
+    );
+  else if (cutover.freeze?.unfrozen_at) io.out(`producers unfrozen at ${cutover.freeze.unfrozen_at}`);
+  if (state === 'awaiting_client_switch') for (const line of clientSwitchSteps(config)) io.out(line);
   for (const c of copiers) io.out(renderCopier(c));
   io.out('journal:');
   for (const e of located.entries.slice(-15)) io.out(`  ${renderEntry(e)}`);
   return EXIT.ok;
+}
+
+/** Where the cutover is (its current step) and since when producers are frozen. */
+async function cutoverStatus(adapters: Adapters, migrationId: string, state: string | undefined) {
+  const [freeze, progress] = await Promise.all([
+    readFreezeRecord(adapters, migrationId).catch(() => undefined),
+    readCutoverProgress(adapters, migrationId).catch(() => undefined),
+  ]);
+  const inCutover = state === 'cutting_over' || state === 'awaiting_client_switch';
+  return {
+    ...(inCutover && progress ? { step: progress.step, step_since: progress.started_at } : {}),
+    ...(freeze ? { freeze } : {}),
+    ...(inCutover && isFrozen(freeze) ? { frozen_for_ms: frozenFor(freeze, new Date()) } : {}),
+  };
 }
 
 /** Every copier's latest status document (seed shards and the tail). Missing or unreadable: none. */

@@ -75,6 +75,11 @@ export function failGate(
   return post(stateDir, '/v1/send-task-failure', { gate, error, cause });
 }
 
+/** Asks the runner to end its execution (ABORTED; it stops its containers). */
+export async function stopExecution(stateDir: string, reason: string): Promise<void> {
+  await call(stateDir, 'POST', '/v1/stop-execution', { reason });
+}
+
 /** Every task waiting for a token right now. */
 export async function listPending(stateDir: string): Promise<PendingTask[]> {
   const body = (await call(stateDir, 'GET', '/v1/pending')) as { pending: PendingTask[] };

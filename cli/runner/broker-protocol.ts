@@ -6,7 +6,8 @@
  *   `{version, port, pid, secret, startedAt}` (mode 0600) for as long as the execution runs.
  * - A client reads that file and sends JSON with the secret in the `x-kraft-migrate-secret`
  *   header: `GET /v1/pending`; `POST /v1/send-task-success {token|gate, output}`;
- *   `POST /v1/send-task-failure {token|gate, error, cause}`; `POST /v1/send-task-heartbeat {token|gate}`.
+ *   `POST /v1/send-task-failure {token|gate, error, cause}`; `POST /v1/send-task-heartbeat {token|gate}`;
+ *   `POST /v1/stop-execution {reason}` (the runner aborts the execution and stops its containers).
  * - Success: 200 `{token, stateName, gate?, outcome}`. Failure: 4xx `{error, message}` where
  *   `error` is the name AWS uses for the same case (TaskDoesNotExist, TaskTimedOut,
  *   InvalidToken, InvalidOutput) or GateNotPending / GateAmbiguous / Unauthorized / BadRequest.

@@ -157,7 +157,8 @@ function prepareMachine(machine: AslDefinition, topLevel: boolean): void {
     if (state.Type === 'Task') {
       if (typeof s['TimeoutSeconds'] === 'number') s['TimeoutSeconds'] = clamp(s['TimeoutSeconds']);
       else if (typeof s['TimeoutSecondsPath'] === 'string') {
-        if (isObject(s['Parameters'])) {
+        // Idempotent: a definition prepared before (synthesizeLocalDefinition) keeps its copy.
+        if (isObject(s['Parameters']) && s['TimeoutSecondsPath'] !== `$.${LOCAL_TIMEOUT_PARAMETER}`) {
           s['Parameters'] = { ...s['Parameters'], [`${LOCAL_TIMEOUT_PARAMETER}.$`]: s['TimeoutSecondsPath'] };
           s['TimeoutSecondsPath'] = `$.${LOCAL_TIMEOUT_PARAMETER}`;
         }

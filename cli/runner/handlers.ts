@@ -1,12 +1,19 @@
 import { fileURLToPath } from 'node:url';
+import { freezeServiceFor } from '../../core/adapters/freeze-webhook.ts';
+import { AwsSecretsReader } from '../../core/adapters/secrets.ts';
 import { STATE_NAMES } from '../../core/domain/workflow.ts';
+import { adapterCache } from '../../lambdas/_shared/adapters.ts';
+import { type CutoverHandlerDeps, createCutoverHandlers } from '../../lambdas/_shared/cutover.ts';
+import { CUTOVER_STEPS } from '../../lambdas/_shared/cutover-steps.ts';
 import { handler as awaitCutoverApproval } from '../../lambdas/await-cutover-approval/handler.ts';
 import { handler as checkDrain } from '../../lambdas/check-drain/handler.ts';
 import { handler as copyTopology } from '../../lambdas/copy-topology/handler.ts';
 import { handler as precheck } from '../../lambdas/precheck/handler.ts';
 import { handler as recordFailure } from '../../lambdas/record-failure/handler.ts';
 import { handler as validateInput } from '../../lambdas/validate-input/handler.ts';
+import { sendTaskFailure, sendTaskSuccess } from './broker-client.ts';
 import type { TaskHandlers } from './local-runner.ts';
+import { resolveStateDir } from './state-dir.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,7 +23,39 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * container's environment (the task's ContainerOverrides). The local runner is the one place
  * where the CLI imports lambdas/: it plays the Lambda service.
  */
-export function localHandlers(env: NodeJS.ProcessEnv = process.env): TaskHandlers {
+export interface LocalHandlerOptions {
+  /** The runner's state dir: handlers answer their own task tokens through its broker. */
+  readonly stateDir?: string;
+  /** Replaces parts of the cutover handlers' dependencies (tests: a short VerifyFreeze window). */
+  readonly cutover?: Partial<CutoverHandlerDeps>;
+}
+
+/** The cutover handlers' dependencies in the local runner: the broker answers task tokens. */
+export function localCutoverDeps(stateDir: string, overrides: Partial<CutoverHandlerDeps> = {}) {
+  const secrets = new AwsSecretsReader();
+  return (): CutoverHandlerDeps => ({
+    adaptersFor: adapterCache(),
+    taskTokens: {
+      sendSuccess: async (token, output) => {
+        await sendTaskSuccess(stateDir, token, output);
+      },
+      sendFailure: async (token, error, cause) => {
+        await sendTaskFailure(stateDir, token, error, cause);
+      },
+    },
+    freezeServiceFor: (config) => freezeServiceFor(config.cutover, secrets),
+    steps: CUTOVER_STEPS,
+    ...overrides,
+  });
+}
+
+export function localHandlers(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LocalHandlerOptions = {},
+): TaskHandlers {
+  const cutover = createCutoverHandlers(
+    localCutoverDeps(options.stateDir ?? resolveStateDir(undefined, env), options.cutover),
+  );
   const copier = {
     kind: 'container' as const,
     command: [process.execPath, 'fargate-copier/main.ts'],
@@ -38,6 +77,7 @@ export function localHandlers(env: NodeJS.ProcessEnv = process.env): TaskHandler
     [STATE_NAMES.copyTopology]: copyTopology,
     [STATE_NAMES.checkDrain]: checkDrain,
     [STATE_NAMES.awaitCutoverApproval]: awaitCutoverApproval,
+    ...cutover,
     [STATE_NAMES.seedShard]: copier,
     [STATE_NAMES.startTail]: copier,
   };

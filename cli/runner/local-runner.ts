@@ -149,7 +149,16 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
   };
 
   const startedAt = new Date().toISOString();
-  const broker = await TokenBroker.start({ stateDir: opts.stateDir, onEvent: emit });
+  let abortExecution: (() => void) | undefined;
+  let stopRequested = false;
+  const broker = await TokenBroker.start({
+    stateDir: opts.stateDir,
+    onEvent: emit,
+    onStop: () => {
+      stopRequested = true;
+      abortExecution?.();
+    },
+  });
   const containers = new ContainerSupervisor({
     emit,
     ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
@@ -188,7 +197,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalResult> {
       for await (const event of execution.eventLogs) emit(fromInterpreterEvent(event));
     })();
     const onAbort = () => execution.abort();
-    if (opts.signal?.aborted) onAbort();
+    abortExecution = onAbort;
+    if (opts.signal?.aborted || stopRequested) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       outcome = { status: 'SUCCEEDED', output: await execution.result };

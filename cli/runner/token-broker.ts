@@ -69,6 +69,8 @@ interface TokenRecord {
 export interface BrokerStartOptions {
   readonly stateDir: string;
   readonly onEvent?: (event: RunnerEvent) => void;
+  /** `POST /v1/stop-execution` (kraft-migrate rollback): the runner ends the execution. */
+  readonly onStop?: (reason: string) => void;
 }
 
 const TOKEN_BYTES = 48;
@@ -81,13 +83,21 @@ export class TokenBroker {
   readonly #server: Server;
   readonly #tokens = new Map<string, TokenRecord>();
   readonly #onEvent: (event: RunnerEvent) => void;
+  readonly #onStop: (reason: string) => void;
   #closed = false;
 
-  private constructor(stateDir: string, info: BrokerInfo, server: Server, onEvent: (e: RunnerEvent) => void) {
+  private constructor(
+    stateDir: string,
+    info: BrokerInfo,
+    server: Server,
+    onEvent: (e: RunnerEvent) => void,
+    onStop: (reason: string) => void,
+  ) {
     this.stateDir = stateDir;
     this.info = info;
     this.#server = server;
     this.#onEvent = onEvent;
+    this.#onStop = onStop;
   }
 
   /** Starts the HTTP endpoint and publishes `<stateDir>/broker.json`. */
@@ -106,7 +116,13 @@ export class TokenBroker {
       secret: randomBytes(32).toString('base64url'),
       startedAt: new Date().toISOString(),
     };
-    const broker = new TokenBroker(opts.stateDir, info, server, opts.onEvent ?? (() => {}));
+    const broker = new TokenBroker(
+      opts.stateDir,
+      info,
+      server,
+      opts.onEvent ?? (() => {}),
+      opts.onStop ?? (() => {}),
+    );
     server.on('request', (req, res) => void broker.#handle(req, res));
     const tmp = join(opts.stateDir, `.broker.${process.pid}.tmp`);
     await writeFile(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
@@ -323,6 +339,11 @@ export class TokenBroker {
       }
       if (req.method !== 'POST') throw new BrokerRefusal('BadRequest', `BadRequest: ${req.method} ${url}`);
       const body = await readJson(req);
+      if (url === '/v1/stop-execution') {
+        this.#onStop(optString(body, 'reason') ?? 'stopped on request');
+        reply(res, 200, { stopping: true });
+        return;
+      }
       const selector = selectorOf(body);
       switch (url) {
         case '/v1/send-task-success':

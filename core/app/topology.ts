@@ -17,6 +17,7 @@ import {
   topologyBlockedError,
 } from '../domain/topology/topics.ts';
 import type { AclBinding, Adapters, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
+import { recordTopicsToCreate } from './created-topics.ts';
 import { transition } from './journal.ts';
 
 /**
@@ -89,6 +90,12 @@ export async function copyTopology(
     checkSeedPlan(seed, JSON.stringify(config).length);
 
     progress('applying');
+    // Recorded first, for `rollback --delete-target-topics` (it deletes only what this created).
+    await recordTopicsToCreate(
+      adapters,
+      migrationId,
+      topics.decisions.filter((d) => d.action === 'create').map((d) => d.topic),
+    );
     await apply(admin, topics, acls);
     progress('waiting for partition leaders');
     const missing = await admin.waitForLeaders(topics.partitions, {

@@ -35,8 +35,34 @@ export const STATE_NAMES = {
   autoApprove: 'AutoApprove',
   /** Lambda .waitForTaskToken: the cutover approval gate (`kraft-migrate cutover`). */
   awaitCutoverApproval: 'AwaitCutoverApproval',
-  /** End of the graph so far: cutover (freeze, sentinels, offsets) lands next. */
-  cutoverApproved: 'CutoverApproved',
+  /**
+   * Lambda: journals `drain_ready -> cutting_over` and hands FreezeProducers its timeout in seconds
+   * (max_producer_freeze is a duration string; TimeoutSecondsPath needs a number).
+   */
+  startCutover: 'StartCutover',
+  /**
+   * Lambda .waitForTaskToken, TimeoutSeconds = cutover.max_producer_freeze: asks the freeze system
+   * (webhook) or the operator (`kraft-migrate cutover` in a terminal) to stop the producers.
+   */
+  freezeProducers: 'FreezeProducers',
+  /** Lambda: the source end offsets of every selected partition must stop moving. */
+  verifyFreeze: 'VerifyFreeze',
+  /** Lambda: one sentinel record per selected source partition. */
+  placeSentinels: 'PlaceSentinels',
+  /** Lambda: every sentinel on the target and lag 0; records the cutover snapshot. Retried until drained. */
+  finalDrain: 'FinalDrain',
+  /** Lambda: translates and commits every selected group's offsets on the target (round `cutover`). */
+  translateOffsets: 'TranslateOffsets',
+  /** Lambda: the target's log start has not passed the first copied record nor a translated offset. */
+  logStartGuard: 'LogStartGuard',
+  /** Lambda .waitForTaskToken: READY_FOR_CLIENT_SWITCH until `kraft-migrate cutover-ack`. */
+  awaitClientSwitch: 'AwaitClientSwitch',
+  /** Lambda: translates again for consumers stopped late on the source (round `ack`); journals `-> validating`. */
+  confirmClientSwitch: 'ConfirmClientSwitch',
+  /** End of the graph so far: validation and evidence land next. */
+  clientSwitchConfirmed: 'ClientSwitchConfirmed',
+  /** Lambda on the failure route of every state after the freeze: unfreezes producers (best effort). */
+  unfreeze: 'Unfreeze',
 } as const;
 
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
@@ -52,16 +78,42 @@ export const LAMBDA_TASKS = [
   STATE_NAMES.copyTopology,
   STATE_NAMES.checkDrain,
   STATE_NAMES.awaitCutoverApproval,
+  STATE_NAMES.startCutover,
+  STATE_NAMES.freezeProducers,
+  STATE_NAMES.verifyFreeze,
+  STATE_NAMES.placeSentinels,
+  STATE_NAMES.finalDrain,
+  STATE_NAMES.translateOffsets,
+  STATE_NAMES.logStartGuard,
+  STATE_NAMES.awaitClientSwitch,
+  STATE_NAMES.confirmClientSwitch,
+  STATE_NAMES.unfreeze,
 ] as const;
 
 /** Task states that run the copier container (locally: `node fargate-copier/main.ts` child processes). */
 export const COPIER_TASKS = [STATE_NAMES.seedShard, STATE_NAMES.startTail] as const;
 
 /** Named task-token gates, answered by `kraft-migrate <gate>` or `callback --token`. */
-export const TOKEN_GATES = { cutover: STATE_NAMES.awaitCutoverApproval } as const satisfies Record<
-  string,
-  StateName
->;
+export const TOKEN_GATES = {
+  cutover: STATE_NAMES.awaitCutoverApproval,
+  /** The operator's manual freeze confirmation (answered by `kraft-migrate cutover` in a terminal). */
+  freeze: STATE_NAMES.freezeProducers,
+  'cutover-ack': STATE_NAMES.awaitClientSwitch,
+} as const satisfies Record<string, StateName>;
+
+/**
+ * How long VerifyFreeze watches the source end offsets (high watermark, read_uncommitted) after the
+ * freeze is reported: a partition whose end offset moves in this window has a producer bypassing
+ * the freeze. A constant, not a config key: long enough for in-flight produce requests (lingering
+ * batches, retries) to land, short against max_producer_freeze.
+ */
+export const FREEZE_VERIFY_WINDOW_MS = 3_000;
+
+/** How often FinalDrain is retried (TransientError) while the sentinels are not all on the target. */
+export const FINAL_DRAIN_RETRY = { intervalSeconds: 1, backoffRate: 1.5, maxAttempts: 20 } as const;
+
+/** AwaitClientSwitch waits this long for `cutover-ack`; after it, producers are unfrozen on the source. */
+export const CLIENT_SWITCH_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /** Seconds between two polls of the WaitForDrain loop. */
 export const DRAIN_POLL_SECONDS = 5;

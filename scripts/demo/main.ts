@@ -9,22 +9,26 @@
  */
 
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
+import { parse, stringify } from 'yaml';
 import { loadConfigFile } from '../../cli/config-file.ts';
 import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { comparePartitions } from '../../core/app/compare.ts';
-import { causeText } from '../../core/domain/errors.ts';
 import { DEMO_TOPICS, ensureSourceData } from './source-data.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const CONFIG = join(ROOT, 'examples/local.yaml');
+const EXAMPLE_CONFIG = join(ROOT, 'examples/local.yaml');
 const OUT = join(ROOT, '.local/demo');
+/** examples/local.yaml plus the demo's freeze webhook (written by main). */
+const CONFIG = join(OUT, 'config.yaml');
 const JOURNAL_DIR = join(OUT, 'journal');
 const STATE_DIR = join(OUT, 'runner');
 
@@ -111,31 +115,86 @@ function liveProducer(): { stop: () => Promise<number> } {
   };
 }
 
-/** Waits for the journal to reach `state`, then answers the cutover gate from a second process. */
-async function approveWhenDrainReady(stopProducer: () => Promise<number>): Promise<void> {
-  for (;;) {
-    const text = await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8').catch(() => '');
-    if (text.includes('"to":"failed"')) return;
-    if (text.includes('"to":"drain_ready"')) break;
-    await sleep(500);
-  }
-  const sent = await stopProducer();
-  say(
-    `\n== demo: drain_ready reached; producers stopped after ${sent} live record(s) (the freeze a real cutover asks for)`,
-  );
-  await sleep(6_000); // the tail drains the last live records
-  say('== demo: a second process approves the cutover: kraft-migrate cutover');
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['bin/kraft-migrate.mjs', 'cutover', '--config', CONFIG, '--state-dir', STATE_DIR],
-      { cwd: ROOT, env, stdio: 'inherit' },
-    );
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cutover exited with ${code}`))));
+/**
+ * The demo's producer-freeze system (docs/cutover.md): `{action:"freeze"}` really stops the live
+ * producer and answers 200 once its last record is acknowledged; `{action:"unfreeze"}` is reported.
+ */
+async function freezeWebhook(
+  stopProducer: () => Promise<number>,
+): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; reason?: string };
+      if (body.action === 'freeze') {
+        void stopProducer().then((sent) => {
+          say(
+            `\n== demo freeze service: producers stopped after ${sent} live record(s); answering 200 (frozen)`,
+          );
+          res.writeHead(200).end();
+        });
+      } else {
+        say(`\n== demo freeze service: unfreeze requested (${body.reason ?? 'no reason'})`);
+        res.writeHead(200).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/freeze`,
+    close: () => server.close(),
+  };
+}
+
+function cli(args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/kraft-migrate.mjs', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
   });
 }
 
+/**
+ * Waits for drain_ready, then a second process approves the cutover (`kraft-migrate cutover`: the
+ * freeze webhook stops the producer, then sentinels, final drain, offset translation) and, at
+ * READY_FOR_CLIENT_SWITCH, confirms the client switch (`kraft-migrate cutover-ack`).
+ */
+async function cutoverWhenDrainReady(): Promise<{ cutover: number; ack: number | undefined }> {
+  for (;;) {
+    const text = await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8').catch(() => '');
+    if (text.includes('"to":"failed"')) return { cutover: 1, ack: undefined };
+    if (text.includes('"to":"drain_ready"')) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  say('\n== demo: drain_ready reached; a second process approves the cutover: kraft-migrate cutover');
+  const cutover = await cli([
+    'cutover',
+    '--config',
+    CONFIG,
+    '--journal-dir',
+    JOURNAL_DIR,
+    '--state-dir',
+    STATE_DIR,
+  ]);
+  if (cutover !== 0) return { cutover, ack: undefined };
+  say('\n== demo: clients switched; kraft-migrate cutover-ack');
+  return { cutover, ack: await cli(['cutover-ack', '--state-dir', STATE_DIR]) };
+}
+
+/** examples/local.yaml with the demo freeze service as cutover.producer_freeze_webhook. */
+async function writeDemoConfig(webhookUrl: string | undefined): Promise<void> {
+  const doc = parse(await readFile(EXAMPLE_CONFIG, 'utf8')) as { cutover?: Record<string, unknown> };
+  if (webhookUrl) doc.cutover = { ...doc.cutover, producer_freeze_webhook: webhookUrl };
+  await writeFile(CONFIG, stringify(doc));
+}
+
 async function main(): Promise<number> {
+  await mkdir(OUT, { recursive: true });
+  await writeDemoConfig(undefined);
   say('\n== 1. buckets on the S3 emulator');
   await ensureBuckets();
   say('\n== 2. source data (Kafka 3.9, ZooKeeper mode) and a clean target (Kafka 4.1, KRaft)');
@@ -154,13 +213,16 @@ async function main(): Promise<number> {
 
   say('\n== 5. kraft-migrate execute --runner local (a producer keeps writing to demo.orders)');
   const producer = liveProducer();
-  const approval = approveWhenDrainReady(producer.stop);
+  const webhook = await freezeWebhook(producer.stop);
+  await writeDemoConfig(webhook.url);
+  const cutover = cutoverWhenDrainReady();
   const executeCode = await run(
     ['execute', '--config', CONFIG, '--journal-dir', JOURNAL_DIR, '--state-dir', STATE_DIR],
     io,
   );
   await producer.stop();
-  await approval.catch((e) => say(`approval failed: ${causeText(e)}`));
+  const cutoverCodes = await cutover;
+  webhook.close();
 
   say('\n== 6. every partition: source (read_committed) vs target, record by record');
   const config = await loadConfigFile(CONFIG, env);
@@ -185,14 +247,18 @@ async function main(): Promise<number> {
   say(`  plan:      ${planCode === 0 ? 'written' : `exit ${planCode}`} → ${join(OUT, 'plan')}`);
   say(`  precheck:  ${precheckCode === 0 ? 'PASSED' : `exit ${precheckCode}`}`);
   say(
-    `  workflow:  ${executeCode === 0 ? 'SUCCEEDED (precheck → topology → seed → tail → drain_ready → cutover approved)' : `exit ${executeCode}`}`,
+    `  workflow:  ${executeCode === 0 ? 'SUCCEEDED (precheck → topology → seed → tail → drain_ready → cutover → client switch)' : `exit ${executeCode}`}`,
+  );
+  say(
+    `  cutover:   exit ${cutoverCodes.cutover}; cutover-ack: ${cutoverCodes.ack === undefined ? 'not reached' : `exit ${cutoverCodes.ack}`}`,
   );
   say(
     `  data:      ${identical}/${results.length} partitions identical on the target (keys, values, headers, timestamps, order)`,
   );
   say(`  journal:   ${join(JOURNAL_DIR, 'journal.jsonl')}`);
-  say('  Not built yet: the cutover after approval (producer freeze webhook, sentinels, consumer offset');
-  say('  translation, log-start guard), client switch, validation and signed evidence (open issues).');
+  say(
+    '  Not built yet: demo consumer groups moving to the target, validation and signed evidence (open issues).',
+  );
   return planCode === 0 && executeCode === 0 && identical === results.length ? 0 : 1;
 }
 

@@ -3,8 +3,15 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES } from '../../core/domain/errors.ts';
-import { LAMBDA_TASKS, STATE_NAMES, WORKFLOW_STATE_NAMES } from '../../core/domain/workflow.ts';
+import {
+  CLIENT_SWITCH_TIMEOUT_SECONDS,
+  FINAL_DRAIN_RETRY,
+  LAMBDA_TASKS,
+  STATE_NAMES,
+  WORKFLOW_STATE_NAMES,
+} from '../../core/domain/workflow.ts';
 import { COPIER_CONTAINER_NAME } from '../../infra/copier.ts';
+import { TASK_FUNCTIONS } from '../../infra/functions.ts';
 import { type AslState, type Synth, stateMachineDefinition, successors, synth } from './helpers.ts';
 
 // One synth with real esbuild bundling (as `cdk synth` does); every test reads this template.
@@ -220,11 +227,13 @@ describe('IAM', () => {
     const withPolicy = Object.entries(roles)
       .filter(([, r]) => mentions(r.Properties['ManagedPolicyArns'], policy))
       .map(([id]) => id);
+    const dataPathSteps = Object.entries(TASK_FUNCTIONS)
+      .filter(([, spec]) => spec.dataAccess === 'all')
+      .map(([state]) => state);
+    expect(dataPathSteps).toEqual(expect.arrayContaining(['Precheck', 'CopyTopology', 'CheckDrain']));
     expect(withPolicy.sort()).toEqual(
       [
-        logicalId('AWS::IAM::Role', '/Functions/Precheck/Role'),
-        logicalId('AWS::IAM::Role', '/Functions/CopyTopology/Role'),
-        logicalId('AWS::IAM::Role', '/Functions/CheckDrain/Role'),
+        ...dataPathSteps.map((state) => logicalId('AWS::IAM::Role', `/Functions/${state}/Role`)),
         logicalId('AWS::IAM::Role', '/Copier/TaskRole'),
       ].sort(),
     );
@@ -348,8 +357,13 @@ describe('state machine', () => {
     for (const name of LAMBDA_TASKS) {
       const st = states()[name]!;
       expect(st.Type).toBe('Task');
+      const tokenTasks: readonly string[] = [
+        STATE_NAMES.awaitCutoverApproval,
+        STATE_NAMES.freezeProducers,
+        STATE_NAMES.awaitClientSwitch,
+      ];
       expect(st['Resource']).toBe(
-        name === STATE_NAMES.awaitCutoverApproval
+        tokenTasks.includes(name)
           ? 'arn:aws:states:::lambda:invoke.waitForTaskToken'
           : 'arn:aws:states:::lambda:invoke',
       );
@@ -360,6 +374,16 @@ describe('state machine', () => {
       if (name === STATE_NAMES.recordFailure) {
         expect(transient).toBeUndefined();
         expect(st.Catch).toBeUndefined();
+      } else if (name === STATE_NAMES.unfreeze) {
+        // best effort by design: never throws, and a failure of its own still reaches RecordFailure
+        expect(transient).toBeUndefined();
+        expect(st.Catch?.map((c) => c.Next)).toEqual([STATE_NAMES.recordFailure]);
+      } else if (name === STATE_NAMES.finalDrain) {
+        expect(transient).toMatchObject({
+          IntervalSeconds: FINAL_DRAIN_RETRY.intervalSeconds,
+          BackoffRate: FINAL_DRAIN_RETRY.backoffRate,
+          MaxAttempts: FINAL_DRAIN_RETRY.maxAttempts,
+        });
       } else {
         expect(transient).toMatchObject({ IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 });
       }
@@ -408,7 +432,7 @@ describe('state machine', () => {
     expect(all[STATE_NAMES.failed]).toEqual(
       expect.objectContaining({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' }),
     );
-    expect(all[STATE_NAMES.cutoverApproved]?.Type).toBe('Succeed');
+    expect(all[STATE_NAMES.clientSwitchConfirmed]?.Type).toBe('Succeed');
   });
 
   it('the copy route: CopyTopology → Seed (Map of copier tasks) → StartTail → WaitForDrain loop → approval gate', () => {
@@ -478,6 +502,76 @@ describe('state machine', () => {
     };
     expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('States.JsonToString($.copier_config)');
     expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
+  });
+
+  it('the cutover route: approval → StartCutover → FreezeProducers … AwaitClientSwitch → ClientSwitchConfirmed', () => {
+    const all = states();
+    const route = [
+      STATE_NAMES.startCutover,
+      STATE_NAMES.freezeProducers,
+      STATE_NAMES.verifyFreeze,
+      STATE_NAMES.placeSentinels,
+      STATE_NAMES.finalDrain,
+      STATE_NAMES.translateOffsets,
+      STATE_NAMES.logStartGuard,
+      STATE_NAMES.awaitClientSwitch,
+      STATE_NAMES.confirmClientSwitch,
+      STATE_NAMES.clientSwitchConfirmed,
+    ];
+    for (let i = 0; i + 1 < route.length; i++) expect(all[route[i]!]?.['Next']).toBe(route[i + 1]);
+    expect(all[STATE_NAMES.awaitCutoverApproval]?.['Next']).toBe(STATE_NAMES.startCutover);
+    expect(all[STATE_NAMES.autoApprove]).toMatchObject({
+      Choices: [
+        { Variable: '$.config.cutover.auto_approve', BooleanEquals: true, Next: STATE_NAMES.startCutover },
+      ],
+      Default: STATE_NAMES.awaitCutoverApproval,
+    });
+    expect(all[STATE_NAMES.clientSwitchConfirmed]?.Type).toBe('Succeed');
+
+    // FreezeProducers: a task-token Lambda whose timeout is max_producer_freeze (from StartCutover).
+    const freeze = all[STATE_NAMES.freezeProducers] as Record<string, unknown>;
+    expect(String(freeze['Resource'])).toContain('lambda:invoke.waitForTaskToken');
+    expect(freeze['TimeoutSecondsPath']).toBe('$.cutover.start.freeze_timeout_seconds');
+    expect(JSON.stringify(freeze['Parameters'])).toContain('"task_token.$":"$$.Task.Token"');
+    const ack = all[STATE_NAMES.awaitClientSwitch] as Record<string, unknown>;
+    expect(String(ack['Resource'])).toContain('lambda:invoke.waitForTaskToken');
+    expect(ack['TimeoutSeconds']).toBe(CLIENT_SWITCH_TIMEOUT_SECONDS);
+
+    // Every state after the freeze is caught into Unfreeze, which goes on to RecordFailure.
+    for (const name of route.slice(1, -1)) {
+      const catches = (all[name]?.Catch ?? []) as {
+        ErrorEquals: string[];
+        Next: string;
+        ResultPath: string;
+      }[];
+      expect(catches.map((c) => c.Next)).toEqual([STATE_NAMES.unfreeze, STATE_NAMES.unfreeze]);
+      expect(catches.flatMap((c) => c.ErrorEquals)).toEqual([
+        'InvalidInputError',
+        'PreconditionError',
+        'InvariantError',
+        'States.ALL',
+      ]);
+      expect(catches.every((c) => c.ResultPath === '$.error')).toBe(true);
+    }
+    expect((all[STATE_NAMES.startCutover]?.Catch ?? []).map((c) => c.Next)).toEqual([
+      STATE_NAMES.recordFailure,
+      STATE_NAMES.recordFailure,
+    ]);
+    expect(all[STATE_NAMES.unfreeze]).toMatchObject({
+      Next: STATE_NAMES.recordFailure,
+      ResultPath: '$.unfreeze',
+    });
+
+    // Retry names come from the error catalogue; FinalDrain retries TransientError until drained.
+    const retriedNames = route
+      .slice(0, -1)
+      .flatMap((n) =>
+        ((all[n]?.['Retry'] ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals),
+      )
+      .filter((e) => !e.startsWith('Lambda.'));
+    expect(new Set(retriedNames)).toEqual(new Set(['TransientError']));
+    const drainRetry = (all[STATE_NAMES.finalDrain]?.['Retry'] ?? []) as unknown as { MaxAttempts: number }[];
+    expect(drainRetry[0]?.MaxAttempts).toBe(FINAL_DRAIN_RETRY.maxAttempts);
   });
 
   it('ValidateInput passes the execution input as the payload and keeps only the validated config', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, readContext } from '../../infra/context.ts';
 import { COPIER_ASSET_EXCLUDE } from '../../infra/copier.ts';
+import { TASK_FUNCTIONS } from '../../infra/functions.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { FULL_CONTEXT, KMS_KEY, SOURCE_ARN, synth } from './helpers.ts';
 
@@ -18,9 +19,11 @@ describe('deploying into an existing MSK VPC with every setting', () => {
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     const inVpc = Object.values(res('AWS::Lambda::Function')).filter((f) => f.Properties['VpcConfig']);
-    // Precheck and CopyTopology talk to Kafka; the other steps stay outside the VPC.
+    // The steps that talk to Kafka (TASK_FUNCTIONS inVpc); the others stay outside the VPC.
+    const kafkaSteps = Object.values(TASK_FUNCTIONS).filter((spec) => spec.inVpc);
+    expect(kafkaSteps.length).toBeGreaterThanOrEqual(2);
     expect(inVpc.map((f) => f.Properties['VpcConfig'])).toEqual(
-      ['Precheck', 'CopyTopology'].map(() => ({
+      kafkaSteps.map(() => ({
         SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
         SecurityGroupIds: ['sg-0123456789abcdef0'],
       })),

@@ -687,6 +687,16 @@ export class KafkajsAdmin implements KafkaAdmin {
     return new Map(outcomes);
   }
 
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const existing = new Set((await this.listTopics()).map((t) => t.name));
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length === 0) return;
+    await this.run({ operation: 'DeleteTopics', resource: `topics ${present.join(', ')}` }, () =>
+      this.admin.deleteTopics({ topics: [...present], timeout: 30_000 }),
+    );
+  }
+
   /** IncrementalAlterConfigs v0 (platformatic) to any broker: the controller applies topic configs. */
   async alterTopicConfigs(changes: readonly TopicConfigChange[]): Promise<void> {
     const resources = changes

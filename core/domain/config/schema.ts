@@ -152,7 +152,10 @@ export const configSchema = z.strictObject({
       drain_timeout: duration.default(CONFIG_DEFAULTS.cutover.drain_timeout),
       drain_max_partition_lag: z.int().min(0).default(CONFIG_DEFAULTS.cutover.drain_max_partition_lag),
       drain_stable_window: duration.default(CONFIG_DEFAULTS.cutover.drain_stable_window),
-      producer_freeze_webhook: z.url().optional(),
+      /** http or https only: the freeze request carries a task token. */
+      producer_freeze_webhook: z
+        .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' })
+        .optional(),
       producer_freeze_webhook_secret: z.string().min(1).optional(),
       producer_freeze_webhook_secret_arn: z.string().startsWith('arn:aws').optional(),
       max_producer_freeze: duration.default(CONFIG_DEFAULTS.cutover.max_producer_freeze),

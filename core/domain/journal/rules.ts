@@ -19,8 +19,8 @@ export function firstReached(
 }
 
 /**
- * Whether `to` may follow `history` (static table plus history: no rollback once cutover
- * completed, i.e. `awaiting_client_switch` was reached; `failed -> finalized` only after a
+ * Whether `to` may follow `history` (static table plus history: no rollback once the client
+ * switch was confirmed, i.e. `validating` was reached; `failed -> finalized` only after a
  * validation ran; `failed` resumes only into a state reached before — or `prechecking` — and,
  * after cutover completed, only into `awaiting_client_switch` / `validating`).
  */
@@ -45,10 +45,11 @@ export function transitionProblem(
     };
   }
   const completed = firstReached(history, 'awaiting_client_switch');
-  if (to === 'rolled_back' && completed) {
+  const switched = firstReached(history, 'validating');
+  if (to === 'rolled_back' && switched) {
     return {
-      message: `rollback is allowed only before cutover completes: the migration reached awaiting_client_switch at ${completed.ts} (journal seq ${completed.seq})`,
-      fix: 'After the client switch the target is authoritative: repair the affected partitions and finalize instead.',
+      message: `rollback is allowed only until the client switch is confirmed: cutover-ack confirmed it at ${switched.ts} (journal seq ${switched.seq}), so clients already use the target`,
+      fix: 'The target is authoritative now: repair the affected partitions (`kraft-migrate repair`) and finalize instead; to go back, migrate the target to a new cluster.',
     };
   }
   return from === 'failed' ? resumeProblem(history, to, completed) : undefined;

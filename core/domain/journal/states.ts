@@ -37,7 +37,7 @@ export const POST_CUTOVER_RESUME_STATES: readonly MigrationState[] = ['awaiting_
 
 /**
  * The static transition table. Every non-terminal state may go to `failed`; `rolled_back` only
- * from states before cutover completes; `failed` may go to a resume state, to `finalized` (after a
+ * from states before the client switch is confirmed; `failed` may go to a resume state, to `finalized` (after a
  * repair, when validation passes) or to `rolled_back`. History-dependent limits (no rollback
  * after the client switch, no finalize without a validation, no resume to a state never reached)
  * live in rules.ts.
@@ -51,7 +51,8 @@ export const TRANSITIONS: Readonly<Record<MigrationState, readonly MigrationStat
   /** back to tailing when lag rises above the threshold again before approval */
   drain_ready: ['cutting_over', 'tailing', 'failed', 'rolled_back'],
   cutting_over: ['awaiting_client_switch', 'failed', 'rolled_back'],
-  awaiting_client_switch: ['validating', 'failed'],
+  /** rollback until the operator confirms the client switch (`cutover-ack` → validating) */
+  awaiting_client_switch: ['validating', 'failed', 'rolled_back'],
   validating: ['finalized', 'failed'],
   failed: [...RESUME_STATES, 'finalized', 'rolled_back'],
   finalized: [],

@@ -407,14 +407,6 @@ function isLogAppendTime(configs: Readonly<Record<string, string | null>>): bool
   return (configs['message.timestamp.type'] ?? '').trim().toLowerCase() === 'logappendtime';
 }
 
-function isDeleteOnly(configs: Readonly<Record<string, string | null>>): boolean {
-  const policies = (configs['cleanup.policy'] ?? 'delete')
-    .replace(/[[\]]/g, '')
-    .split(',')
-    .map((p) => p.trim().toLowerCase());
-  return policies.includes('delete') && !policies.includes('compact');
-}
-
 function bigger(a: string, b: string | null): boolean {
   return b !== null && /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) > BigInt(b);
 }

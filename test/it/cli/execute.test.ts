@@ -2,7 +2,8 @@
  * kraft-migrate execute --runner local: the ASL synthesized from the CDK app runs under
  * aws-local-stepfunctions against the real local stack — down the blocker branch, and down the
  * copy route (CopyTopology → Seed → StartTail → WaitForDrain → approval gate), with the gate
- * answered by a second process; a second run resumes from the journal.
+ * answered by a second process; a second run resumes from the journal. Runs that must stop before
+ * the cutover decline the approval gate (`callback --failure`), as an operator would.
  */
 
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { failGate, listPending } from '../../../cli/runner/broker-client.ts';
 import { createAdapters } from '../../../core/adapters/factory.ts';
 import { comparePartitions } from '../../../core/app/compare.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
@@ -24,6 +26,7 @@ import {
   tempDir,
   writeConfig,
 } from '../fixtures.ts';
+import { FreezeService } from '../freeze-service.ts';
 import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
 
@@ -50,7 +53,7 @@ function config(prefix: string, overrides: Record<string, unknown> = {}) {
   return stackConfig({
     topics: { include: [`${prefix}\\..*`] },
     storage: { segments: `s3://${segments}/seeds`, evidence: `s3://${evidence}/ev` },
-    cutover: { auto_approve: true, drain_stable_window: '1s', drain_timeout: '5m' },
+    cutover: { auto_approve: false, drain_stable_window: '1s', drain_timeout: '5m' },
     ...overrides,
   });
 }
@@ -76,8 +79,25 @@ async function execute(path: string, journalDir: string, extra: string[] = []) {
   ]);
 }
 
+/** Runs execute until the approval gate opens, then declines it: the run fails before the cutover. */
+async function executeToGate(path: string, journalDir: string, extra: string[] = []) {
+  const running = execute(path, journalDir, extra);
+  const stateDir = `${journalDir}-runner`;
+  let declined = false;
+  for (let i = 0; i < 480 && !declined; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const pending = await listPending(stateDir).catch(() => []);
+    if (pending.some((t) => t.gate === 'cutover')) {
+      await failGate(stateDir, 'cutover', 'PreconditionError', 'the test stops before the cutover');
+      declined = true;
+    }
+  }
+  const run = await running;
+  return { ...run, declined };
+}
+
 describe('execute --runner local', () => {
-  it('copies topology and data, drains, passes the gate (auto_approve) and resumes on a second run', {
+  it('copies topology and data, drains, reaches the approval gate and resumes on a second run', {
     timeout: 240_000,
   }, async () => {
     const p = uniqueName('exec');
@@ -87,10 +107,10 @@ describe('execute --runner local', () => {
     const doc = config(p);
     const path = await writeConfig(dir, doc);
 
-    const run = await execute(path, journalDir);
+    const run = await executeToGate(path, journalDir);
 
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.declined).toBe(true);
+    expect(run.code).toBe(1);
     for (const state of [
       'ValidateInput',
       'Precheck',
@@ -99,11 +119,11 @@ describe('execute --runner local', () => {
       'StartTail',
       'CheckDrain',
       'AutoApprove',
-      'CutoverApproved',
+      'AwaitCutoverApproval',
     ]) {
       expect(run.stdout).toMatch(new RegExp(`${state} entered`));
     }
-    expect(run.stdout).toContain('workflow SUCCEEDED');
+    expect(run.stdout).not.toMatch(/StartCutover entered/);
     expect((await journal(journalDir)).map((e) => e.to)).toEqual([
       'planned',
       'prechecking',
@@ -111,6 +131,7 @@ describe('execute --runner local', () => {
       'seeding',
       'tailing',
       'drain_ready',
+      'failed',
     ]);
     const adapters = createAdapters(validateConfig(doc, {}), { env: STACK_ENV });
     const [source, target] = await Promise.all([
@@ -128,15 +149,20 @@ describe('execute --runner local', () => {
       [25n, true],
     ]);
 
-    const again = await execute(path, journalDir);
-    expect(again.code).toBe(0);
+    const again = await executeToGate(path, journalDir);
+    expect(again.declined).toBe(true);
     expect(again.stdout).toContain('resuming migration');
-    expect((await journal(journalDir)).map((e) => e.to).at(-1)).toBe('drain_ready');
+    expect((await journal(journalDir)).map((e) => e.to).slice(7)).toEqual([
+      'seeding',
+      'tailing',
+      'drain_ready',
+      'failed',
+    ]);
 
     const status = await cli(['status', '--config', path, '--journal-dir', journalDir, '--json']);
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout);
-    expect(s.state).toBe('drain_ready');
+    expect(s.state).toBe('failed');
     expect(s.copiers.some((c: { mode: string }) => c.mode === 'tail')).toBe(true);
   });
 
@@ -246,16 +272,24 @@ describe('execute --runner local', () => {
     expect(copierConfig.source.auth.password).toBe('***');
   });
 
-  it('waits at the cutover gate until a second process runs kraft-migrate cutover', {
+  it('waits at the cutover gate until a second process runs kraft-migrate cutover, which reports the cutover failure', {
     timeout: 240_000,
   }, async () => {
     const p = uniqueName('gate');
     await createTopics('source', [{ name: `${p}.t`, configs: { 'retention.ms': '-1' } }]);
     await produce('source', `${p}.t`, 5);
     const journalDir = join(dir, p);
+    const webhook = await FreezeService.start('error');
     const path = await writeConfig(
       dir,
-      config(p, { cutover: { auto_approve: false, drain_stable_window: '1s', drain_timeout: '5m' } }),
+      config(p, {
+        cutover: {
+          auto_approve: false,
+          drain_stable_window: '1s',
+          drain_timeout: '5m',
+          producer_freeze_webhook: webhook.url,
+        },
+      }),
     );
 
     const running = execute(path, journalDir);
@@ -277,21 +311,38 @@ describe('execute --runner local', () => {
     expect(status.state).toBe('drain_ready');
     const approver = spawn(
       process.execPath,
-      ['bin/kraft-migrate.mjs', 'cutover', '--config', path, '--state-dir', `${journalDir}-runner`],
+      [
+        'bin/kraft-migrate.mjs',
+        'cutover',
+        '--config',
+        path,
+        '--journal-dir',
+        journalDir,
+        '--state-dir',
+        `${journalDir}-runner`,
+      ],
       { cwd: REPO_ROOT, env: STACK_ENV, stdio: 'pipe' },
     );
     let approverOut = '';
+    let approverErr = '';
     approver.stdout.on('data', (b) => {
       approverOut += String(b);
     });
+    approver.stderr.on('data', (b) => {
+      approverErr += String(b);
+    });
     const approverCode = await new Promise<number | null>((r) => approver.on('exit', r));
-
     const run = await running;
-    expect(approverCode).toBe(0);
+    await webhook.close();
+
     expect(approverOut).toContain('cutover approved by');
-    expect(run.code).toBe(0);
+    expect(approverErr).toBe('cutover failed: producer freeze webhook returned HTTP 500\n');
+    expect(approverCode).toBe(1);
+    expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/AwaitCutoverApproval task token .* answered: success/);
-    expect(run.stdout).toMatch(/CutoverApproved entered/);
+    expect(run.stdout).toMatch(/StartCutover entered/);
+    expect(run.stdout).toMatch(/Unfreeze entered/);
+    expect(webhook.actions()).toEqual(['freeze', 'unfreeze']);
   });
 
   it('routes blockers to RecordFailure, journals failed with the reason, and exits 1', async () => {
@@ -339,14 +390,14 @@ describe('execute --runner local', () => {
   });
 
   it('refuses a changed config fingerprint on resume, and accepts it with --force-restart', {
-    timeout: 240_000,
+    timeout: 420_000,
   }, async () => {
     const p = uniqueName('fp');
     await createTopics('source', [{ name: `${p}.t`, configs: { 'retention.ms': '-1' } }]);
     await produce('source', `${p}.t`, 3);
     const journalDir = join(dir, p);
     const first = await writeConfig(dir, config(p));
-    expect((await execute(first, journalDir)).code).toBe(0);
+    expect((await executeToGate(first, journalDir)).declined).toBe(true);
     // A different evidence bucket changes the fingerprint; the segments (checkpoints) stay.
     const otherEvidence = await createBucket({ objectLock: true });
     const changed = await writeConfig(
@@ -358,8 +409,8 @@ describe('execute --runner local', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('resume fingerprint mismatch — config may have changed between runs');
 
-    const forced = await execute(changed, journalDir, ['--force-restart']);
-    expect(forced.code).toBe(0);
+    const forced = await executeToGate(changed, journalDir, ['--force-restart']);
+    expect(forced.declined).toBe(true);
     const states = (await journal(journalDir)).map((e) => e.to);
     expect(states.slice(6)).toEqual([
       'failed',
@@ -368,6 +419,7 @@ describe('execute --runner local', () => {
       'seeding',
       'tailing',
       'drain_ready',
+      'failed',
     ]);
   });
 });

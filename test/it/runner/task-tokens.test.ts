@@ -57,7 +57,7 @@ describe('runLocal — .waitForTaskToken tasks', () => {
     ]);
     expect(answer).toEqual({
       code: 0,
-      stdout: `Answered task token ${token.slice(0, 8)}…${token.slice(-4)} of state "FreezeProducers": success`,
+      stdout: `Answered task token ${token.slice(0, 8)}…${token.slice(-4)} of state "FreezeProducers" (gate "freeze"): success`,
       stderr: '',
     });
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ok: true } });

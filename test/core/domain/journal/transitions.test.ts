@@ -104,17 +104,20 @@ describe('refused transitions', () => {
     expect(refusal(['prechecking', 'rolled_back'], 'prechecking')).toBeInstanceOf(PreconditionError);
   });
 
-  it('refuses rollback once the client switch was reached', () => {
-    const error = refusal(TO_CLIENT_SWITCH, 'rolled_back');
-
-    expect(error?.message).toMatch(/^transition awaiting_client_switch -> rolled_back is not allowed/);
+  it('allows rollback at awaiting_client_switch, before cutover-ack confirms the switch', () => {
+    expect(refusal(TO_CLIENT_SWITCH, 'rolled_back')).toBeUndefined();
+    expect(refusal([...TO_CLIENT_SWITCH, 'failed'], 'rolled_back')).toBeUndefined();
   });
 
-  it('refuses rollback of a migration that failed after cutover completed', () => {
-    const error = refusal([...TO_CLIENT_SWITCH, 'failed'], 'rolled_back');
+  it('refuses rollback once cutover-ack confirmed the client switch, saying why and what to do', () => {
+    const error = refusal([...TO_CLIENT_SWITCH, 'validating', 'failed'], 'rolled_back');
 
     expect(error?.message).toMatch(
-      /^rollback is allowed only before cutover completes: the migration reached awaiting_client_switch at /,
+      /^rollback is allowed only until the client switch is confirmed: cutover-ack confirmed it at .*clients already use the target/,
+    );
+    expect(error?.fix).toMatch(/repair .* finalize instead/);
+    expect(refusal([...TO_CLIENT_SWITCH, 'validating'], 'rolled_back')?.message).toMatch(
+      /^transition validating -> rolled_back is not allowed/,
     );
   });
 
