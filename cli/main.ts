@@ -1,16 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
-import { runCallback } from './commands/callback.ts';
-import { registerCompare } from './commands/compare.ts';
-import { runCutover } from './commands/cutover.ts';
-import { runCutoverAck } from './commands/cutover-ack.ts';
-import { runExecute } from './commands/execute.ts';
-import { runPlan } from './commands/plan.ts';
-import { runPrecheck } from './commands/precheck.ts';
-import { runRollback } from './commands/rollback.ts';
-import { runSchedule } from './commands/schedule.ts';
-import { runStatus } from './commands/status.ts';
-import { registerVerifyEvidence } from './commands/verify-evidence.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
 import { toJson } from './render.ts';
 import { packageVersion } from './version.ts';
@@ -51,6 +40,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   cutover: 'kraft-migrate cutover --config examples/local.yaml',
   'cutover-ack': 'kraft-migrate cutover-ack --config examples/local.yaml',
   rollback: 'kraft-migrate rollback --config examples/local.yaml --delete-target-topics',
+  compare: 'kraft-migrate compare --config examples/local.yaml',
+  'verify-evidence': 'kraft-migrate verify-evidence evidence.json --public-key evidence-public-key.pem',
   callback: `kraft-migrate callback --token "$TOKEN" --success '{"frozen":true}'`,
   schedule:
     'kraft-migrate schedule --config examples/msk-iam.yaml --at 2026-12-01T02:30:00Z --state-machine-arn arn:aws:states:…',
@@ -129,14 +120,14 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
       '--out-dir <dir>',
       'write files here (iam-policy-templated.json, iam-policy-concrete.json, plan.json, runbook.md)',
     )
-    .action(async (opts) => setExit(await runPlan(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/plan.ts')).runPlan(opts, io)));
 
   withCommon(example(root.command('precheck')))
     .description(
       'read-only: every check of the precheck catalogue (docs/precheck-codes.md); exit 1 when there are blockers',
     )
     .option('--allow-kraft-source', 'allow a KRaft-mode source (KRaft → KRaft migration)')
-    .action(async (opts) => setExit(await runPrecheck(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/precheck.ts')).runPrecheck(opts, io)));
 
   const runnerOption = () =>
     new Option(
@@ -160,7 +151,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
       'with --runner aws: the deployed state machine (or KRAFT_MIGRATE_STATE_MACHINE_ARN)',
     )
     .option('--region <region>', 'AWS region for --runner aws')
-    .action(async (opts) => setExit(await runExecute(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/execute.ts')).runExecute(opts, io)));
 
   withCommon(example(root.command('status')))
     .description('current state, time in state, the journal and what the workflow waits for')
@@ -170,7 +161,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--execution-arn <arn>', 'with --runner aws: the execution to read')
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .option('--region <region>', 'AWS region for --runner aws')
-    .action(async (opts) => setExit(await runStatus(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/status.ts')).runStatus(opts, io)));
 
   withCommon(example(root.command('cutover')))
     .description(
@@ -178,13 +169,15 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     )
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state (token broker)')
-    .action(async (opts) => setExit(await runCutover(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/cutover.ts')).runCutover(opts, io)));
 
   withCommon(example(root.command('cutover-ack')))
     .description('confirm that clients now use the target (after READY_FOR_CLIENT_SWITCH)')
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state (token broker)')
-    .action(async (opts) => setExit(await runCutoverAck(opts, io)));
+    .action(async (opts) =>
+      setExit(await (await import('./commands/cutover-ack.ts')).runCutoverAck(opts, io)),
+    );
 
   withCommon(example(root.command('rollback')))
     .description(
@@ -195,7 +188,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--state-dir <dir>', 'local runner state (token broker)')
     .option('--execution-arn <arn>', 'with --runner aws: the execution to stop')
     .option('--region <region>', 'AWS region for --runner aws')
-    .action(async (opts) => setExit(await runRollback(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/rollback.ts')).runRollback(opts, io)));
 
   example(root.command('callback'))
     .description('answer a task token: --success JSON | --failure ERROR [--cause TEXT] | --heartbeat')
@@ -207,7 +200,7 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .addOption(runnerOption())
     .option('--state-dir <dir>', 'local runner state dir (default $KRAFT_MIGRATE_STATE_DIR or .local/runner)')
     .option('--json', 'print JSON')
-    .action(async (opts) => setExit(await runCallback(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/callback.ts')).runCallback(opts, io)));
 
   withCommon(example(root.command('schedule')), { journal: false })
     .description('create a one-time EventBridge Scheduler schedule that starts the execution')
@@ -215,10 +208,24 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--state-machine-arn <arn>', 'the deployed state machine (or KRAFT_MIGRATE_STATE_MACHINE_ARN)')
     .option('--role-arn <arn>', 'role the scheduler assumes (or KRAFT_MIGRATE_SCHEDULER_ROLE_ARN)')
     .option('--region <region>', 'AWS region')
-    .action(async (opts) => setExit(await runSchedule(opts, io)));
+    .action(async (opts) => setExit(await (await import('./commands/schedule.ts')).runSchedule(opts, io)));
 
-  registerCompare(withCommon(root.command('compare')), io, setExit);
-  registerVerifyEvidence(withCommon(root.command('verify-evidence')), io, setExit);
+  withCommon(example(root.command('compare')))
+    .description(
+      'independent source/target check of every selected partition: earliest and latest record (key, value, headers, timestamp); exit 1 on a mismatch',
+    )
+    .action(async (opts) => setExit(await (await import('./commands/compare.ts')).runCompare(opts, io)));
+
+  withCommon(example(root.command('verify-evidence')))
+    .description(
+      'check an evidence.json: its Ed25519 signature, the journal hash chain and the artifacts hashes (files beside it, or S3 with --config); exit 1 when a check fails',
+    )
+    .argument('<file>', 'the evidence.json to check')
+    .option('--public-key <pem>', 'the SPKI PEM public key (default: evidence-public-key.pem beside FILE)')
+    .option('--signature <file>', 'the detached signature, 64 raw bytes (default: FILE.sig)')
+    .action(async (file: string, opts) =>
+      setExit(await (await import('./commands/verify-evidence.ts')).runVerifyEvidence(file, opts, io)),
+    );
   return root;
 }
 

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { compareEdges } from '../../core/app/compare.ts';
 import {
@@ -19,14 +18,6 @@ export interface CompareOptions {
 }
 
 /** Adds `compare` to the program (main.ts passes the command with the common options). */
-export function registerCompare(cmd: Command, io: CliIO, setExit: (code: number) => void): void {
-  cmd
-    .description(
-      'independent source/target check of every selected partition: earliest and latest record (key, value, headers, timestamp); exit 1 on a mismatch',
-    )
-    .action(async (opts: CompareOptions) => setExit(await runCompare(opts, io)));
-}
-
 /**
  * `kraft-migrate compare`: reads the first and last committed record of every selected source
  * partition and the first and last record of the same target partition (a few bounded fetches

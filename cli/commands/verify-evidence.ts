@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Command } from 'commander';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { type ArtifactFetcher, verifyEvidenceFiles } from '../../core/app/evidence.ts';
 import { InvalidInputError } from '../../core/domain/errors.ts';
@@ -18,19 +17,6 @@ export interface VerifyEvidenceOptions {
 }
 
 /** Adds `verify-evidence FILE` to the program (main.ts passes the command with the common options). */
-export function registerVerifyEvidence(cmd: Command, io: CliIO, setExit: (code: number) => void): void {
-  cmd
-    .description(
-      'check an evidence.json: its Ed25519 signature, the journal hash chain and the artifacts hashes (files beside it, or S3 with --config); exit 1 when a check fails',
-    )
-    .argument('<file>', 'the evidence.json to check')
-    .option('--public-key <pem>', 'the SPKI PEM public key (default: evidence-public-key.pem beside FILE)')
-    .option('--signature <file>', 'the detached signature, 64 raw bytes (default: FILE.sig)')
-    .action(async (file: string, opts: VerifyEvidenceOptions) =>
-      setExit(await runVerifyEvidence(file, opts, io)),
-    );
-}
-
 async function readOptional(path: string): Promise<Uint8Array | undefined> {
   try {
     return new Uint8Array(await readFile(path));
