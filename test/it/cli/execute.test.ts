@@ -175,9 +175,11 @@ describe('execute --runner local', () => {
     const journalDir = join(dir, p);
     const path = await writeConfig(dir, config(p));
 
-    const run = await execute(path, journalDir, ['--json']);
+    // Declined at the approval gate: the run ends (failed) before the cutover, still one JSON document.
+    const run = await executeToGate(path, journalDir, ['--json']);
 
-    expect(run.code).toBe(0);
+    expect(run.declined).toBe(true);
+    expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as {
       status: string;
       migration_id: string;
@@ -185,13 +187,14 @@ describe('execute --runner local', () => {
       progress: { mode: string; records_copied: string } | null;
       history_file: string;
     };
-    expect(doc.status).toBe('SUCCEEDED');
+    expect(doc.status).toBe('FAILED');
     expect(doc.migration_id).toMatch(/--/);
-    expect(doc.journal.map((e) => e.to).at(-1)).toBe('drain_ready');
+    expect(doc.journal.map((e) => e.to)).toContain('drain_ready');
+    expect(doc.journal.map((e) => e.to).at(-1)).toBe('failed');
     expect(doc.progress?.mode).toMatch(/^(seed|tail)$/);
     expect(run.stderr).toMatch(/CopyTopology entered/);
     expect(run.stderr).toMatch(/^progress: (seed|tail) /m);
-    expect(run.stderr).toContain('workflow SUCCEEDED');
+    expect(run.stderr).toContain('workflow FAILED');
     expect((await readFile(doc.history_file, 'utf8')).split('\n')[0]).toContain('ExecutionStarted');
   });
 

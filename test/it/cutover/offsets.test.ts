@@ -254,7 +254,10 @@ describe('cutover offsets on the real stack', () => {
       {
         name: topics.compacted,
         partitions: 1,
-        configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
+        // Records carry old CreateTimes, so every append would roll a segment (segment.ms is measured
+        // from the records' timestamps) and the log cleaner would compact the source copy under the
+        // test's feet; a segment.ms longer than their age keeps one active segment, never cleaned.
+        configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'segment.ms': '31536000000000' },
       },
     ];
     await createTopics('source', specs);
