@@ -4,8 +4,10 @@ import { runCallback } from './commands/callback.ts';
 import { registerCompare } from './commands/compare.ts';
 import { runCutover } from './commands/cutover.ts';
 import { runExecute } from './commands/execute.ts';
+import { registerFinalize } from './commands/finalize.ts';
 import { runPlan } from './commands/plan.ts';
 import { runPrecheck } from './commands/precheck.ts';
+import { registerRepair } from './commands/repair.ts';
 import { runSchedule } from './commands/schedule.ts';
 import { runStatus } from './commands/status.ts';
 import { registerVerifyEvidence } from './commands/verify-evidence.ts';
@@ -194,6 +196,8 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region')
     .action(async (opts) => setExit(await runSchedule(opts, io)));
 
+  registerFinalize(withCommon(root.command('finalize')), io, setExit);
+  registerRepair(withCommon(root.command('repair')), io, setExit);
   registerCompare(withCommon(root.command('compare')), io, setExit);
   registerVerifyEvidence(withCommon(root.command('verify-evidence')), io, setExit);
   return root;
