@@ -46,6 +46,8 @@ export function numbered(count: number, from: number, baseTime: number): RecordT
 
 export interface CutoverMigration {
   readonly m: Migration;
+  /** The config document (for writeConfig and the CLI). */
+  readonly doc: Record<string, unknown>;
   readonly config: MigrationConfig;
   readonly adapters: Adapters;
   readonly refs: readonly PartitionRef[];
@@ -79,7 +81,8 @@ export async function cutoverMigration(
   }
   const m = await newMigration(uniqueName('mig-val'));
   const group = uniqueName('val-g');
-  const config = validateConfig({ ...m.config, groups: { include: [group] }, ...options.extraConfig }, {});
+  const doc = { ...m.config, groups: { include: [group] }, ...options.extraConfig };
+  const config = validateConfig(doc, {});
   const adapters = createAdapters(config, { env: STACK_ENV });
 
   const seed = await runCopierProcess(copierEnv(m, 'seed', refs));
@@ -103,7 +106,7 @@ export async function cutoverMigration(
     tail.child.kill('SIGTERM');
     await tail.exited;
   }
-  return { m, config, adapters, refs, group };
+  return { m, doc, config, adapters, refs, group };
 }
 
 /** Deletes a target topic and creates it again, empty (for rewriting its records). */
@@ -128,12 +131,17 @@ export async function recreateTargetTopic(spec: TopicSpec): Promise<void> {
   }
 }
 
-/** DeleteRecords on the target: moves the partition's log start to `offset` (what retention does). */
-export async function moveTargetLogStart(ref: PartitionRef, offset: bigint): Promise<void> {
-  await withAdmin('target', (admin) =>
-    admin.deleteTopicRecords({
+/** DeleteRecords: moves the partition's log start to `offset` (the state retention leaves behind). */
+export async function moveLogStart(
+  role: 'source' | 'target',
+  ref: PartitionRef,
+  offset: bigint,
+): Promise<void> {
+  await withAdmin(role, async (admin) => {
+    await admin.fetchTopicMetadata({ topics: [ref.topic] });
+    await admin.deleteTopicRecords({
       topic: ref.topic,
       partitions: [{ partition: ref.partition, offset: offset.toString() }],
-    }),
-  );
+    });
+  });
 }

@@ -237,7 +237,7 @@ describe('the result and its renderings', () => {
     expect(validationFailures(v)[0]).toBe(
       'Validation FAILED: counts_and_offsets: 1 partition(s) exceed count_tolerance=1',
     );
-    expect(validationFailedReason(validationOf([counts]), 's3://b/migrations/m/evidence.json')).toBe(
+    expect(validationFailedReason(v, 's3://b/migrations/m/evidence.json')).toBe(
       'validation failed: counts_and_offsets: 1 partition(s) exceed count_tolerance=1 (evidence at s3://b/migrations/m/evidence.json)',
     );
     expect(finalizedReason('s3://b/migrations/m/evidence.json', 'PASSED')).toBe(
