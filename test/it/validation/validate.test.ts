@@ -8,9 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformaticGroupAdmin } from '../../../core/adapters/kafka/group-offsets.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import { loadEvidenceSigner } from '../../../core/adapters/signing-key.ts';
+import { verifyEvidenceFiles } from '../../../core/app/evidence.ts';
+import { finalizeMigration } from '../../../core/app/finalize.ts';
+import { openJournal, transition } from '../../../core/app/journal.ts';
 import { validateMigration } from '../../../core/app/validate.ts';
 import { SENTINEL_HEADER } from '../../../core/domain/cutover/index.ts';
 import { validationSchema } from '../../../core/domain/evidence/schema.ts';
+import { resumeFingerprint } from '../../../core/domain/identity.ts';
+import { RESUME_STATES } from '../../../core/domain/journal/states.ts';
 import { renderValidation, validationFailures } from '../../../core/domain/validation/index.ts';
 import type { PartitionRef, SourceRecord } from '../../../core/ports.ts';
 import {
@@ -90,6 +96,47 @@ describe('validateMigration on the real stack', () => {
     expect(clean.checks.map((c) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     // a re-run samples the same records
     expect(await validateMigration(config, adapters, m.id)).toEqual(clean);
+
+    // finalize from validating: validating -> finalized, evidence whose signature and artifacts verify
+    const journal = adapters.journal(m.id);
+    await openJournal(journal, m.id, resumeFingerprint(config), { forceRestart: false });
+    for (const s of [...RESUME_STATES.slice(0, 6), 'awaiting_client_switch', 'validating'] as const) {
+      await transition(journal, s, `test drives ${s}`);
+    }
+    const signer = await loadEvidenceSigner({});
+    const finalized = await finalizeMigration(config, adapters, m.id, signer, {
+      tool: { name: 'kraft-migrate', version: 'test' },
+    });
+    const url = `s3://${m.bucket}/evidence/migrations/${m.id}/evidence.json`;
+    expect(finalized.journaled).toBe(
+      `validating -> finalized evidence signed + uploaded to ${url} (validation=PASSED)`,
+    );
+    expect((await journal.load()).entries.at(-1)).toMatchObject({ from: 'validating', to: 'finalized' });
+    const files = new Map(finalized.published.files.map((f) => [f.file, f.body]));
+    const segmentsRoot = `s3://${m.bucket}/segments/`;
+    const verified = await verifyEvidenceFiles({
+      evidence: files.get('evidence')!,
+      signature: files.get('signature'),
+      publicKeyPem: new TextDecoder().decode(files.get('publicKey')),
+      fetchers: [
+        async (key) => {
+          const bytes = key.startsWith(segmentsRoot)
+            ? await m.segments.get(key.slice(segmentsRoot.length))
+            : undefined;
+          return bytes && { bytes, where: key };
+        },
+      ],
+    });
+    expect(verified.checks.filter((c) => c.outcome !== 'ok' && c.outcome !== 'warning')).toEqual([]);
+    expect(verified.ok).toBe(true);
+    const artifacts = finalized.published.document.artifacts.map((a) => a.key.slice(segmentsRoot.length));
+    expect(artifacts.filter((k) => k.includes('/cutover/')).sort()).toEqual(
+      ['sentinels', 'snapshot', 'translations-cutover'].map((a) => `${m.id}/cutover/${a}.json`),
+    );
+    expect(artifacts.filter((k) => k.endsWith('/checkpoint.json'))).toHaveLength(6);
+    expect(finalized.published.document.cutover.sentinels).toHaveLength(6);
+    expect(finalized.published.document.cutover.translations).toHaveLength(6);
+    expect(finalized.published.document.seed.records).toBe('205'); // 30+20+25+60+40+30
 
     // Arrange 2: damage the target
     const tampered = await readPartition(clients!.targetReader, { topic: t.tampered, partition: 0 });
