@@ -321,3 +321,22 @@ async function topologyOf(
     await admin.close();
   }
 }
+
+/**
+ * What a workflow state (or `--json` consumer) needs of a finalize, small enough for a Step Functions
+ * state output (no per-partition lists, no evidence bytes): the state, each check's status and summary,
+ * where the evidence is.
+ */
+export function finalizeSummary(result: FinalizeResult) {
+  return {
+    state: result.state,
+    validation: result.validation.overall,
+    checks: result.validation.checks.map((c) => ({ name: c.name, status: c.status, summary: c.summary })),
+    evidence_url: result.published.url,
+    evidence_attempt: result.published.attempt,
+    evidence_attempt_url: result.published.attemptUrl,
+    evidence_sha256: result.published.evidenceSha256,
+    journaled: result.journaled ?? null,
+    repairs: result.repairs.length,
+  };
+}

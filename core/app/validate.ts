@@ -37,6 +37,7 @@ import {
   sampleOffsets,
   sentinelCheck,
   spotCheck,
+  supersededCopies,
   targetSpan,
   validationOf,
 } from '../domain/validation/index.ts';
@@ -186,33 +187,9 @@ function spanOf(f: PartitionFacts): PartitionSpan {
       firstCopiedTarget: first,
       logStart: f.target.logStart,
       end: f.target.highWatermark,
-      superseded: superseded(f),
+      superseded: supersededCopies(f.checkpoint.offsetMap, f.target.logStart, f.repairs),
     }),
   };
-}
-
-/** Repaired source offsets whose original copy is still on the target (there twice now). */
-function superseded(f: PartitionFacts): bigint {
-  const map = f.checkpoint.offsetMap;
-  const first = map.firstTarget;
-  if (first === undefined || f.repairs.length === 0) return 0n;
-  const lo = f.target.logStart > first ? f.target.logStart : first;
-  if (lo > map.lastTarget!) return 0n;
-  // Copies at target offsets ≥ lo are still there: those of source offsets ≥ stillFrom.
-  const stillFrom = map.sourceOf(lo)!;
-  // Overlapping repairs of the same offsets count once: merge the repaired source ranges first.
-  const ranges = f.repairs
-    .map((r) => [r.sourceStart, r.sourceStart + r.length] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let total = 0n;
-  let end = -1n;
-  for (const [from, to] of ranges) {
-    let start = from > end ? from : end;
-    if (stillFrom > start) start = stillFrom;
-    if (to > start) total += copiedBelow(map, to) - copiedBelow(map, start);
-    if (to > end) end = to;
-  }
-  return total;
 }
 
 /** The partition's samples: source record vs its copy (repaired copy when repaired), byte for byte. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OffsetMap } from '../copy/offset-map.ts';
+import type { OffsetMap, OffsetRun } from '../copy/offset-map.ts';
 import type { ValidationCheck, ValidationEvidence } from '../evidence/schema.ts';
 import { listNames } from '../format.ts';
 
@@ -66,6 +66,31 @@ export function targetSpan(input: {
       : input.firstCopiedTarget;
   const span = input.end - from - input.superseded;
   return span > 0n ? span : 0n;
+}
+
+/**
+ * Repaired source offsets whose original copy is still on the target (at or above `logStart`): the
+ * record is there twice now, once counted. Overlapping repairs of the same offsets count once.
+ */
+export function supersededCopies(map: OffsetMap, logStart: bigint, repairs: readonly OffsetRun[]): bigint {
+  const first = map.firstTarget;
+  if (first === undefined || repairs.length === 0) return 0n;
+  const lo = logStart > first ? logStart : first;
+  if (lo > map.lastTarget!) return 0n;
+  // Copies at target offsets ≥ lo are still there: those of source offsets ≥ stillFrom.
+  const stillFrom = map.sourceOf(lo)!;
+  const ranges = repairs
+    .map((r) => [r.sourceStart, r.sourceStart + r.length] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let total = 0n;
+  let end = -1n;
+  for (const [from, to] of ranges) {
+    let start = from > end ? from : end;
+    if (stillFrom > start) start = stillFrom;
+    if (to > start) total += copiedBelow(map, to) - copiedBelow(map, start);
+    if (to > end) end = to;
+  }
+  return total;
 }
 
 /** `<topic>/<p> source_span=330 target_span=295 diff=35` (diff = source − target). */

@@ -13,6 +13,7 @@ import {
   sampleOffsets,
   sentinelCheck,
   spotCheck,
+  supersededCopies,
   targetSpan,
   validationFailures,
   validationOf,
@@ -84,6 +85,22 @@ describe('counts_and_offsets', () => {
     expect(copiedBelow(map, 6n)).toBe(4n);
     expect(copiedBelow(map, 100n)).toBe(5n);
     expect(copiedBelow(emptyMap(), 100n)).toBe(0n);
+  });
+});
+
+describe('supersededCopies', () => {
+  it('counts repaired offsets whose original copy is still above the log start, overlaps once', () => {
+    let map = appendCopied(emptyMap(), [0n, 1n, 2n, 3n, 4n], 0n);
+    map = appendCopied(map, [7n, 8n, 9n], 5n); // target 0..7
+    const wrong = runsOfWrite([2n, 3n], 100n); // repaired while their copies are there
+    expect(supersededCopies(map, 0n, wrong)).toBe(2n);
+    expect(supersededCopies(map, 0n, [...wrong, ...runsOfWrite([3n, 4n], 200n)])).toBe(3n);
+    // aged out below log start 3 (sources 0..2): only source 3 is there twice
+    expect(supersededCopies(map, 3n, wrong)).toBe(1n);
+    // repaired across a source gap (5, 6 never copied)
+    expect(supersededCopies(map, 0n, runsOfWrite([4n, 7n], 300n))).toBe(2n);
+    expect(supersededCopies(map, 9n, wrong)).toBe(0n);
+    expect(supersededCopies(map, 0n, [])).toBe(0n);
   });
 });
 
