@@ -16,7 +16,7 @@ import {
   type TranslationsJson,
   translationsSchema,
 } from '../domain/cutover/index.ts';
-import { causeText, PreconditionError } from '../domain/errors.ts';
+import { causeText, isKraftMigrateError, PreconditionError } from '../domain/errors.ts';
 import { recordDifferences } from '../domain/evidence/compare.ts';
 import type { ValidationEvidence } from '../domain/evidence/schema.ts';
 import {
@@ -219,12 +219,22 @@ async function spotSamples(
 type Fetched = { readonly record: SourceRecord | undefined } | { readonly error: string };
 
 /** One record at exactly `offset` (one bounded fetch), undefined when that offset holds none. */
-async function fetchOne(reader: RecordReader, ref: PartitionRef, offset: bigint): Promise<Fetched> {
+async function fetchOne(
+  reader: RecordReader,
+  role: 'source' | 'target',
+  ref: PartitionRef,
+  offset: bigint,
+): Promise<Fetched> {
   try {
     const got = await reader.fetch(ref, offset, { maxBytes: FETCH_BYTES, maxWaitMs: 0 });
     return { record: got.records.find((r) => r.offset === offset) };
   } catch (e) {
-    return { error: `fetch ${partitionKey(ref)}@${offset}: ${causeText(e)}` };
+    // The reader's out-of-range text speaks of the source (the copier's view): name the side read here.
+    const text =
+      isKraftMigrateError(e) && e.code === 'OFFSET_OUT_OF_RANGE'
+        ? `${causeText(e).split(' — ')[0]} on the ${role}`
+        : causeText(e);
+    return { error: `fetch ${partitionKey(ref)}@${offset}: ${text}` };
   }
 }
 
@@ -236,8 +246,8 @@ async function compareSample(
   targetOffset: bigint,
 ): Promise<SampleOutcome> {
   const [s, t] = await Promise.all([
-    fetchOne(source, ref, sourceOffset),
-    fetchOne(target, ref, targetOffset),
+    fetchOne(source, 'source', ref, sourceOffset),
+    fetchOne(target, 'target', ref, targetOffset),
   ]);
   // The source no longer holds the record (aged out, compacted): nothing to compare against.
   if ('error' in s) return { kind: 'skipped', reason: s.error };
@@ -257,7 +267,7 @@ async function findSentinel(
   migrationId: string,
 ): Promise<SentinelFinding> {
   const offset = BigInt(f.snapshot.sentinel_target);
-  const got = await fetchOne(target, f.ref, offset);
+  const got = await fetchOne(target, 'target', f.ref, offset);
   const problem =
     'error' in got
       ? got.error

@@ -10,7 +10,7 @@ import { PlatformaticGroupAdmin } from '../../../core/adapters/kafka/group-offse
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { loadEvidenceSigner } from '../../../core/adapters/signing-key.ts';
 import { verifyEvidenceFiles } from '../../../core/app/evidence.ts';
-import { finalizeMigration } from '../../../core/app/finalize.ts';
+import { finalizeMigration, finalizeSummary } from '../../../core/app/finalize.ts';
 import { openJournal, transition } from '../../../core/app/journal.ts';
 import { validateMigration } from '../../../core/app/validate.ts';
 import { SENTINEL_HEADER } from '../../../core/domain/cutover/index.ts';
@@ -137,6 +137,14 @@ describe('validateMigration on the real stack', () => {
     expect(finalized.published.document.cutover.sentinels).toHaveLength(6);
     expect(finalized.published.document.cutover.translations).toHaveLength(6);
     expect(finalized.published.document.seed.records).toBe('205'); // 30+20+25+60+40+30
+    const summary = finalizeSummary(finalized);
+    expect(summary).toMatchObject({
+      state: 'finalized',
+      validation: 'PASSED',
+      evidence_attempt: 1,
+      repairs: 0,
+    });
+    expect(JSON.stringify(summary).length).toBeLessThan(4096); // fits a workflow state's output
 
     // Arrange 2: damage the target
     const tampered = await readPartition(clients!.targetReader, { topic: t.tampered, partition: 0 });
