@@ -68,6 +68,10 @@ describe('Cause 3: records aged out on the target after the seed (log start move
     ] as const) {
       await transition(journal, s, `test drives ${s}`);
     }
+    const early = (await finalizeMigration(config, adapters, m.id, await loadEvidenceSigner({}), {
+      tool: { name: 'kraft-migrate', version: 'test' },
+    }).catch((e: unknown) => e)) as PreconditionError;
+    expect(early.code).toBe('FINALIZE_STATE'); // not before the client switch
     await transition(journal, 'validating', 'operator confirmed client cutover');
     const signer = await loadEvidenceSigner({});
     const tool = { name: 'kraft-migrate', version: 'test' };

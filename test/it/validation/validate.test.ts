@@ -3,15 +3,19 @@
  * pass on a clean migration; then the target is damaged in four ways and each check reports it with
  * the troubleshooting page's lines — a tampered record (spot_check_records), a sentinel that is gone
  * (sentinel_presence), records produced to the target after the cutover beyond the tolerance
- * (counts_and_offsets), and a group committed behind its translated offset (consumer_offsets).
+ * (counts_and_offsets), and a group committed behind its translated offset (consumer_offsets). Finally
+ * `repair --from 0 --to 1` re-copies the tampered record: the spot check reads the new copy and the
+ * record, there twice now, counts once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformaticGroupAdmin } from '../../../core/adapters/kafka/group-offsets.ts';
+import { decodeRecordBatches } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { loadEvidenceSigner } from '../../../core/adapters/signing-key.ts';
 import { verifyEvidenceFiles } from '../../../core/app/evidence.ts';
 import { finalizeMigration, finalizeSummary } from '../../../core/app/finalize.ts';
 import { openJournal, transition } from '../../../core/app/journal.ts';
+import { repairPartition } from '../../../core/app/repair.ts';
 import { validateMigration } from '../../../core/app/validate.ts';
 import { SENTINEL_HEADER } from '../../../core/domain/cutover/index.ts';
 import { validationSchema } from '../../../core/domain/evidence/schema.ts';
@@ -212,5 +216,30 @@ describe('validateMigration on the real stack', () => {
       'Validation FAILED: sentinel_presence: partition 1 sentinel not found',
       `Validation FAILED: consumer_offsets: 1 committed offset(s) behind the translated ones or missing in group(s) ${group}`,
     ]);
+
+    // Act 3: repair the tampered record by naming its source range (its wrong copy stays where it is)
+    const repaired = await repairPartition(
+      config,
+      adapters,
+      { decodeBatches: decodeRecordBatches },
+      m.id,
+      {
+        topic: t.tampered,
+        partition: 0,
+      },
+      { from: 0n, to: 1n },
+    );
+    const after = await validateMigration(config, adapters, m.id);
+
+    // Assert 3: the sample reads the new copy; the record there twice counts once
+    expect(repaired).toMatchObject({
+      source_from: '0',
+      source_to: '1',
+      records: '1',
+      target_from: '31',
+      target_to: '32',
+    });
+    expect(after.checks[1]!.lines).toEqual([`${t.gone}/1 source@25 target@25: mismatch: headers differ`]);
+    expect(after.checks[0]!.lines).toEqual([`${t.extra}/0 source_span=31 target_span=36 diff=-5`]);
   });
 });
