@@ -49,6 +49,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   execute: 'kraft-migrate execute --config examples/local.yaml --runner local',
   status: 'kraft-migrate status --config examples/local.yaml --watch',
   cutover: 'kraft-migrate cutover --config examples/local.yaml',
+  finalize: 'kraft-migrate finalize --config examples/local.yaml',
+  repair: 'kraft-migrate repair --config examples/local.yaml --partition orders:2',
   callback: `kraft-migrate callback --token "$TOKEN" --success '{"frozen":true}'`,
   schedule:
     'kraft-migrate schedule --config examples/msk-iam.yaml --at 2026-12-01T02:30:00Z --state-machine-arn arn:aws:states:…',
@@ -196,8 +198,8 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--region <region>', 'AWS region')
     .action(async (opts) => setExit(await runSchedule(opts, io)));
 
-  registerFinalize(withCommon(root.command('finalize')), io, setExit);
-  registerRepair(withCommon(root.command('repair')), io, setExit);
+  registerFinalize(withCommon(example(root.command('finalize'))), io, setExit);
+  registerRepair(withCommon(example(root.command('repair'))), io, setExit);
   registerCompare(withCommon(root.command('compare')), io, setExit);
   registerVerifyEvidence(withCommon(root.command('verify-evidence')), io, setExit);
   return root;
