@@ -42,6 +42,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   rollback: 'kraft-migrate rollback --config examples/local.yaml --delete-target-topics',
   compare: 'kraft-migrate compare --config examples/local.yaml',
   'verify-evidence': 'kraft-migrate verify-evidence evidence.json --public-key evidence-public-key.pem',
+  finalize: 'kraft-migrate finalize --config examples/local.yaml',
+  repair: 'kraft-migrate repair --config examples/local.yaml --partition orders:2',
   callback: `kraft-migrate callback --token "$TOKEN" --success '{"frozen":true}'`,
   schedule:
     'kraft-migrate schedule --config examples/msk-iam.yaml --at 2026-12-01T02:30:00Z --state-machine-arn arn:aws:states:…',
@@ -209,6 +211,21 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--role-arn <arn>', 'role the scheduler assumes (or KRAFT_MIGRATE_SCHEDULER_ROLE_ARN)')
     .option('--region <region>', 'AWS region')
     .action(async (opts) => setExit(await (await import('./commands/schedule.ts')).runSchedule(opts, io)));
+
+  withCommon(example(root.command('finalize')))
+    .description(
+      'validate (counts, spot checks, sentinels, consumer offsets), sign and upload the evidence, and finalize; from validating, or from failed after a repair',
+    )
+    .action(async (opts) => setExit(await (await import('./commands/finalize.ts')).runFinalize(opts, io)));
+
+  withCommon(example(root.command('repair')))
+    .description(
+      "re-copy a partition's records whose copies are missing on the target (aged out) or wrong, appending them at the target's end; then finalize again",
+    )
+    .requiredOption('--partition <topic:p>', 'the partition to repair, e.g. orders:2')
+    .option('--from <offset>', 'first source offset to re-copy (default: the first missing one)')
+    .option('--to <offset>', 'source offset to stop before (default: the end of the missing range)')
+    .action(async (opts) => setExit(await (await import('./commands/repair.ts')).runRepair(opts, io)));
 
   withCommon(example(root.command('compare')))
     .description(

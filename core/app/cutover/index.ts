@@ -503,7 +503,8 @@ export async function translateOffsets(
   };
 }
 
-async function requireSnapshot(store: ObjectStore, migrationId: string): Promise<SnapshotJson> {
+/** The cutover snapshot, or PreconditionError CUTOVER_NO_SNAPSHOT (validation and repair use it too). */
+export async function requireSnapshot(store: ObjectStore, migrationId: string): Promise<SnapshotJson> {
   const snapshot = await loadArtifact(store, migrationId, 'snapshot', snapshotSchema);
   if (!snapshot) {
     throw new PreconditionError(`cutover of ${migrationId}: no cutover snapshot yet`, {
@@ -618,12 +619,13 @@ async function migrationPartitions(store: ObjectStore, migrationId: string): Pro
   return refs;
 }
 
-function artifactUrl(store: ObjectStore, migrationId: string, artifact: CutoverArtifact): string {
+export function artifactUrl(store: ObjectStore, migrationId: string, artifact: CutoverArtifact): string {
   const loc = parseS3Url(store.url);
   return s3Url(loc, cutoverKey(migrationId, artifact));
 }
 
-async function loadArtifact<S extends z.ZodType>(
+/** A cutover artifact parsed with its schema, or undefined when it is not there. */
+export async function loadArtifact<S extends z.ZodType>(
   store: ObjectStore,
   migrationId: string,
   artifact: CutoverArtifact,

@@ -14,10 +14,14 @@ export function finalizedReason(evidenceUrl: string, overall: ValidationEvidence
   return `evidence signed + uploaded to ${evidenceUrl} (validation=${overall})`;
 }
 
-/** Reason of `validating -> failed`: the failed checks' summaries, then where the evidence is. */
+/**
+ * Reason of `validating -> failed`: the first failed check's summary (in check order), then where the
+ * evidence is — as in the page's FAQ, whose run also had a spot-check mismatch (the evidence holds
+ * every check).
+ */
 export function validationFailedReason(validation: ValidationEvidence, evidenceUrl: string): string {
-  const failed = validation.checks.filter((c) => c.status === 'failed').map((c) => c.summary);
-  return `validation failed: ${failed.join('; ') || 'overall=FAILED'} (evidence at ${evidenceUrl})`;
+  const failed = validation.checks.find((c) => c.status === 'failed')?.summary;
+  return `validation failed: ${failed ?? 'overall=FAILED'} (evidence at ${evidenceUrl})`;
 }
 
 /** The journal detail of either entry: where the evidence is and what identifies its bytes and key. */
