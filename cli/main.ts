@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
+import { packageVersion } from '../core/adapters/package-version.ts';
 import { isKraftMigrateError } from '../core/domain/errors.ts';
 import { type CliIO, EXIT, processIO } from './io.ts';
 import { toJson } from './render.ts';
-import { packageVersion } from './version.ts';
 
 /** Options every command understands (SPEC §2). */
 export interface GlobalOptions {

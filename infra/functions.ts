@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { packageVersion } from '../core/adapters/package-version.ts';
 import { LAMBDA_TASKS } from '../core/domain/workflow.ts';
 import type { Network } from './network.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -123,6 +124,19 @@ export const TASK_FUNCTIONS = {
     inVpc: true,
     dataAccess: 'all',
   },
+  Validate: {
+    description:
+      'Validation after the client switch: counts, spot checks, sentinels and consumer offsets (bounded reads)',
+    timeout: Duration.minutes(15),
+    inVpc: true,
+    dataAccess: 'all',
+  },
+  SignEvidence: {
+    description: 'Signs (Ed25519) and uploads the evidence; journals finalized or validation failed',
+    timeout: Duration.minutes(10),
+    inVpc: false,
+    dataAccess: 'all',
+  },
   Unfreeze: {
     description: 'Failure route after the freeze: webhook {action:"unfreeze"}, best effort',
     timeout: Duration.minutes(1),
@@ -233,7 +247,7 @@ export class LambdaFunctions extends Construct {
       role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: { NODE_OPTIONS: '--enable-source-maps', KRAFT_MIGRATE_VERSION: packageVersion() },
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       bundling: {

@@ -7,7 +7,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
-import { precheckOutput, recordFailureOutput, validateInputOutput } from '../core/domain/contracts.ts';
+import {
+  precheckOutput,
+  recordFailureOutput,
+  signEvidenceOutput,
+  validateInputOutput,
+  validateStepOutput,
+} from '../core/domain/contracts.ts';
 import { checkDrainOutput } from '../core/domain/drain.ts';
 import { ERROR_NAMES, type ErrorName } from '../core/domain/errors.ts';
 import {
@@ -405,10 +411,41 @@ export class Workflow extends Construct {
         resultSelector: payloadFields(confirmClientSwitchOutput),
       },
     );
-    const clientSwitchConfirmed = new sfn.Succeed(this, STATE_NAMES.clientSwitchConfirmed, {
-      stateName: STATE_NAMES.clientSwitchConfirmed,
-      comment: 'Clients use the target; validation and evidence follow in the next release.',
+    // --- proof (SPEC §6.5, §6.6): after the client switch producers write to the target, so a
+    // failure here is journaled without an unfreeze.
+    const validate = cutoverTask(
+      STATE_NAMES.validate,
+      'counts_and_offsets, spot_check_records, sentinel_presence, consumer_offsets; the report is stored for SignEvidence.',
+      '$.validation',
+      { resultSelector: payloadFields(validateStepOutput) },
+    );
+    const signEvidence = cutoverTask(
+      STATE_NAMES.signEvidence,
+      'Signed evidence to <evidence>/migrations/<id>/ (also for a failed validation); journals finalized or failed.',
+      '$.evidence',
+      { payload: { 'validation.$': '$.validation' }, resultSelector: payloadFields(signEvidenceOutput) },
+    );
+    const finalized = new sfn.Succeed(this, STATE_NAMES.finalized, {
+      stateName: STATE_NAMES.finalized,
+      comment: 'Finalized: validation PASSED, evidence signed and uploaded.',
     });
+    const validationFailed = new sfn.Fail(this, STATE_NAMES.validationFailed, {
+      stateName: STATE_NAMES.validationFailed,
+      error: catalogue('PreconditionError'),
+      cause:
+        'validation FAILED: the journal names the failed check and the evidence; repair, then `kraft-migrate finalize`',
+    });
+    const validationPassed = new sfn.Choice(this, STATE_NAMES.validationPassed, {
+      stateName: STATE_NAMES.validationPassed,
+    })
+      .when(sfn.Condition.stringEquals('$.evidence.validation', 'PASSED'), finalized)
+      .otherwise(validationFailed);
+    for (const task of [validate, signEvidence]) {
+      retryTransient(task);
+      retryLambdaService(task);
+      task.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
+      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    }
 
     startCutover.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
     startCutover.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -447,7 +484,9 @@ export class Workflow extends Construct {
       .next(logStartGuard)
       .next(awaitClientSwitch)
       .next(confirmClientSwitch)
-      .next(clientSwitchConfirmed);
+      .next(validate)
+      .next(signEvidence)
+      .next(validationPassed);
 
     awaitApproval.next(startCutover);
     const autoApprove = new sfn.Choice(this, STATE_NAMES.autoApprove, { stateName: STATE_NAMES.autoApprove })

@@ -1,5 +1,6 @@
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { loadConfiguredSigner } from '../../core/adapters/kms-signer.ts';
+import { packageVersion } from '../../core/adapters/package-version.ts';
 import { finalizeMigration } from '../../core/app/finalize.ts';
 import { locateMigration } from '../../core/app/locate.ts';
 import { PreconditionError } from '../../core/domain/errors.ts';
@@ -7,7 +8,6 @@ import { renderValidation, validationFailures } from '../../core/domain/validati
 import { loadConfigFile } from '../config-file.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { toJson } from '../render.ts';
-import { packageVersion } from '../version.ts';
 
 export interface FinalizeCliOptions {
   readonly config?: string;

@@ -10,6 +10,8 @@ import { handler as checkDrain } from '../../lambdas/check-drain/handler.ts';
 import { handler as copyTopology } from '../../lambdas/copy-topology/handler.ts';
 import { handler as precheck } from '../../lambdas/precheck/handler.ts';
 import { handler as recordFailure } from '../../lambdas/record-failure/handler.ts';
+import { handler as signEvidence } from '../../lambdas/sign-evidence/handler.ts';
+import { handler as validate } from '../../lambdas/validate/handler.ts';
 import { handler as validateInput } from '../../lambdas/validate-input/handler.ts';
 import { sendTaskFailure, sendTaskSuccess } from './broker-client.ts';
 import type { TaskHandlers } from './local-runner.ts';
@@ -72,6 +74,8 @@ export function localHandlers(
   };
   return {
     [STATE_NAMES.validateInput]: validateInput,
+    [STATE_NAMES.validate]: validate,
+    [STATE_NAMES.signEvidence]: signEvidence,
     [STATE_NAMES.precheck]: precheck,
     [STATE_NAMES.recordFailure]: recordFailure,
     [STATE_NAMES.copyTopology]: copyTopology,

@@ -82,25 +82,61 @@ export async function finalizeMigration(
   signer: EvidenceSigner,
   options: FinalizeOptions,
 ): Promise<FinalizeResult> {
-  const journal = adapters.journal(migrationId);
-  const { entries } = await journal.load();
-  const state = currentState(entries);
-  const allowed = state === 'validating' || (state === 'failed' && firstReached(entries, 'validating'));
-  if (!allowed) {
-    throw new PreconditionError(
-      `finalize of ${migrationId}: the migration is ${state ?? 'not started'}; finalize runs from validating, or from failed after a validation`,
-      {
-        code: 'FINALIZE_STATE',
-        fix: 'Run `kraft-migrate cutover-ack` after the client switch first (it moves the migration to validating); see `kraft-migrate status`.',
-      },
-    );
-  }
+  const { report } = await validateAndRecord(config, adapters, migrationId, options);
+  return signAndFinalize(config, adapters, migrationId, signer, report, options);
+}
+
+/** What the workflow's Validate state hands SignEvidence: the stored validation report. */
+export interface RecordedValidation {
+  readonly validation: ValidationResult;
+  /** Key of the validation report in the segments bucket (`<id>/validation/<time>.json`). */
+  readonly report: string;
+}
+
+/**
+ * The workflow's Validate state (and the first half of `finalize`): checks the journal allows it,
+ * runs validateMigration and stores the report in the segments bucket, where SignEvidence reads it.
+ */
+export async function validateAndRecord(
+  config: MigrationConfig,
+  adapters: Adapters,
+  migrationId: string,
+  options: ValidateOptions & { readonly now?: () => Date } = {},
+): Promise<RecordedValidation> {
+  await requireFinalizable(adapters, migrationId);
   const validation = await validateMigration(config, adapters, migrationId, options);
-  const segments = adapters.objectStore('segments');
   const now = options.now?.() ?? new Date();
   const report = joinKey(migrationId, 'validation', `${now.toISOString().replace(/[:.]/g, '')}.json`);
-  await segments.put(report, JSON.stringify(validation), { contentType: 'application/json' });
+  await adapters
+    .objectStore('segments')
+    .put(report, JSON.stringify(validation), { contentType: 'application/json' });
+  return { validation, report };
+}
 
+/**
+ * The workflow's SignEvidence state (and the second half of `finalize`): gathers the evidence around
+ * the stored validation report, signs and uploads it, and journals `-> finalized` (validation
+ * PASSED) or `validating -> failed validation failed: …` (the evidence is written either way).
+ */
+export async function signAndFinalize(
+  config: MigrationConfig,
+  adapters: Adapters,
+  migrationId: string,
+  signer: EvidenceSigner,
+  report: string,
+  options: FinalizeOptions,
+): Promise<FinalizeResult> {
+  const state = await requireFinalizable(adapters, migrationId);
+  const journal = adapters.journal(migrationId);
+  const segments = adapters.objectStore('segments');
+  const stored = await segments.get(report);
+  if (!stored) {
+    throw new PreconditionError(`validation report ${report} not found in the segments bucket`, {
+      code: 'FINALIZE_NO_REPORT',
+      fix: 'Run `kraft-migrate finalize`: it validates again and writes a new report.',
+    });
+  }
+  const validation = JSON.parse(new TextDecoder().decode(stored)) as ValidationResult;
   const evidence = await gatherEvidence(config, adapters, segments, migrationId, report);
   const published = await publishEvidence(
     { ...evidence, journal: (await journal.load()).entries, validation, tool: options.tool },
@@ -131,6 +167,23 @@ export async function finalizeMigration(
     after = 'failed';
   }
   return { validation, published, state: after, journaled, repairs: evidence.repairs };
+}
+
+/** finalize runs from validating, or from failed after a validation (a repair, then finalize again). */
+async function requireFinalizable(adapters: Adapters, migrationId: string): Promise<MigrationState> {
+  const { entries } = await adapters.journal(migrationId).load();
+  const state = currentState(entries);
+  const allowed = state === 'validating' || (state === 'failed' && firstReached(entries, 'validating'));
+  if (!allowed || state === undefined) {
+    throw new PreconditionError(
+      `finalize of ${migrationId}: the migration is ${state ?? 'not started'}; finalize runs from validating, or from failed after a validation`,
+      {
+        code: 'FINALIZE_STATE',
+        fix: 'Run `kraft-migrate cutover-ack` after the client switch first (it moves the migration to validating); see `kraft-migrate status`.',
+      },
+    );
+  }
+  return state;
 }
 
 /* ------------------------------------------- the evidence ------------------------------------------- */

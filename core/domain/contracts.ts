@@ -139,3 +139,32 @@ export const copyTopologyStepOutput = copyTopologyOutput.extend({
   copier_config: copierConfigSchema,
   seed_bytes: decimal,
 });
+
+/* --- Validate → SignEvidence → Finalized (SPEC §6.5, §6.6) -------------------------------------- */
+
+const checkSummary = z.object({ name: z.string(), status: z.string(), summary: z.string() });
+
+export const validateStepOutput = z.object({
+  overall: z.enum(['PASSED', 'FAILED']),
+  /** Key of the stored validation report in the segments bucket (SignEvidence reads it). */
+  report: z.string(),
+  checks: z.array(checkSummary),
+});
+
+export const signEvidenceInput = z.object({
+  config: configSchema,
+  migration_id: z.string().min(1),
+  validation: validateStepOutput,
+});
+
+export const signEvidenceOutput = z.object({
+  state: z.enum(MIGRATION_STATES),
+  validation: z.enum(['PASSED', 'FAILED']),
+  checks: z.array(checkSummary),
+  evidence_url: z.string(),
+  evidence_attempt: z.int(),
+  evidence_attempt_url: z.string(),
+  evidence_sha256: z.string(),
+  journaled: z.string().nullable(),
+  repairs: z.int(),
+});

@@ -59,8 +59,16 @@ export const STATE_NAMES = {
   awaitClientSwitch: 'AwaitClientSwitch',
   /** Lambda: translates again for consumers stopped late on the source (round `ack`); journals `-> validating`. */
   confirmClientSwitch: 'ConfirmClientSwitch',
-  /** End of the graph so far: validation and evidence land next. */
-  clientSwitchConfirmed: 'ClientSwitchConfirmed',
+  /** Lambda: the four validation checks (SPEC §6.5); the report is stored for SignEvidence. */
+  validate: 'Validate',
+  /** Lambda: signs and uploads the evidence; journals `-> finalized` or `validating -> failed`. */
+  signEvidence: 'SignEvidence',
+  /** Choice: validation PASSED → Finalized, else ValidationFailed (its evidence is written already). */
+  validationPassed: 'ValidationPassed',
+  /** Succeed: the migration is finalized with signed evidence. */
+  finalized: 'Finalized',
+  /** Fail: validation failed; the journal says `validating -> failed …` with the evidence's URL. */
+  validationFailed: 'ValidationFailed',
   /** Lambda on the failure route of every state after the freeze: unfreezes producers (best effort). */
   unfreeze: 'Unfreeze',
 } as const;
@@ -87,6 +95,8 @@ export const LAMBDA_TASKS = [
   STATE_NAMES.logStartGuard,
   STATE_NAMES.awaitClientSwitch,
   STATE_NAMES.confirmClientSwitch,
+  STATE_NAMES.validate,
+  STATE_NAMES.signEvidence,
   STATE_NAMES.unfreeze,
 ] as const;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { packageVersion } from '../../cli/version.ts';
+import { packageVersion } from '../../core/adapters/package-version.ts';
 
 async function cli(args: readonly string[]) {
   let stdout = '';

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packageVersion } from '../../core/adapters/package-version.ts';
 import { ERROR_NAMES } from '../../core/domain/errors.ts';
 import {
   CLIENT_SWITCH_TIMEOUT_SECONDS,
@@ -116,7 +117,9 @@ describe('Lambda functions', () => {
       expect(p['Handler'], id).toBe('index.handler');
       expect(p['MemorySize'], id).toBe(512);
       expect(p['TracingConfig'], id).toEqual({ Mode: 'Active' });
-      expect(p['Environment'], id).toEqual({ Variables: { NODE_OPTIONS: '--enable-source-maps' } });
+      expect(p['Environment'], id).toEqual({
+        Variables: { NODE_OPTIONS: '--enable-source-maps', KRAFT_MIGRATE_VERSION: packageVersion() },
+      });
       const logGroup = (p['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(resources('AWS::Logs::LogGroup')[logGroup]?.Properties['RetentionInDays'], id).toBe(30);
     }
@@ -432,7 +435,7 @@ describe('state machine', () => {
     expect(all[STATE_NAMES.failed]).toEqual(
       expect.objectContaining({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' }),
     );
-    expect(all[STATE_NAMES.clientSwitchConfirmed]?.Type).toBe('Succeed');
+    expect(all[STATE_NAMES.finalized]?.Type).toBe('Succeed');
   });
 
   it('the copy route: CopyTopology → Seed (Map of copier tasks) → StartTail → WaitForDrain loop → approval gate', () => {
@@ -504,7 +507,7 @@ describe('state machine', () => {
     expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
   });
 
-  it('the cutover route: approval → StartCutover → FreezeProducers … AwaitClientSwitch → ClientSwitchConfirmed', () => {
+  it('the cutover route: approval → StartCutover → FreezeProducers … AwaitClientSwitch → Validate → SignEvidence → Finalized', () => {
     const all = states();
     const route = [
       STATE_NAMES.startCutover,
@@ -516,7 +519,6 @@ describe('state machine', () => {
       STATE_NAMES.logStartGuard,
       STATE_NAMES.awaitClientSwitch,
       STATE_NAMES.confirmClientSwitch,
-      STATE_NAMES.clientSwitchConfirmed,
     ];
     for (let i = 0; i + 1 < route.length; i++) expect(all[route[i]!]?.['Next']).toBe(route[i + 1]);
     expect(all[STATE_NAMES.awaitCutoverApproval]?.['Next']).toBe(STATE_NAMES.startCutover);
@@ -526,7 +528,24 @@ describe('state machine', () => {
       ],
       Default: STATE_NAMES.awaitCutoverApproval,
     });
-    expect(all[STATE_NAMES.clientSwitchConfirmed]?.Type).toBe('Succeed');
+    // After the client switch: Validate → SignEvidence → ValidationPassed → Finalized | ValidationFailed;
+    // their failures are journaled (RecordFailure) without an unfreeze: producers use the target now.
+    expect(all[STATE_NAMES.confirmClientSwitch]?.['Next']).toBe(STATE_NAMES.validate);
+    expect(all[STATE_NAMES.validate]?.['Next']).toBe(STATE_NAMES.signEvidence);
+    expect(all[STATE_NAMES.signEvidence]?.['Next']).toBe(STATE_NAMES.validationPassed);
+    expect(all[STATE_NAMES.validationPassed]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.evidence.validation', StringEquals: 'PASSED', Next: STATE_NAMES.finalized }],
+      Default: STATE_NAMES.validationFailed,
+    });
+    expect(all[STATE_NAMES.finalized]?.Type).toBe('Succeed');
+    expect(all[STATE_NAMES.validationFailed]?.Type).toBe('Fail');
+    for (const name of [STATE_NAMES.validate, STATE_NAMES.signEvidence]) {
+      expect((all[name]?.Catch ?? []).map((c) => c.Next)).toEqual([
+        STATE_NAMES.recordFailure,
+        STATE_NAMES.recordFailure,
+      ]);
+    }
 
     // FreezeProducers: a task-token Lambda whose timeout is max_producer_freeze (from StartCutover).
     const freeze = all[STATE_NAMES.freezeProducers] as Record<string, unknown>;
@@ -538,7 +557,7 @@ describe('state machine', () => {
     expect(ack['TimeoutSeconds']).toBe(CLIENT_SWITCH_TIMEOUT_SECONDS);
 
     // Every state after the freeze is caught into Unfreeze, which goes on to RecordFailure.
-    for (const name of route.slice(1, -1)) {
+    for (const name of route.slice(1)) {
       const catches = (all[name]?.Catch ?? []) as {
         ErrorEquals: string[];
         Next: string;
@@ -564,7 +583,6 @@ describe('state machine', () => {
 
     // Retry names come from the error catalogue; FinalDrain retries TransientError until drained.
     const retriedNames = route
-      .slice(0, -1)
       .flatMap((n) =>
         ((all[n]?.['Retry'] ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals),
       )
