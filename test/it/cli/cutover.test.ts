@@ -24,13 +24,17 @@ import {
   produce,
   STACK_ENV,
   stackConfig,
+  stackStore,
   tempDir,
   withAdmin,
   writeConfig,
 } from '../fixtures.ts';
 import { FreezeService, TestProducer } from '../freeze-service.ts';
-import { uniqueName } from '../stack.ts';
+import { STACK, uniqueName } from '../stack.ts';
 import { REPO_ROOT } from '../stack-control.ts';
+
+const PASSWORD = 'p@ss-SECRET-123';
+const WEBHOOK_SECRET = 'whsec-SECRET-456';
 
 let dir: string;
 let segments: string;
@@ -170,22 +174,23 @@ describe('the freeze webhook adapter against the local freeze service', () => {
 });
 
 describe('cutover: producer freeze', () => {
-  it('webhook HTTP 500: exact text, unfreeze sent, failed; resumed once the webhook works it reaches READY_FOR_CLIENT_SWITCH, cutover-ack and Finalized', {
+  it('webhook HTTP 500: exact text, unfreeze sent, failed; resumed once the webhook works it reaches READY_FOR_CLIENT_SWITCH, cutover-ack and Finalized, with the config's secrets in none of its outputs', {
     timeout: 300_000,
   }, async () => {
     const p = uniqueName('frz500');
     const topic = `${p}.orders`;
     await createTopics('source', [{ name: topic, partitions: 2, configs: { 'retention.ms': '-1' } }]);
     await produce('source', topic, 20, 2);
-    const service = await FreezeService.start('error', 'it-secret');
+    const service = await FreezeService.start('error', WEBHOOK_SECRET);
     services.push(service);
     const producer = new TestProducer(topic, 2);
     service.producers.push(producer);
     const journalDir = join(dir, p);
-    const doc = config(p, {
-      producer_freeze_webhook: service.url,
-      producer_freeze_webhook_secret: 'it-secret',
-    });
+    const doc = {
+      ...config(p, { producer_freeze_webhook: service.url, producer_freeze_webhook_secret: WEBHOOK_SECRET }),
+      // A SCRAM-style password in the config (the local brokers need none): it must appear nowhere.
+      source: { bootstrap_servers: [STACK.source], auth: { mode: 'none', password: PASSWORD } },
+    };
 
     const failed = await workflow(doc, journalDir);
 
@@ -201,7 +206,7 @@ describe('cutover: producer freeze', () => {
     expect(Date.parse(String(freeze?.body['deadline']))).toBeGreaterThan(Date.now() - 60_000);
     expect(unfreeze?.body).toMatchObject({ action: 'unfreeze', migration_id: `it-${p}` });
     expect(String(unfreeze?.body['reason'])).toContain('producer freeze webhook returned HTTP 500');
-    expect(unfreeze?.signature).toBe(signBody(JSON.stringify(unfreeze?.body), 'it-secret'));
+    expect(unfreeze?.signature).toBe(signBody(JSON.stringify(unfreeze?.body), WEBHOOK_SECRET));
     const afterFailure = await journal(journalDir);
     expect(afterFailure.map((e) => e.to).slice(-3)).toEqual(['drain_ready', 'cutting_over', 'failed']);
     expect(afterFailure.at(-1)?.reason).toContain('producer freeze webhook returned HTTP 500');
@@ -263,6 +268,34 @@ describe('cutover: producer freeze', () => {
     expect(entries.at(-1)?.reason).toMatch(
       /^evidence signed \+ uploaded to s3:\/\/.+\/migrations\/.+\/evidence\.json \(validation=PASSED\)$/,
     );
+
+    // Secrets never in clear (SPEC §3, §6.6): neither the password nor the webhook secret is in the
+    // journal, the CLI's output, the state machine's inputs and outputs, or any object this migration
+    // wrote: evidence.json, evidence.html, the signature, the artifacts, segments and checkpoints.
+    const texts: [string, string][] = [
+      ['journal.jsonl', await readFile(join(journalDir, 'journal.jsonl'), 'utf8')],
+      ['state inputs and outputs', JSON.stringify(done.result.events)],
+      ['status output', status.stdout + status.stderr],
+      ['cutover-ack output', ack.stdout + ack.stderr],
+    ];
+    for (const [store, prefix] of [
+      [stackStore(`s3://${evidence}/ev`), `migrations/it-${p}/`],
+      [stackStore(`s3://${segments}/seeds`), `it-${p}/`],
+    ] as const) {
+      for (const head of await store.list(prefix))
+        texts.push([head.key, Buffer.from((await store.get(head.key))!).toString('latin1')]);
+    }
+    expect(texts.map(([where]) => where)).toEqual(
+      expect.arrayContaining([
+        `migrations/it-${p}/evidence.json`,
+        `migrations/it-${p}/evidence.html`,
+        `it-${p}/cutover/translations-cutover.json`,
+      ]),
+    );
+    for (const [where, text] of texts) {
+      expect(text, where).not.toContain(PASSWORD);
+      expect(text, where).not.toContain(WEBHOOK_SECRET);
+    }
   });
 
   it('webhook timeout: exact text, unfreeze sent, failed; resumed with a 202 webhook answered later through the task token (kraft-migrate callback) it reaches READY_FOR_CLIENT_SWITCH', {
