@@ -209,8 +209,10 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
   const config = {
     source: { bootstrap_servers: [ctx.stack.source] },
     target: { bootstrap_servers: [ctx.stack.target] },
-    topics: { include: [`${name}-\\d+`] },
-    groups: { include: [`${name}-g\\d+`] },
+    // No backslash in the patterns: the local runner's States.JsonToString (aws-local-stepfunctions)
+    // drops backslashes on the way to the tail container, so `\d+` would arrive as `d+`.
+    topics: { include: [`${name}-[0-9]+`] },
+    groups: { include: [`${name}-g[0-9]+`] },
     storage: {
       segments: `s3://${ctx.segmentsBucket}/cut${partitions}`,
       evidence: `s3://${ctx.evidenceBucket}/cut${partitions}`,
