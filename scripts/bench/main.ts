@@ -907,7 +907,8 @@ function printReport(
       `Node ${machine['node']}, ${machine['java']}\n` +
       'everything on 127.0.0.1: brokers, moto, copier and MirrorMaker 2 share the same cores\n',
   );
-  process.stdout.write(`${t.toString()}\n`);
+  const copied = Boolean(r.seed || r.mm2 || r.ceiling || r.tail);
+  if (copied) process.stdout.write(`${t.toString()}\n`);
   const ct = new Table({
     head: [
       'CPU seconds',
@@ -967,7 +968,7 @@ function printReport(
   }
   const rt = new Table({ head: ['ratio', 'value'], style: { head: [], border: [] } });
   for (const [k, v] of Object.entries(ratios)) rt.push([k, v === undefined ? '–' : `${fmt(v, 2)}×`]);
-  process.stdout.write(`${rt.toString()}\n`);
+  if (copied) process.stdout.write(`${rt.toString()}\n`);
   const at = new Table({ head: ['aim', 'measured', 'met?'], style: { head: [], border: [] } });
   for (const a of aims)
     at.push([
