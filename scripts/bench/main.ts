@@ -9,6 +9,8 @@
  *   (c) ceiling: Java ProducerPerformance straight into the target (acks=all, lz4)
  *   (d) tail latency: copier in tail mode, a steady producer on the source, a consumer on the target
  *   (e) peak RSS (VmHWM) of the copier (and of MirrorMaker 2's JVM, for reference)
+ *   (f) only with `--phases cutover`: the cutover's freeze window through the real workflow
+ *       (lib/cutover.ts), at each of `--cutover-partitions`
  *
  * Every child is started and stopped by its own PID, also on failure and Ctrl-C; every wait is
  * bounded. The figures go to the terminal and to .local/bench/result-<timestamp>.json.
@@ -35,6 +37,8 @@ import Table from 'cli-table3';
 import type { Consumer, Producer } from 'kafkajs';
 import { causeText } from '../../core/domain/errors.ts';
 import { registerCodecs } from '../../test/kafkajs-codecs.ts';
+import { type CutoverResult, phaseCutover } from './lib/cutover.ts';
+import { CUTOVER_STATES } from './lib/freeze-window.ts';
 import {
   type JavaEnv,
   type PerfResult,
@@ -145,6 +149,14 @@ interface TailResult {
   copier_peak_rss_mib: number;
   cpu: CpuUse;
   log: string;
+}
+
+interface Results {
+  seed?: SeedResult;
+  mm2?: Mm2Result;
+  ceiling?: CeilingResult;
+  tail?: TailResult;
+  cutover?: CutoverResult[];
 }
 
 interface Aim {
@@ -723,7 +735,9 @@ async function phaseTail(ctx: Ctx): Promise<TailResult> {
 
 async function createBuckets(ctx: Ctx): Promise<void> {
   for (const bucket of [ctx.segmentsBucket, ctx.evidenceBucket]) {
-    await ctx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // The evidence bucket with Object Lock, as precheck B16 wants it for a migration (cutover phase).
+    const objectLock = bucket === ctx.evidenceBucket;
+    await ctx.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: objectLock }));
     ctx.created.buckets.push(bucket);
   }
 }
@@ -810,7 +824,7 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
 function printReport(
   opts: BenchOptions,
   machine: Record<string, unknown>,
-  r: { seed?: SeedResult; mm2?: Mm2Result; ceiling?: CeilingResult; tail?: TailResult },
+  r: Results,
   aims: Aim[],
   ratios: Record<string, number | undefined>,
   resultFile: string,
@@ -893,7 +907,8 @@ function printReport(
       `Node ${machine['node']}, ${machine['java']}\n` +
       'everything on 127.0.0.1: brokers, moto, copier and MirrorMaker 2 share the same cores\n',
   );
-  process.stdout.write(`${t.toString()}\n`);
+  const copied = Boolean(r.seed || r.mm2 || r.ceiling || r.tail);
+  if (copied) process.stdout.write(`${t.toString()}\n`);
   const ct = new Table({
     head: [
       'CPU seconds',
@@ -927,9 +942,33 @@ function printReport(
   cpuRow('(c) ceiling', r.ceiling?.cpu, 'producer-perf');
   cpuRow('(d) tail', r.tail?.cpu, 'copier');
   if (ct.length > 0) process.stdout.write(`${ct.toString()}\n`);
+  if (r.cutover?.length) {
+    const ft = new Table({
+      head: ['cutover: seconds', ...r.cutover.map((c) => `${c.partitions} partitions`)],
+      style: { head: [], border: [] },
+    });
+    for (const state of CUTOVER_STATES) {
+      ft.push([
+        state,
+        ...r.cutover.map((c) => {
+          const s = c.states.find((x) => x.state === state);
+          return s ? `${fmt(s.seconds, 2)}${s.retries ? ` (${s.retries} retries)` : ''}` : '–';
+        }),
+      ]);
+    }
+    ft.push([
+      'freeze window (freeze request → READY)',
+      ...r.cutover.map((c) => fmt(c.freeze_window_seconds, 2)),
+    ]);
+    ft.push(['StartCutover → READY', ...r.cutover.map((c) => fmt(c.cutover_to_ready_seconds, 2))]);
+    ft.push(['whole migration (execute)', ...r.cutover.map((c) => fmt(c.migration_seconds))]);
+    process.stdout.write(
+      `cutover: ${r.cutover[0]?.groups} groups committed on every partition, a steady producer at ${r.cutover[0]?.rate_per_s} records/s stopped by the freeze webhook\n${ft.toString()}\n`,
+    );
+  }
   const rt = new Table({ head: ['ratio', 'value'], style: { head: [], border: [] } });
   for (const [k, v] of Object.entries(ratios)) rt.push([k, v === undefined ? '–' : `${fmt(v, 2)}×`]);
-  process.stdout.write(`${rt.toString()}\n`);
+  if (copied) process.stdout.write(`${rt.toString()}\n`);
   const at = new Table({ head: ['aim', 'measured', 'met?'], style: { head: [], border: [] } });
   for (const a of aims)
     at.push([
@@ -985,7 +1024,7 @@ async function main(): Promise<number> {
   const want = (p: Phase) => opts.phases.includes(p);
   const copierPresent = existsSync(COPIER);
   const machine = machineInfo();
-  const results: { seed?: SeedResult; mm2?: Mm2Result; ceiling?: CeilingResult; tail?: TailResult } = {};
+  const results: Results = {};
   const errors: Record<string, string> = {};
   let fill: Record<string, unknown> | undefined;
   let lz4Ratio = Number.NaN;
@@ -1047,7 +1086,7 @@ async function main(): Promise<number> {
 
     const run = async <T>(phase: Phase, fn: () => Promise<T>): Promise<T | undefined> => {
       if (!want(phase)) return undefined;
-      if ((phase === 'seed' || phase === 'tail') && !copierPresent) {
+      if ((phase === 'seed' || phase === 'tail' || phase === 'cutover') && !copierPresent) {
         errors[phase] = `${relative(ROOT, COPIER)} not found`;
         say(ctx, `skipping ${phase}: ${errors[phase]}`);
         return undefined;
@@ -1067,6 +1106,39 @@ async function main(): Promise<number> {
     results.mm2 = await run('mm2', () => phaseMm2(ctx, setB));
     results.ceiling = await run('ceiling', () => phaseCeiling(ctx, opts.records));
     results.tail = await run('tail', () => phaseTail(ctx));
+    results.cutover = await run('cutover', async () => {
+      const out: CutoverResult[] = [];
+      for (const partitions of opts.cutoverPartitions) {
+        if (interrupted) break;
+        try {
+          out.push(
+            await phaseCutover(
+              {
+                root: ROOT,
+                rid,
+                runDir,
+                source: ctx.source,
+                target: ctx.target,
+                stack: STACK,
+                segmentsBucket: ctx.segmentsBucket,
+                evidenceBucket: ctx.evidenceBucket,
+                created: ctx.created,
+                groups: opts.cutoverGroups,
+                rate: opts.cutoverRate,
+                timeoutSeconds: opts.phaseTimeoutSeconds,
+                say: (text) => say(ctx, text),
+              },
+              partitions,
+            ),
+          );
+        } catch (e) {
+          errors[`cutover-${partitions}`] = causeText(e);
+          say(ctx, `cutover at ${partitions} partitions FAILED: ${causeText(e)}`);
+          await stopAll(10_000);
+        }
+      }
+      return out;
+    });
   } finally {
     await stopAll(10_000);
     if (!interrupted) {
@@ -1121,6 +1193,27 @@ async function main(): Promise<number> {
         }
       : { aim: `tail p99 < ${AIMS.tailP99Ms} ms`, value: '–', met: null, note: missing('tail') },
   ];
+
+  if (want('cutover')) {
+    for (const partitions of opts.cutoverPartitions) {
+      const c = results.cutover?.find((x) => x.partitions === partitions);
+      const limit = c?.aim_seconds;
+      aims.push(
+        c
+          ? {
+              aim: `freeze window at ${partitions} partitions${limit === undefined ? ' (no aim at this size)' : ` ≤ ${limit} s`}`,
+              value: `${fmt(c.freeze_window_seconds, 2)} s`,
+              met: limit === undefined ? null : c.freeze_window_seconds <= limit,
+            }
+          : {
+              aim: `freeze window at ${partitions} partitions`,
+              value: '–',
+              met: null,
+              note: errors[`cutover-${partitions}`] ?? missing('cutover'),
+            },
+      );
+    }
+  }
 
   const resultFile = join(ROOT, '.local/bench', `result-${stamp}.json`);
   const doc = {

@@ -4,8 +4,11 @@
  * topics (codecs, compaction with tombstones, transactions with aborts, large messages, headers)
  * with a producer still writing; plan and precheck; then `execute --runner local`: precheck →
  * topology → seed (S3 segments) → tail → drain → the cutover approval gate, which a second process
- * answers with `kraft-migrate cutover`. Finally every partition of the target is compared with the
- * source, record by record.
+ * answers with `kraft-migrate cutover`: the demo freeze service stops the producers, then sentinels,
+ * final drain, offset translation, READY_FOR_CLIENT_SWITCH and `kraft-migrate cutover-ack`. Every
+ * partition of the target is compared with the source, record by record; then the demo's consumer
+ * groups (consumer-groups.ts) continue on the target, each exactly after the last record it read on
+ * the source.
  */
 
 import { spawn } from 'node:child_process';
@@ -22,6 +25,19 @@ import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { comparePartitions } from '../../core/app/compare.ts';
+import {
+  type Continuation,
+  consumeEvents,
+  continuationLine,
+  continuations,
+  EVENTS_PARTITIONS,
+  type GroupConsumer,
+  nextSeqs,
+  PROOF_GROUPS,
+  sequencer,
+  stopAtEnd,
+  waitUntil,
+} from './consumer-groups.ts';
 import { DEMO_TOPICS, ensureSourceData } from './source-data.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -121,6 +137,7 @@ function liveProducer(): { stop: () => Promise<number> } {
  */
 async function freezeWebhook(
   stopProducer: () => Promise<number>,
+  alsoDone: string,
 ): Promise<{ url: string; close: () => void }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -128,12 +145,18 @@ async function freezeWebhook(
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; reason?: string };
       if (body.action === 'freeze') {
-        void stopProducer().then((sent) => {
-          say(
-            `\n== demo freeze service: producers stopped after ${sent} live record(s); answering 200 (frozen)`,
-          );
-          res.writeHead(200).end();
-        });
+        void stopProducer().then(
+          (sent) => {
+            say(
+              `\n== demo freeze service: producers stopped after ${sent} live record(s); ${alsoDone}; answering 200 (frozen)`,
+            );
+            res.writeHead(200).end();
+          },
+          (e: unknown) => {
+            say(`\n== demo freeze service: could not freeze (${String(e)}); answering 500`);
+            res.writeHead(500).end();
+          },
+        );
       } else {
         say(`\n== demo freeze service: unfreeze requested (${body.reason ?? 'no reason'})`);
         res.writeHead(200).end();
@@ -163,7 +186,9 @@ function cli(args: readonly string[]): Promise<number> {
  * freeze webhook stops the producer, then sentinels, final drain, offset translation) and, at
  * READY_FOR_CLIENT_SWITCH, confirms the client switch (`kraft-migrate cutover-ack`).
  */
-async function cutoverWhenDrainReady(): Promise<{ cutover: number; ack: number | undefined }> {
+async function cutoverWhenDrainReady(
+  beforeAck: () => Promise<void>,
+): Promise<{ cutover: number; ack: number | undefined }> {
   for (;;) {
     const text = await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8').catch(() => '');
     if (text.includes('"to":"failed"')) return { cutover: 1, ack: undefined };
@@ -181,6 +206,7 @@ async function cutoverWhenDrainReady(): Promise<{ cutover: number; ack: number |
     STATE_DIR,
   ]);
   if (cutover !== 0) return { cutover, ack: undefined };
+  await beforeAck();
   say('\n== demo: clients switched; kraft-migrate cutover-ack');
   return { cutover, ack: await cli(['cutover-ack', '--state-dir', STATE_DIR]) };
 }
@@ -190,6 +216,31 @@ async function writeDemoConfig(webhookUrl: string | undefined): Promise<void> {
   const doc = parse(await readFile(EXAMPLE_CONFIG, 'utf8')) as { cutover?: Record<string, unknown> };
   if (webhookUrl) doc.cutover = { ...doc.cutover, producer_freeze_webhook: webhookUrl };
   await writeFile(CONFIG, stringify(doc));
+}
+
+/**
+ * After cutover-ack: the demo.events producer resumes on the target where it stopped on the source,
+ * and consumers of the same groups read on the target until each has a first record on every
+ * partition.
+ */
+async function groupsOnTarget(onSource: readonly GroupConsumer[], next: number[]): Promise<Continuation[]> {
+  const targetKafka = kafka('127.0.0.1:29092');
+  const events = sequencer(targetKafka, next);
+  const onTarget = await Promise.all(onSource.map((g) => consumeEvents(targetKafka, g.groupId)));
+  try {
+    await waitUntil(
+      'every group to read every partition on the target',
+      () => onTarget.every((g) => g.first.size === EVENTS_PARTITIONS),
+      60_000,
+    );
+  } catch (e) {
+    say(`  ${String(e)}; consumer crashes: ${onTarget.flatMap((g) => g.crashes).join('; ') || 'none'}`);
+  } finally {
+    await Promise.allSettled(onTarget.map((g) => g.stop()));
+    await events.stop();
+  }
+  for (const g of onTarget) say(`  group ${g.groupId}: ${g.sentinels} sentinel(s) filtered on the target`);
+  return continuations(onSource, onTarget);
 }
 
 async function main(): Promise<number> {
@@ -211,22 +262,54 @@ async function main(): Promise<number> {
   const precheckCode = await run(['precheck', '--config', CONFIG], io);
   if (precheckCode !== 0) return 1;
 
-  say('\n== 5. kraft-migrate execute --runner local (a producer keeps writing to demo.orders)');
+  say(
+    `\n== 5. kraft-migrate execute --runner local (producers keep writing to demo.orders and demo.events; groups ${Object.values(PROOF_GROUPS).join(', ')} consume demo.events)`,
+  );
+  const config = await loadConfigFile(CONFIG, env);
+  const adapters = createAdapters(config, { env });
+  const sourceKafka = kafka('127.0.0.1:19092');
+  const seqReader = await adapters.recordReader('source');
+  const seqs = await nextSeqs(seqReader);
+  await seqReader.close();
   const producer = liveProducer();
-  const webhook = await freezeWebhook(producer.stop);
+  const events = sequencer(sourceKafka, seqs);
+  const onSource = await Promise.all(Object.values(PROOF_GROUPS).map((g) => consumeEvents(sourceKafka, g)));
+  const [caughtUp, middle, late] = onSource as [GroupConsumer, GroupConsumer, GroupConsumer];
+  const middleStopped = (async () => {
+    await sleep(5000);
+    await waitUntil(
+      `group ${middle.groupId} to read every partition`,
+      () => middle.last.size === EVENTS_PARTITIONS,
+      60_000,
+    );
+    await middle.stop();
+    say(`\n== demo: group ${middle.groupId} stopped in the middle (its source consumer ends)`);
+  })();
+  const webhook = await freezeWebhook(async () => {
+    const sent = await producer.stop();
+    await events.stop();
+    await stopAtEnd(sourceKafka, caughtUp, 30_000);
+    return sent;
+  }, `group ${caughtUp.groupId} read the source to its end and stopped`);
   await writeDemoConfig(webhook.url);
-  const cutover = cutoverWhenDrainReady();
+  const cutover = cutoverWhenDrainReady(async () => {
+    await stopAtEnd(sourceKafka, late, 30_000);
+    say(
+      `\n== demo: group ${late.groupId} kept consuming on the source after the freeze (${late.sentinels} sentinel(s) filtered) and is stopped late, before cutover-ack`,
+    );
+  });
   const executeCode = await run(
     ['execute', '--config', CONFIG, '--journal-dir', JOURNAL_DIR, '--state-dir', STATE_DIR],
     io,
   );
   await producer.stop();
+  const sourceEnd = await events.stop();
   const cutoverCodes = await cutover;
   webhook.close();
+  await middleStopped.catch((e: unknown) => say(`  ${String(e)}`));
+  await Promise.allSettled(onSource.map((g) => g.stop()));
 
   say('\n== 6. every partition: source (read_committed) vs target, record by record');
-  const config = await loadConfigFile(CONFIG, env);
-  const adapters = createAdapters(config, { env });
   const [source, target] = await Promise.all([
     adapters.recordReader('source'),
     adapters.recordReader('target'),
@@ -243,6 +326,14 @@ async function main(): Promise<number> {
   }
   const identical = results.filter((r) => r.equal).length;
 
+  say(
+    '\n== 7. the consumer groups on the target (clients switched: the demo.events producer now writes to the target)',
+  );
+  const moved = cutoverCodes.ack === 0 ? await groupsOnTarget(onSource, sourceEnd) : [];
+  for (const c of moved) say(`  ${continuationLine(c)}`);
+  for (const g of onSource) say(`  group ${g.groupId}: ${g.sentinels} sentinel(s) filtered on the source`);
+  const exact = moved.filter((c) => c.exact).length;
+
   say('\n== summary');
   say(`  plan:      ${planCode === 0 ? 'written' : `exit ${planCode}`} → ${join(OUT, 'plan')}`);
   say(`  precheck:  ${precheckCode === 0 ? 'PASSED' : `exit ${precheckCode}`}`);
@@ -255,11 +346,13 @@ async function main(): Promise<number> {
   say(
     `  data:      ${identical}/${results.length} partitions identical on the target (keys, values, headers, timestamps, order)`,
   );
-  say(`  journal:   ${join(JOURNAL_DIR, 'journal.jsonl')}`);
   say(
-    '  Not built yet: demo consumer groups moving to the target, validation and signed evidence (open issues).',
+    `  groups:    ${exact}/${moved.length} group partitions continue exactly on the target (no duplicate, no gap)`,
   );
-  return planCode === 0 && executeCode === 0 && identical === results.length ? 0 : 1;
+  say(`  journal:   ${join(JOURNAL_DIR, 'journal.jsonl')}`);
+  say('  Not built yet: validation and signed evidence in the workflow (open issues).');
+  const groupsOk = moved.length > 0 && exact === moved.length;
+  return planCode === 0 && executeCode === 0 && identical === results.length && groupsOk ? 0 : 1;
 }
 
 process.exitCode = await main();

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
 import { registerCodecs } from '../../test/kafkajs-codecs.ts';
+import { EVENTS_PARTITIONS, EVENTS_TOPIC, eventRecord } from './consumer-groups.ts';
 
 const { CompressionTypes } = kafkajs;
 
@@ -106,6 +107,19 @@ export const DEMO_TOPICS: readonly DemoTopic[] = [
       }
       return committed;
     },
+  },
+  {
+    name: EVENTS_TOPIC, // sequence-numbered per partition: the consumer groups' proof (consumer-groups.ts)
+    partitions: EVENTS_PARTITIONS,
+    fill: (k, t) =>
+      send(
+        k,
+        t.name,
+        Array.from({ length: 250 * EVENTS_PARTITIONS }, (_, i) =>
+          eventRecord(i % EVENTS_PARTITIONS, Math.floor(i / EVENTS_PARTITIONS)),
+        ),
+        CompressionTypes.None,
+      ),
   },
   {
     name: 'demo.media',

@@ -3,9 +3,12 @@
  * (`KRAFT_MIGRATE_BENCH_RECORDS=300000`); flags win.
  */
 import { parseArgs } from 'node:util';
+import { parsePartitionCounts } from './freeze-window.ts';
 
-const PHASES = ['seed', 'mm2', 'ceiling', 'tail'] as const;
+const PHASES = ['seed', 'mm2', 'ceiling', 'tail', 'cutover'] as const;
 export type Phase = (typeof PHASES)[number];
+/** `npm run bench` without --phases; the cutover runs whole migrations and is asked for by name. */
+const DEFAULT_PHASES: readonly Phase[] = ['seed', 'mm2', 'ceiling', 'tail'];
 
 export interface BenchOptions {
   /** Records of each topic set (the copier's set and MirrorMaker 2's set hold the same number). */
@@ -23,6 +26,12 @@ export interface BenchOptions {
   readonly tailPartitions: number;
   readonly tailValueBytes: number;
   readonly phases: readonly Phase[];
+  /** Cutover: partitions of each measured migration (one migration per entry). */
+  readonly cutoverPartitions: readonly number[];
+  /** Cutover: consumer groups committed on every partition. */
+  readonly cutoverGroups: number;
+  /** Cutover: records per second of the steady producer (stopped by the freeze). */
+  readonly cutoverRate: number;
   /** Seconds of quiet between phases (the brokers flush and settle). */
   readonly settleSeconds: number;
   /** Upper bound of one phase. */
@@ -47,7 +56,22 @@ const SPEC = {
   'tail-seconds': { type: 'string', default: '20', help: 'tail test: seconds of producing' },
   'tail-partitions': { type: 'string', default: '4', help: 'tail test: partitions' },
   'tail-value-bytes': { type: 'string', default: '512', help: 'tail test: bytes per record value' },
-  phases: { type: 'string', default: PHASES.join(','), help: `subset of ${PHASES.join(',')}` },
+  phases: {
+    type: 'string',
+    default: DEFAULT_PHASES.join(','),
+    help: `subset of ${PHASES.join(',')}`,
+  },
+  'cutover-partitions': {
+    type: 'string',
+    default: '100,1000',
+    help: 'cutover test: partitions of each measured migration',
+  },
+  'cutover-groups': {
+    type: 'string',
+    default: '3',
+    help: 'cutover test: groups committed on every partition',
+  },
+  'cutover-rate': { type: 'string', default: '200', help: 'cutover test: records/s of the steady producer' },
   settle: { type: 'string', default: '3', help: 'seconds of quiet between phases' },
   'phase-timeout': { type: 'string', default: '900', help: 'upper bound of one phase, seconds' },
   keep: { type: 'boolean', default: false, help: 'keep topics and buckets after the run' },
@@ -131,6 +155,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     tailPartitions: int('tail-partitions', 1),
     tailValueBytes: int('tail-value-bytes', 32),
     phases: phases as Phase[],
+    cutoverPartitions: parsePartitionCounts(get('cutover-partitions')),
+    cutoverGroups: int('cutover-groups', 1),
+    cutoverRate: int('cutover-rate', 1),
     settleSeconds: int('settle', 0),
     phaseTimeoutSeconds: int('phase-timeout', 10),
     keep: values['keep'] === true || keepEnv === '1' || keepEnv === 'true',
