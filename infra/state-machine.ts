@@ -165,14 +165,15 @@ export class Workflow extends Construct {
     const copyTopology = new tasks.LambdaInvoke(this, STATE_NAMES.copyTopology, {
       stateName: STATE_NAMES.copyTopology,
       comment:
-        'Topics with the source partition counts, copyable configs, ACLs; the seed shards. Idempotent.',
+        'Topics with the source partition counts, copyable configs, ACLs; the seed plan to S3 (shard ids here). Idempotent.',
       lambdaFunction: fn(STATE_NAMES.copyTopology),
       payload: sfn.TaskInput.fromObject({
         'config.$': '$.config',
         'migration_id.$': '$.precheck.migration_id',
       }),
       resultSelector: {
-        'seed_shards.$': '$.Payload.seed_shards',
+        'seed_shard_ids.$': '$.Payload.seed_shard_ids',
+        'seed_plan_key.$': '$.Payload.seed_plan_key',
         'partition_count.$': '$.Payload.partition_count',
         'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
         'copier_config.$': '$.Payload.copier_config',
@@ -218,27 +219,24 @@ export class Workflow extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       });
 
+    // The shard's partitions are not in the state nor in the overrides: the copier reads them from
+    // the seed plan CopyTopology wrote (`<segments>/<id>/plan/shard-<id>.json`).
     const seedShard = copierTask(
       STATE_NAMES.seedShard,
-      'The copier in seed mode for one shard: log start → boundary, staged in S3 and produced to the target.',
+      'The copier in seed mode for one shard of the plan in S3: log start → boundary, staged in S3 and produced to the target.',
       sfn.IntegrationPattern.RUN_JOB,
       copierEnv('seed', '$.copier_config', '$.migration_id', [
-        {
-          name: 'KRAFT_MIGRATE_PARTITIONS',
-          value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.shard.partitions')),
-        },
-        { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard.shard_id') },
+        { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard_id') },
       ]),
     );
-    retryTransient(seedShard);
     const seed = new sfn.Map(this, STATE_NAMES.seed, {
       stateName: STATE_NAMES.seed,
-      comment: 'One copier per shard; a restarted shard resumes exactly from its checkpoints.',
-      itemsPath: '$.topology.seed_shards',
+      comment: 'One copier per shard id; a restarted shard resumes exactly from its checkpoints.',
+      itemsPath: '$.topology.seed_shard_ids',
       itemSelector: {
         'copier_config.$': '$.topology.copier_config',
         'migration_id.$': '$.precheck.migration_id',
-        'shard.$': '$$.Map.Item.Value',
+        'shard_id.$': '$$.Map.Item.Value',
       },
       maxConcurrencyPath: '$.topology.max_parallel_copiers',
       resultPath: sfn.JsonPath.DISCARD,

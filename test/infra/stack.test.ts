@@ -417,7 +417,7 @@ describe('state machine', () => {
     const seed = all[STATE_NAMES.seed] as Record<string, unknown>;
     expect(seed).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.topology.seed_shards',
+      ItemsPath: '$.topology.seed_shard_ids',
       MaxConcurrencyPath: '$.topology.max_parallel_copiers',
       Next: STATE_NAMES.startTail,
     });
@@ -457,7 +457,12 @@ describe('state machine', () => {
 
   it('the copier tasks get the copier config CopyTopology returns, never the whole config', () => {
     const all = states();
-    expect(all[STATE_NAMES.copyTopology]?.['ResultSelector']).toMatchObject({
+    // exactly these (test/core/domain/topology/seed-sizing.test.ts sizes the state with them)
+    expect(all[STATE_NAMES.copyTopology]?.['ResultSelector']).toEqual({
+      'seed_shard_ids.$': '$.Payload.seed_shard_ids',
+      'seed_plan_key.$': '$.Payload.seed_plan_key',
+      'partition_count.$': '$.Payload.partition_count',
+      'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
       'copier_config.$': '$.Payload.copier_config',
       'seed_bytes.$': '$.Payload.seed_bytes',
     });
@@ -465,19 +470,27 @@ describe('state machine', () => {
     expect(seed['ItemSelector']).toEqual({
       'copier_config.$': '$.topology.copier_config',
       'migration_id.$': '$.precheck.migration_id',
-      'shard.$': '$$.Map.Item.Value',
+      'shard_id.$': '$$.Map.Item.Value',
     });
     const processor = (seed['ItemProcessor'] ?? seed['Iterator']) as { States: Record<string, unknown> };
-    const configOf = (state: unknown) => {
-      const env = (
+    const envOf = (state: unknown) =>
+      (
         state as {
           Parameters: { Overrides: { ContainerOverrides: { Environment: Record<string, string>[] }[] } };
         }
-      ).Parameters.Overrides.ContainerOverrides[0]?.Environment;
-      return env?.find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
-    };
+      ).Parameters.Overrides.ContainerOverrides[0]?.Environment ?? [];
+    const configOf = (state: unknown) =>
+      envOf(state).find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
     expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('States.JsonToString($.copier_config)');
     expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
+    // no partition list in any copier task's overrides: the seed copier reads its shard from S3
+    expect(envOf(processor.States[STATE_NAMES.seedShard]).map((v) => v['Name'])).toEqual([
+      'KRAFT_MIGRATE_CONFIG',
+      'KRAFT_MIGRATE_MIGRATION_ID',
+      'KRAFT_MIGRATE_MODE',
+      'KRAFT_MIGRATE_SHARD_ID',
+    ]);
+    expect(JSON.stringify(all)).not.toContain('KRAFT_MIGRATE_PARTITIONS');
   });
 
   it('ValidateInput passes the execution input as the payload and keeps only the validated config', () => {
