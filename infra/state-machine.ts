@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { precheckOutput, recordFailureOutput, validateInputOutput } from '../core/domain/contracts.ts';
 import { checkDrainOutput } from '../core/domain/drain.ts';
 import { ERROR_NAMES, type ErrorName } from '../core/domain/errors.ts';
+import { SEED_COPIER_ATTEMPTS, SEED_RETRY_INTERVAL_SECONDS } from '../core/domain/topology/seed.ts';
 import { DRAIN_POLL_SECONDS, STATE_NAMES } from '../core/domain/workflow.ts';
 import type { Copier } from './copier.ts';
 import type { LambdaTask, TaskFunction } from './functions.ts';
@@ -203,6 +204,9 @@ export class Workflow extends Construct {
       comment: string,
       pattern: sfn.IntegrationPattern,
       env: tasks.TaskEnvironmentVariable[],
+      result: { resultSelector?: Record<string, string>; resultPath?: string } = {
+        resultPath: sfn.JsonPath.DISCARD,
+      },
     ) =>
       new tasks.EcsRunTask(this, name, {
         stateName: name,
@@ -216,7 +220,7 @@ export class Workflow extends Construct {
         subnets: props.subnets,
         securityGroups: [...props.securityGroups],
         containerOverrides: [{ containerDefinition: props.copier.container, environment: env }],
-        resultPath: sfn.JsonPath.DISCARD,
+        ...result,
       });
 
     // The shard's partitions are not in the state nor in the overrides: the copier reads them from
@@ -229,6 +233,16 @@ export class Workflow extends Construct {
         { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard_id') },
       ]),
     );
+    // A dying copier (OOM, Fargate interruption, broker restart) is retried here, not by the
+    // operator: the retry resumes exactly from the checkpoints. Every attempt is in the execution
+    // history (and in the local runner's timeline: `SeedShard retry #n (States.TaskFailed)`); the
+    // spent budget fails the execution with the last task's stop reason as the cause.
+    seedShard.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(SEED_RETRY_INTERVAL_SECONDS),
+      backoffRate: 2,
+      maxAttempts: SEED_COPIER_ATTEMPTS - 1,
+    });
     const seed = new sfn.Map(this, STATE_NAMES.seed, {
       stateName: STATE_NAMES.seed,
       comment: 'One copier per shard id; a restarted shard resumes exactly from its checkpoints.',
@@ -243,14 +257,49 @@ export class Workflow extends Construct {
     });
     seed.itemProcessor(seedShard);
 
+    const tailEnv = copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
+      { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
+    ]);
+    /** The tail's task ARN at `$.tail.task_arn` (StopTail stops it before RestartTail). */
+    const tailResult = { resultSelector: { 'task_arn.$': '$.Tasks[0].TaskArn' }, resultPath: '$.tail' };
     const startTail = copierTask(
       STATE_NAMES.startTail,
       'The copier in tail mode over every partition, from the seed boundaries on; runs through cutover.',
       sfn.IntegrationPattern.REQUEST_RESPONSE,
-      copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
-        { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
-      ]),
+      tailEnv,
+      tailResult,
     );
+    // CheckDrain finds the tail gone (failed, stopped or silent): stop what is left of it (a task
+    // that cannot report may still write; one writer per partition) and start it again, at most
+    // TAIL_STARTS - 1 times; then CheckDrain fails the execution with TAIL_FAILED.
+    const stopTail = new tasks.CallAwsService(this, STATE_NAMES.stopTail, {
+      stateName: STATE_NAMES.stopTail,
+      comment: 'Stops the tail task CheckDrain found gone, before RestartTail starts another.',
+      service: 'ecs',
+      action: 'stopTask',
+      parameters: {
+        Cluster: props.copier.cluster.clusterArn,
+        Task: sfn.JsonPath.stringAt('$.tail.task_arn'),
+        Reason: 'kraft-migrate: the tail stopped reporting; the workflow restarts it',
+      },
+      iamAction: 'ecs:StopTask',
+      iamResources: [
+        Stack.of(this).formatArn({
+          service: 'ecs',
+          resource: 'task',
+          resourceName: `${props.copier.cluster.clusterName}/*`,
+        }),
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const restartTail = copierTask(
+      STATE_NAMES.restartTail,
+      'The tail again, from its checkpoints (CheckDrain found the previous one gone).',
+      sfn.IntegrationPattern.REQUEST_RESPONSE,
+      tailEnv,
+      tailResult,
+    );
+    stopTail.next(restartTail);
 
     const initDrain = new sfn.Pass(this, STATE_NAMES.initDrain, {
       stateName: STATE_NAMES.initDrain,
@@ -278,6 +327,7 @@ export class Workflow extends Construct {
       time: sfn.WaitTime.duration(Duration.seconds(DRAIN_POLL_SECONDS)),
     });
     waitForDrain.next(checkDrain);
+    restartTail.next(waitForDrain);
 
     const awaitApproval = new tasks.LambdaInvoke(this, STATE_NAMES.awaitCutoverApproval, {
       stateName: STATE_NAMES.awaitCutoverApproval,
@@ -303,13 +353,14 @@ export class Workflow extends Construct {
       .otherwise(awaitApproval);
     const drainReady = new sfn.Choice(this, STATE_NAMES.drainReady, { stateName: STATE_NAMES.drainReady })
       .when(sfn.Condition.booleanEquals('$.drain.ready', true), autoApprove)
+      .when(sfn.Condition.booleanEquals('$.drain.restart_tail', true), stopTail)
       .otherwise(waitForDrain);
 
     for (const task of [copyTopology, checkDrain, awaitApproval]) {
       retryTransient(task);
       retryLambdaService(task);
     }
-    for (const task of [copyTopology, seed, startTail, checkDrain, awaitApproval]) {
+    for (const task of [copyTopology, seed, startTail, stopTail, restartTail, checkDrain, awaitApproval]) {
       task.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }

@@ -40,6 +40,7 @@ export function localHandlers(env: NodeJS.ProcessEnv = process.env): TaskHandler
     [STATE_NAMES.awaitCutoverApproval]: awaitCutoverApproval,
     [STATE_NAMES.seedShard]: copier,
     [STATE_NAMES.startTail]: copier,
+    [STATE_NAMES.restartTail]: copier,
   };
 }
 

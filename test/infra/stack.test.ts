@@ -437,15 +437,42 @@ describe('state machine', () => {
     });
     expect(all[STATE_NAMES.drainReady]).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.drain.ready', BooleanEquals: true, Next: STATE_NAMES.autoApprove }],
+      Choices: [
+        { Variable: '$.drain.ready', BooleanEquals: true, Next: STATE_NAMES.autoApprove },
+        { Variable: '$.drain.restart_tail', BooleanEquals: true, Next: STATE_NAMES.stopTail },
+      ],
       Default: STATE_NAMES.waitForDrain,
     });
     expect(all[STATE_NAMES.waitForDrain]).toMatchObject({ Type: 'Wait', Next: STATE_NAMES.checkDrain });
+    // a gone tail: stopped (by the ARN StartTail recorded), started again, then the drain loop goes on
+    expect(all[STATE_NAMES.startTail]).toMatchObject({
+      ResultSelector: { 'task_arn.$': '$.Tasks[0].TaskArn' },
+      ResultPath: '$.tail',
+    });
+    expect(all[STATE_NAMES.stopTail]).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:ecs:stopTask',
+      Parameters: { 'Task.$': '$.tail.task_arn' },
+      Next: STATE_NAMES.restartTail,
+    });
+    expect(all[STATE_NAMES.restartTail]).toMatchObject({
+      ResultPath: '$.tail',
+      Next: STATE_NAMES.waitForDrain,
+      Parameters: {
+        Overrides: (all[STATE_NAMES.startTail]!['Parameters'] as Record<string, unknown>)['Overrides'],
+      },
+    });
+    expect(String(all[STATE_NAMES.restartTail]?.['Resource'])).toMatch(/ecs:runTask$/);
+    // a dying seed copier is retried by the workflow: 3 attempts, 5 s then 10 s apart
+    expect((processor.States[STATE_NAMES.seedShard] as Record<string, unknown>)['Retry']).toEqual([
+      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2 },
+    ]);
     expect(String(all[STATE_NAMES.awaitCutoverApproval]?.['Resource'])).toContain('waitForTaskToken');
     for (const name of [
       STATE_NAMES.copyTopology,
       STATE_NAMES.seed,
       STATE_NAMES.startTail,
+      STATE_NAMES.stopTail,
+      STATE_NAMES.restartTail,
       STATE_NAMES.checkDrain,
     ]) {
       expect((all[name]?.Catch ?? []).map((c) => c.Next)).toEqual([

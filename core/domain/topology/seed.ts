@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { copierCount, MAX_COPIERS, splitIntoShards } from '../copy/shards.ts';
+import { TAIL_STARTS } from '../drain.ts';
 import { PreconditionError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
 import { DRAIN_POLL_SECONDS } from '../workflow.ts';
@@ -113,11 +114,12 @@ export function seedPlanSummary(plan: SeedPlan): SeedPlanSummary {
 }
 
 /**
- * How often the state machine starts a seed copier task for a shard (1 + retries on
- * States.TaskFailed) and the tail (1 + restarts when CheckDrain finds it gone): infra/state-machine.ts.
+ * How often the state machine starts a seed copier task for a shard: 1 + retries on
+ * States.TaskFailed with backoff (infra/state-machine.ts). The tail's budget is TAIL_STARTS.
  */
 export const SEED_COPIER_ATTEMPTS = 3;
-export const TAIL_ATTEMPTS = 3;
+/** Seconds before the first retry of a seed copier task; doubled for the next. */
+export const SEED_RETRY_INTERVAL_SECONDS = 5;
 
 /**
  * AWS limits one execution must fit, checked before the topology step changes the target. The plan
@@ -151,7 +153,7 @@ export function historyEventsEstimate(copiers: number, drainTimeoutSeconds: numb
   return (
     HISTORY_EVENTS.rest +
     copiers * SEED_COPIER_ATTEMPTS * HISTORY_EVENTS.perCopierAttempt +
-    TAIL_ATTEMPTS * HISTORY_EVENTS.perTailStart +
+    TAIL_STARTS * HISTORY_EVENTS.perTailStart +
     Math.ceil(drainTimeoutSeconds / DRAIN_POLL_SECONDS) * HISTORY_EVENTS.perDrainPoll
   );
 }
