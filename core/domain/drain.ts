@@ -78,14 +78,22 @@ export const TAIL_STARTS = 3;
  * lost task); or none at all TAIL_START_GRACE_MS after the start. Older documents are a previous
  * tail's (an earlier execution, the task before a restart).
  */
-function tailGone(reports: readonly TailReport[], since: number, now: number): string | undefined {
+function tailGone(
+  reports: readonly TailReport[],
+  since: number,
+  now: number,
+  restarted: boolean,
+): string | undefined {
   const ended = reports.find(
     (r) => r.updatedAt.getTime() >= since && (r.state === 'failed' || r.state === 'stopped'),
   );
   if (ended) return ended.state === 'failed' ? (ended.error ?? 'no reason given') : 'it stopped';
   if (reports.some((r) => r.state === 'running' && now - r.updatedAt.getTime() <= TAIL_STALE_AFTER_MS))
     return undefined;
-  if (reports.some((r) => r.updatedAt.getTime() >= since))
+  // Before a restart, a running document written up to TAIL_STALE_AFTER_MS before the first poll
+  // is this tail's too (it reports from its start, which precedes the first poll).
+  const slack = restarted ? 0 : TAIL_STALE_AFTER_MS;
+  if (reports.some((r) => r.state === 'running' && r.updatedAt.getTime() >= since - slack))
     return `no status for ${Math.round(TAIL_STALE_AFTER_MS / 1000)} s`;
   if (now - since > TAIL_START_GRACE_MS)
     return `no status ${Math.round(TAIL_START_GRACE_MS / 1000)} s after its start`;
@@ -111,7 +119,7 @@ export function evaluateDrain(
   const restarts = previous.tail_restarts ?? 0;
   const restartedAt = previous.tail_restarted_at ?? '';
   const since = Date.parse(restartedAt || startedAt);
-  const gone = tailGone(reports, since, now.getTime());
+  const gone = tailGone(reports, since, now.getTime(), restartedAt !== '');
   if (gone !== undefined) {
     if (restarts + 1 >= TAIL_STARTS) {
       throw new PreconditionError(

@@ -68,6 +68,12 @@ describe('evaluateDrain and a gone tail', () => {
     }
   });
 
+  it('counts a running document written just before the first poll as this tail, so its silence restarts it', () => {
+    expect(
+      evaluateDrain(config, polled, [report('running', -5_000)], 1, at(TAIL_STALE_AFTER_MS)).restart_tail,
+    ).toBe(true);
+  });
+
   it('gives a tail that never reported TAIL_START_GRACE_MS before restarting it', () => {
     expect(evaluateDrain(config, polled, [], 1, at(TAIL_START_GRACE_MS)).restart_tail).toBe(false);
     expect(evaluateDrain(config, polled, [], 1, at(TAIL_START_GRACE_MS + 1)).restart_tail).toBe(true);

@@ -5,6 +5,7 @@
  * second `execute`, every record copied once.
  */
 
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -200,5 +201,48 @@ describe('execute --runner local at fan-out', () => {
     expect(result.stdout.match(/SeedShard container started/g)).toHaveLength(2);
     expect(result.stdout).toContain('workflow SUCCEEDED');
     await expectCopied(doc, refsOf([topic], PARTITIONS), BigInt(RECORDS / PARTITIONS));
+  });
+
+  it('restarts a tail SIGKILLed during the drain: StopTail, RestartTail, the records produced meanwhile copied', {
+    timeout: 300_000,
+  }, async () => {
+    const p = uniqueName('tailkill');
+    const topic = `${p}.t`;
+    await createTopics('source', [{ name: topic, partitions: 2, configs: { 'retention.ms': '-1' } }]);
+    await produceRecords(topic, 2, 200, 100);
+    const journalDir = join(dir, p);
+    // a stable window longer than the 30 s after which a silent tail counts as gone
+    const doc = config(p, {
+      cutover: { auto_approve: true, drain_stable_window: '60s', drain_timeout: '5m' },
+    });
+    const path = await writeConfig(dir, doc);
+
+    let killed = false;
+    let produced: Promise<void> | undefined;
+    const result = await execute(path, journalDir, (line) => {
+      const started = /StartTail container started \(pid (\d+),/.exec(line);
+      if (started && !killed) {
+        killed = true;
+        const pid = Number(started[1]);
+        // killed once it runs; 200 more records arrive while no tail runs
+        produced = sleep(2_000).then(async () => {
+          process.kill(pid, 'SIGKILL');
+          await produceRecords(topic, 2, 200, 100);
+        });
+      }
+    });
+    await produced;
+
+    expect(killed).toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/StartTail container \w+ exited with code 137/);
+    // the restart is in the execution history: CheckDrain's output, then StopTail and RestartTail
+    const history = await readFile(/execution history: (\S+)/.exec(result.stdout)![1]!, 'utf8');
+    expect(history).toMatch(/the tail copier is gone \(no status [^)]*\): restarting it \(restart 1 of 2\)/);
+    expect(result.stdout).toMatch(/StopTail entered/);
+    expect(result.stdout).toMatch(/RestartTail container started/);
+    expect(result.stdout).toContain('workflow SUCCEEDED');
+    await expectCopied(doc, refsOf([topic], 2), 200n);
   });
 });
