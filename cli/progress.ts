@@ -53,7 +53,7 @@ export class ProgressTracker {
       return false;
     }
     if (e.type !== 'ContainerOutput' || e.stream !== 'stdout' || !e.line || !e.taskArn) return false;
-    const line = parseStatusLine(e.line, e.stateName === STATE_NAMES.startTail ? 'tail' : 'seed');
+    const line = parseStatusLine(e.line, e.stateName === STATE_NAMES.seedShard ? 'seed' : 'tail');
     if (!line) return false;
     this.#copiers.set(e.taskArn, line);
     return true;

@@ -15,8 +15,8 @@ import type { PartitionRef } from '../core/ports.ts';
  * | KRAFT_MIGRATE_CONFIG | the copier's part of the migration config as JSON: `source`, `target`, `topics`, `storage`, `seed` and nothing else (core/domain/config/copier.ts; `${ENV}` interpolated) |
  * | KRAFT_MIGRATE_MIGRATION_ID | the migration id (checkpoints, segments and status live under it) |
  * | KRAFT_MIGRATE_MODE | `seed` or `tail` |
- * | KRAFT_MIGRATE_PARTITIONS | JSON array of `{"topic","partition"}`; required for seed; tail default: every selected partition with a checkpoint |
- * | KRAFT_MIGRATE_SHARD_ID | this task's shard (status document `status/<mode>-<shard>.json`) |
+ * | KRAFT_MIGRATE_SHARD_ID | this task's shard: seed reads its partitions from the seed plan CopyTopology wrote (`<segments>/<id>/plan/shard-<id>.json`); the status document is `status/<mode>-<shard>.json` |
+ * | KRAFT_MIGRATE_PARTITIONS | optional, for running a copier by hand or in tests: JSON array of `{"topic","partition"}` instead of the plan (seed) or of every selected partition with a checkpoint (tail); the state machine never sets it |
  * | KRAFT_MIGRATE_METRICS_NAME | optional: the `MigrationName` of the CloudWatch metrics the JSON status lines embed (set by the Fargate task definition; see log.ts) |
  * | KRAFT_MIGRATE_PASS_THROUGH_MIN_BATCH_BYTES | optional: source batches of at least this many bytes are copied as they are (default 16384); `off` re-encodes every record (docs/performance.md) |
  */
@@ -25,7 +25,7 @@ export interface CopierEnv {
   readonly config: MigrationConfig;
   readonly migrationId: string;
   readonly mode: CopyMode;
-  /** undefined: tail over every checkpointed partition the topic selection covers. */
+  /** undefined: seed the shard's partitions of the plan; tail every checkpointed partition the selection covers. */
   readonly partitions: readonly PartitionRef[] | undefined;
   readonly shardId: string;
   /** undefined: the engine's default; -1: batch pass-through off. */
@@ -104,9 +104,6 @@ export function parseCopierEnv(env: NodeJS.ProcessEnv): CopierEnv {
       );
     }
     partitions = list.data;
-  }
-  if (e.KRAFT_MIGRATE_MODE === 'seed' && partitions === undefined) {
-    throw bad('KRAFT_MIGRATE_PARTITIONS is required in seed mode (the partitions of this shard)');
   }
   return {
     config,

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdapters } from '../core/adapters/factory.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
+import { readSeedShard } from '../core/app/copy/seed-plan.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
 import type { CopyDeps } from '../core/app/copy/types.ts';
 import type { MigrationConfig } from '../core/domain/config/schema.ts';
@@ -72,7 +73,11 @@ async function copy(
   const { config, migrationId, mode, shardId } = settings;
   const adapters = createAdapters(config, { env });
   const segments = adapters.objectStore('segments');
-  const partitions = settings.partitions ?? (await tailPartitions(settings, adapters));
+  const partitions =
+    settings.partitions ??
+    (mode === 'seed'
+      ? await readSeedShard(segments, migrationId, shardId)
+      : await tailPartitions(settings, adapters));
   log.line('info', 'copier_started', {
     migration_id: migrationId,
     mode,

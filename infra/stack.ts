@@ -177,6 +177,11 @@ export class KraftMigrateStack extends Stack {
         REASONS.stateMachineInvokeVersions,
       );
     }
+    acknowledge(
+      smRole,
+      `AwsSolutions-IAM5[Resource::${flattenForNag(this, `arn:${Stack.of(this).partition}:ecs:${Stack.of(this).region}:${Stack.of(this).account}:task/${this.copier.cluster.clusterName}/*`)}]`,
+      REASONS.stateMachineStopTail,
+    );
     const executionRole = this.copier.taskDefinition.executionRole;
     if (executionRole) acknowledge(executionRole, 'AwsSolutions-IAM5[Resource::*]', REASONS.ecrAuthToken);
     acknowledge(this.copier.taskDefinition, 'AwsSolutions-ECS2', REASONS.copierMetricsName);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,6 +22,7 @@ import {
   unfreezeOutput,
   verifyFreezeOutput,
 } from '../core/domain/freeze.ts';
+import { SEED_COPIER_ATTEMPTS, SEED_RETRY_INTERVAL_SECONDS } from '../core/domain/topology/seed.ts';
 import {
   CLIENT_SWITCH_TIMEOUT_SECONDS,
   DRAIN_POLL_SECONDS,
@@ -184,14 +185,15 @@ export class Workflow extends Construct {
     const copyTopology = new tasks.LambdaInvoke(this, STATE_NAMES.copyTopology, {
       stateName: STATE_NAMES.copyTopology,
       comment:
-        'Topics with the source partition counts, copyable configs, ACLs; the seed shards. Idempotent.',
+        'Topics with the source partition counts, copyable configs, ACLs; the seed plan to S3 (shard ids here). Idempotent.',
       lambdaFunction: fn(STATE_NAMES.copyTopology),
       payload: sfn.TaskInput.fromObject({
         'config.$': '$.config',
         'migration_id.$': '$.precheck.migration_id',
       }),
       resultSelector: {
-        'seed_shards.$': '$.Payload.seed_shards',
+        'seed_shard_ids.$': '$.Payload.seed_shard_ids',
+        'seed_plan_key.$': '$.Payload.seed_plan_key',
         'partition_count.$': '$.Payload.partition_count',
         'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
         'copier_config.$': '$.Payload.copier_config',
@@ -221,6 +223,9 @@ export class Workflow extends Construct {
       comment: string,
       pattern: sfn.IntegrationPattern,
       env: tasks.TaskEnvironmentVariable[],
+      result: { resultSelector?: Record<string, string>; resultPath?: string } = {
+        resultPath: sfn.JsonPath.DISCARD,
+      },
     ) =>
       new tasks.EcsRunTask(this, name, {
         stateName: name,
@@ -234,44 +239,86 @@ export class Workflow extends Construct {
         subnets: props.subnets,
         securityGroups: [...props.securityGroups],
         containerOverrides: [{ containerDefinition: props.copier.container, environment: env }],
-        resultPath: sfn.JsonPath.DISCARD,
+        ...result,
       });
 
+    // The shard's partitions are not in the state nor in the overrides: the copier reads them from
+    // the seed plan CopyTopology wrote (`<segments>/<id>/plan/shard-<id>.json`).
     const seedShard = copierTask(
       STATE_NAMES.seedShard,
-      'The copier in seed mode for one shard: log start → boundary, staged in S3 and produced to the target.',
+      'The copier in seed mode for one shard of the plan in S3: log start → boundary, staged in S3 and produced to the target.',
       sfn.IntegrationPattern.RUN_JOB,
       copierEnv('seed', '$.copier_config', '$.migration_id', [
-        {
-          name: 'KRAFT_MIGRATE_PARTITIONS',
-          value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.shard.partitions')),
-        },
-        { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard.shard_id') },
+        { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard_id') },
       ]),
     );
-    retryTransient(seedShard);
+    // A dying copier (OOM, Fargate interruption, broker restart) is retried here, not by the
+    // operator: the retry resumes exactly from the checkpoints. Every attempt is in the execution
+    // history (and in the local runner's timeline: `SeedShard retry #n (States.TaskFailed)`); the
+    // spent budget fails the execution with the last task's stop reason as the cause.
+    seedShard.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(SEED_RETRY_INTERVAL_SECONDS),
+      backoffRate: 2,
+      maxAttempts: SEED_COPIER_ATTEMPTS - 1,
+    });
     const seed = new sfn.Map(this, STATE_NAMES.seed, {
       stateName: STATE_NAMES.seed,
-      comment: 'One copier per shard; a restarted shard resumes exactly from its checkpoints.',
-      itemsPath: '$.topology.seed_shards',
+      comment: 'One copier per shard id; a restarted shard resumes exactly from its checkpoints.',
+      itemsPath: '$.topology.seed_shard_ids',
       itemSelector: {
         'copier_config.$': '$.topology.copier_config',
         'migration_id.$': '$.precheck.migration_id',
-        'shard.$': '$$.Map.Item.Value',
+        'shard_id.$': '$$.Map.Item.Value',
       },
       maxConcurrencyPath: '$.topology.max_parallel_copiers',
       resultPath: sfn.JsonPath.DISCARD,
     });
     seed.itemProcessor(seedShard);
 
+    const tailEnv = copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
+      { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
+    ]);
+    /** The tail's task ARN at `$.tail.task_arn` (StopTail stops it before RestartTail). */
+    const tailResult = { resultSelector: { 'task_arn.$': '$.Tasks[0].TaskArn' }, resultPath: '$.tail' };
     const startTail = copierTask(
       STATE_NAMES.startTail,
       'The copier in tail mode over every partition, from the seed boundaries on; runs through cutover.',
       sfn.IntegrationPattern.REQUEST_RESPONSE,
-      copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
-        { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
-      ]),
+      tailEnv,
+      tailResult,
     );
+    // CheckDrain finds the tail gone (failed, stopped or silent): stop what is left of it (a task
+    // that cannot report may still write; one writer per partition) and start it again, at most
+    // TAIL_STARTS - 1 times; then CheckDrain fails the execution with TAIL_FAILED.
+    const stopTail = new tasks.CallAwsService(this, STATE_NAMES.stopTail, {
+      stateName: STATE_NAMES.stopTail,
+      comment: 'Stops the tail task CheckDrain found gone, before RestartTail starts another.',
+      service: 'ecs',
+      action: 'stopTask',
+      parameters: {
+        Cluster: props.copier.cluster.clusterArn,
+        Task: sfn.JsonPath.stringAt('$.tail.task_arn'),
+        Reason: 'kraft-migrate: the tail stopped reporting; the workflow restarts it',
+      },
+      iamAction: 'ecs:StopTask',
+      iamResources: [
+        Stack.of(this).formatArn({
+          service: 'ecs',
+          resource: 'task',
+          resourceName: `${props.copier.cluster.clusterName}/*`,
+        }),
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const restartTail = copierTask(
+      STATE_NAMES.restartTail,
+      'The tail again, from its checkpoints (CheckDrain found the previous one gone).',
+      sfn.IntegrationPattern.REQUEST_RESPONSE,
+      tailEnv,
+      tailResult,
+    );
+    stopTail.next(restartTail);
 
     const initDrain = new sfn.Pass(this, STATE_NAMES.initDrain, {
       stateName: STATE_NAMES.initDrain,
@@ -299,6 +346,7 @@ export class Workflow extends Construct {
       time: sfn.WaitTime.duration(Duration.seconds(DRAIN_POLL_SECONDS)),
     });
     waitForDrain.next(checkDrain);
+    restartTail.next(waitForDrain);
 
     const awaitApproval = new tasks.LambdaInvoke(this, STATE_NAMES.awaitCutoverApproval, {
       stateName: STATE_NAMES.awaitCutoverApproval,
@@ -494,13 +542,14 @@ export class Workflow extends Construct {
       .otherwise(awaitApproval);
     const drainReady = new sfn.Choice(this, STATE_NAMES.drainReady, { stateName: STATE_NAMES.drainReady })
       .when(sfn.Condition.booleanEquals('$.drain.ready', true), autoApprove)
+      .when(sfn.Condition.booleanEquals('$.drain.restart_tail', true), stopTail)
       .otherwise(waitForDrain);
 
     for (const task of [copyTopology, checkDrain, awaitApproval]) {
       retryTransient(task);
       retryLambdaService(task);
     }
-    for (const task of [copyTopology, seed, startTail, checkDrain, awaitApproval]) {
+    for (const task of [copyTopology, seed, startTail, stopTail, restartTail, checkDrain, awaitApproval]) {
       task.addCatch(recordFailure, { errors: stopErrors, resultPath: '$.error' });
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }

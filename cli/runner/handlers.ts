@@ -84,6 +84,7 @@ export function localHandlers(
     ...cutover,
     [STATE_NAMES.seedShard]: copier,
     [STATE_NAMES.startTail]: copier,
+    [STATE_NAMES.restartTail]: copier,
   };
 }
 

@@ -1,3 +1,5 @@
+import { copierConfig } from '../domain/config/copier.ts';
+import { parseDuration } from '../domain/config/duration.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { CopyTopologyOutput } from '../domain/contracts.ts';
 import { causeText, TransientError } from '../domain/errors.ts';
@@ -7,7 +9,13 @@ import { selectGroups, selectTopics } from '../domain/selection.ts';
 import { accessMapKey, buildAccessMap } from '../domain/topology/access-map.ts';
 import { type AclPlan, aclHandling, planAcls } from '../domain/topology/acls.ts';
 import { topologyJournalMoves } from '../domain/topology/journal.ts';
-import { checkSeedPlan, seedSharding } from '../domain/topology/seed.ts';
+import {
+  checkSeedPlan,
+  type SeedPlan,
+  seedPlan,
+  seedPlanSummary,
+  topologyReportKey,
+} from '../domain/topology/seed.ts';
 import {
   planTopics,
   type SourceTopic,
@@ -17,6 +25,7 @@ import {
   topologyBlockedError,
 } from '../domain/topology/topics.ts';
 import type { AclBinding, Adapters, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
+import { writeSeedPlan } from './copy/seed-plan.ts';
 import { recordTopicsToCreate } from './created-topics.ts';
 import { transition } from './journal.ts';
 
@@ -27,8 +36,10 @@ import { transition } from './journal.ts';
  * every partition to copy has a leader. Nothing is applied when the planner finds a blocker.
  *
  * Idempotent: a second run finds every topic, config and ACL in place, changes nothing and returns
- * the same partitions and shards. The journal goes `prechecking -> copying_topology` before the
- * target is touched and `-> seeding` at the end (topology/journal.ts says when).
+ * the same plan. The seed plan (which copier task copies which partitions) goes to the segments
+ * bucket (`<id>/plan/`, copy/seed-plan.ts); the output carries its shard ids. The journal goes
+ * `prechecking -> copying_topology` before the target is touched and `-> seeding` at the end
+ * (topology/journal.ts says when).
  */
 export type TopologyAdapters = Pick<Adapters, 'kafkaAdmin' | 'objectStore' | 'journal' | 'msk'>;
 
@@ -84,10 +95,14 @@ export async function copyTopology(
       scope: { selectedTopics: selected, groups: config.groups, sourceGroups: source.groups },
     });
     if (topics.blockers.length > 0) throw topologyBlockedError(topics.blockers);
-    // The shards go into the execution state and the copier tasks' environment: refused here, before
-    // the target changes, when they would not fit (a large cluster would fail in the Seed Map).
-    const seed = seedSharding(topics.partitions, config.seed.max_concurrent_partitions);
-    checkSeedPlan(seed, JSON.stringify(config).length);
+    // The execution must fit AWS's limits (the config in every copier task's environment, the
+    // history's events): refused here, before the target changes, rather than in the middle.
+    const seed = seedPlan(migrationId, topics.partitions, config.seed.copiers);
+    checkSeedPlan(
+      seed,
+      JSON.stringify(copierConfig(config)).length,
+      (parseDuration(config.cutover.drain_timeout)?.ms ?? 0) / 1000,
+    );
 
     progress('applying');
     // Recorded first, for `rollback --delete-target-topics` (it deletes only what this created).
@@ -118,6 +133,9 @@ export async function copyTopology(
     return { topics, acls, warnings: read.warnings, seed };
   });
 
+  progress('writing the seed plan');
+  await writeSeedPlan(adapters.objectStore('segments'), target.seed);
+
   let accessMap: { key: string; url: string } | undefined;
   if (target.acls.handling === 'access-map') {
     const key = accessMapKey(migrationId);
@@ -146,11 +164,15 @@ export async function copyTopology(
       altered: output.altered.length,
       acls_created: output.acls_created,
       partitions: output.partition_count,
-      shards: output.seed_shards.length,
+      shards: output.seed_shard_ids.length,
     });
   }
   const state = currentState((await journal.load()).entries) ?? 'copying_topology';
-  return { ...output, state };
+  const result = { ...output, state };
+  await adapters
+    .objectStore('segments')
+    .put(output.report_key, `${JSON.stringify(result, null, 2)}\n`, { contentType: 'application/json' });
+  return result;
 }
 
 async function withAdmin<T>(
@@ -300,7 +322,7 @@ function summarize(
   acls: AclPlan,
   accessMap: { key: string; url: string } | undefined,
   warnings: readonly string[],
-  sharding: ReturnType<typeof seedSharding>,
+  plan: SeedPlan,
 ): Omit<CopyTopologyOutput, 'state'> {
   const d = topics.decisions;
   const created = d
@@ -342,15 +364,11 @@ function summarize(
     acls_created: aclsCreated,
     ...(accessMap ? { access_map_key: accessMap.key, access_map_url: accessMap.url } : {}),
     warnings: [...warnings],
-    partitions: topics.partitions.map((p) =>
-      p.bytes === undefined
-        ? { topic: p.topic, partition: p.partition }
-        : { topic: p.topic, partition: p.partition, bytes: p.bytes.toString() },
-    ),
-    ...sharding,
+    ...seedPlanSummary(plan),
+    report_key: topologyReportKey(migrationId),
     summary:
       `topology: ${created.length} topic(s) created, ${altered.length} altered, ${unchanged.length} unchanged` +
       `${kept.length ? `, ${kept.length} kept with drift` : ''}; ${aclText}; ` +
-      `${sharding.partition_count} partition(s) in ${sharding.seed_shards.length} shard(s)`,
+      `${plan.index.partition_count} partition(s) in ${plan.index.shards.length} shard(s)`,
   };
 }

@@ -114,31 +114,84 @@ export const copyTopologyOutput = z.object({
   access_map_key: z.string().optional(),
   access_map_url: z.string().optional(),
   warnings: z.array(z.string()),
-  /** every selected source partition, by topic then partition (bytes on disk when known) */
-  partitions: z.array(z.object({ topic: z.string(), partition: z.int().min(0), bytes: decimal.optional() })),
-  /** the Seed Map's items */
-  seed_shards: z.array(
-    z.object({
-      shard_id: z.string(),
-      partitions: z.array(z.object({ topic: z.string(), partition: z.int().min(0) })),
-    }),
-  ),
+  // The seed plan's summary; the plan itself (every partition, by shard) is in the segments bucket
+  // (`seed_plan_key`, core/domain/topology/seed.ts), so the state stays small at any width.
+  /** the Seed Map's items: one copier task each */
+  seed_shard_ids: z.array(z.string()),
   partition_count: z.int().min(0),
   max_parallel_copiers: z.int().min(1),
+  /** key of the plan's index in the segments bucket (`<id>/plan/index.json`) */
+  seed_plan_key: z.string(),
+  /** the bytes the seed copies (the partitions' sizes on disk; what `execute` bases its ETA on) */
+  seed_bytes: decimal,
+  /** this whole result as JSON in the segments bucket (`<id>/plan/topology.json`) */
+  report_key: z.string(),
   /** one line, e.g. `topology: 3 topic(s) created, 1 altered, 2 unchanged; 4 ACL(s) created; 12 partition(s) in 3 shard(s)` */
   summary: z.string(),
 });
 export type CopyTopologyOutput = z.output<typeof copyTopologyOutput>;
 
+/** Warnings the CopyTopology step carries in the state; the others are in the report. */
+export const STEP_WARNINGS_SHOWN = 20;
+
 /**
- * What the CopyTopology step returns: the topology's result, the copier's part of the config
- * (which the Seed shards and the tail get as KRAFT_MIGRATE_CONFIG instead of the whole config) and
- * the bytes the seed will copy (the partitions' sizes on disk; what `execute` bases its ETA on).
+ * What the CopyTopology step returns: the topology's result without its per-topic lists (counts
+ * instead; the whole result is in the report, `report_key`), so its size does not grow with the
+ * number of topics or partitions, and the copier's part of the config (which the Seed shards and
+ * the tail get as KRAFT_MIGRATE_CONFIG instead of the whole config).
  */
-export const copyTopologyStepOutput = copyTopologyOutput.extend({
-  copier_config: copierConfigSchema,
-  seed_bytes: decimal,
-});
+export const copyTopologyStepOutput = copyTopologyOutput
+  .pick({
+    migration_id: true,
+    state: true,
+    acls: true,
+    acls_created: true,
+    access_map_key: true,
+    access_map_url: true,
+    seed_shard_ids: true,
+    partition_count: true,
+    max_parallel_copiers: true,
+    seed_plan_key: true,
+    seed_bytes: true,
+    report_key: true,
+    summary: true,
+  })
+  .extend({
+    topics: z.object({
+      created: z.int().min(0),
+      altered: z.int().min(0),
+      unchanged: z.int().min(0),
+      kept: z.int().min(0),
+      deferred_configs: z.int().min(0),
+    }),
+    /** the first STEP_WARNINGS_SHOWN warnings, then `… and N more (report_key)` */
+    warnings: z.array(z.string()).max(STEP_WARNINGS_SHOWN + 1),
+    copier_config: copierConfigSchema,
+  });
+export type CopyTopologyStepOutput = z.output<typeof copyTopologyStepOutput>;
+
+export function copyTopologyStep(
+  t: CopyTopologyOutput,
+  copierConfig: z.output<typeof copierConfigSchema>,
+): CopyTopologyStepOutput {
+  const { created, altered, unchanged, kept, deferred_configs, warnings, ...rest } = t;
+  const more = warnings.length - STEP_WARNINGS_SHOWN;
+  return {
+    ...rest,
+    topics: {
+      created: created.length,
+      altered: altered.length,
+      unchanged: unchanged.length,
+      kept: kept.length,
+      deferred_configs: deferred_configs.length,
+    },
+    warnings:
+      more > 0
+        ? [...warnings.slice(0, STEP_WARNINGS_SHOWN), `… and ${more} more (${t.report_key})`]
+        : warnings,
+    copier_config: copierConfig,
+  };
+}
 
 /* --- Validate → SignEvidence → Finalized (SPEC §6.5, §6.6) -------------------------------------- */
 

@@ -31,6 +31,10 @@ export const STATE_NAMES = {
   checkDrain: 'CheckDrain',
   drainReady: 'DrainReady',
   waitForDrain: 'WaitForDrain',
+  /** ecs:stopTask: stops the tail CheckDrain found gone (failed, stopped or silent). */
+  stopTail: 'StopTail',
+  /** ECS RunTask (not .sync): the tail again, from its checkpoints (bounded: TAIL_STARTS). */
+  restartTail: 'RestartTail',
   /** Choice: cutover.auto_approve skips the approval gate. */
   autoApprove: 'AutoApprove',
   /** Lambda .waitForTaskToken: the cutover approval gate (`kraft-migrate cutover`). */
@@ -101,7 +105,7 @@ export const LAMBDA_TASKS = [
 ] as const;
 
 /** Task states that run the copier container (locally: `node fargate-copier/main.ts` child processes). */
-export const COPIER_TASKS = [STATE_NAMES.seedShard, STATE_NAMES.startTail] as const;
+export const COPIER_TASKS = [STATE_NAMES.seedShard, STATE_NAMES.startTail, STATE_NAMES.restartTail] as const;
 
 /** Named task-token gates, answered by `kraft-migrate <gate>` or `callback --token`. */
 export const TOKEN_GATES = {

@@ -1,6 +1,6 @@
 import { copyTopology } from '../../core/app/topology.ts';
 import { copierConfig } from '../../core/domain/config/copier.ts';
-import { copyTopologyInput, copyTopologyStepOutput } from '../../core/domain/contracts.ts';
+import { copyTopologyInput, copyTopologyStep, copyTopologyStepOutput } from '../../core/domain/contracts.ts';
 import { adapterCache } from '../_shared/adapters.ts';
 import { defineStep } from '../_shared/step.ts';
 
@@ -8,10 +8,11 @@ import { defineStep } from '../_shared/step.ts';
  * CopyTopology: creates the selected topics on the target (source partition counts, replication
  * factor rule, copyable configs), handles config drift per topology.on_config_drift, merges the
  * relevant source ACLs (or writes access-map.json for an IAM target), waits for partition leaders
- * and returns the partitions and the Seed Map's shards. Idempotent; blockers (fewer target
- * partitions, drift with `fail`) are PreconditionErrors and nothing is changed then. Also returns
- * the copier's part of the config (`copier_config`), which the copier tasks get, and the bytes the
- * seed copies (`seed_bytes`).
+ * writes the seed plan and the whole result to the segments bucket and returns the shard ids (the
+ * Seed Map's items) and counts (copyTopologyStep: the same size at any number of topics).
+ * Idempotent; blockers (fewer target partitions, drift with `fail`) are PreconditionErrors and
+ * nothing is changed then. Also returns the copier's part of the config (`copier_config`), which
+ * the copier tasks get.
  */
 export const handler = defineStep({
   name: 'CopyTopology',
@@ -20,7 +21,6 @@ export const handler = defineStep({
   deps: () => ({ adaptersFor: adapterCache() }),
   run: async ({ config, migration_id }, { adaptersFor }) => {
     const topology = await copyTopology(config, adaptersFor(config), migration_id);
-    const seedBytes = topology.partitions.reduce((sum, p) => sum + BigInt(p.bytes ?? 0), 0n);
-    return { ...topology, copier_config: copierConfig(config), seed_bytes: seedBytes.toString() };
+    return copyTopologyStep(topology, copierConfig(config));
   },
 });

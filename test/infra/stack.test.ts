@@ -444,7 +444,7 @@ describe('state machine', () => {
     const seed = all[STATE_NAMES.seed] as Record<string, unknown>;
     expect(seed).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.topology.seed_shards',
+      ItemsPath: '$.topology.seed_shard_ids',
       MaxConcurrencyPath: '$.topology.max_parallel_copiers',
       Next: STATE_NAMES.startTail,
     });
@@ -464,15 +464,42 @@ describe('state machine', () => {
     });
     expect(all[STATE_NAMES.drainReady]).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.drain.ready', BooleanEquals: true, Next: STATE_NAMES.autoApprove }],
+      Choices: [
+        { Variable: '$.drain.ready', BooleanEquals: true, Next: STATE_NAMES.autoApprove },
+        { Variable: '$.drain.restart_tail', BooleanEquals: true, Next: STATE_NAMES.stopTail },
+      ],
       Default: STATE_NAMES.waitForDrain,
     });
     expect(all[STATE_NAMES.waitForDrain]).toMatchObject({ Type: 'Wait', Next: STATE_NAMES.checkDrain });
+    // a gone tail: stopped (by the ARN StartTail recorded), started again, then the drain loop goes on
+    expect(all[STATE_NAMES.startTail]).toMatchObject({
+      ResultSelector: { 'task_arn.$': '$.Tasks[0].TaskArn' },
+      ResultPath: '$.tail',
+    });
+    expect(all[STATE_NAMES.stopTail]).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:ecs:stopTask',
+      Parameters: { 'Task.$': '$.tail.task_arn' },
+      Next: STATE_NAMES.restartTail,
+    });
+    expect(all[STATE_NAMES.restartTail]).toMatchObject({
+      ResultPath: '$.tail',
+      Next: STATE_NAMES.waitForDrain,
+      Parameters: {
+        Overrides: (all[STATE_NAMES.startTail]!['Parameters'] as Record<string, unknown>)['Overrides'],
+      },
+    });
+    expect(String(all[STATE_NAMES.restartTail]?.['Resource'])).toMatch(/ecs:runTask$/);
+    // a dying seed copier is retried by the workflow: 3 attempts, 5 s then 10 s apart
+    expect((processor.States[STATE_NAMES.seedShard] as Record<string, unknown>)['Retry']).toEqual([
+      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2 },
+    ]);
     expect(String(all[STATE_NAMES.awaitCutoverApproval]?.['Resource'])).toContain('waitForTaskToken');
     for (const name of [
       STATE_NAMES.copyTopology,
       STATE_NAMES.seed,
       STATE_NAMES.startTail,
+      STATE_NAMES.stopTail,
+      STATE_NAMES.restartTail,
       STATE_NAMES.checkDrain,
     ]) {
       expect((all[name]?.Catch ?? []).map((c) => c.Next)).toEqual([
@@ -484,7 +511,12 @@ describe('state machine', () => {
 
   it('the copier tasks get the copier config CopyTopology returns, never the whole config', () => {
     const all = states();
-    expect(all[STATE_NAMES.copyTopology]?.['ResultSelector']).toMatchObject({
+    // exactly these (test/core/domain/topology/seed-sizing.test.ts sizes the state with them)
+    expect(all[STATE_NAMES.copyTopology]?.['ResultSelector']).toEqual({
+      'seed_shard_ids.$': '$.Payload.seed_shard_ids',
+      'seed_plan_key.$': '$.Payload.seed_plan_key',
+      'partition_count.$': '$.Payload.partition_count',
+      'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
       'copier_config.$': '$.Payload.copier_config',
       'seed_bytes.$': '$.Payload.seed_bytes',
     });
@@ -492,19 +524,27 @@ describe('state machine', () => {
     expect(seed['ItemSelector']).toEqual({
       'copier_config.$': '$.topology.copier_config',
       'migration_id.$': '$.precheck.migration_id',
-      'shard.$': '$$.Map.Item.Value',
+      'shard_id.$': '$$.Map.Item.Value',
     });
     const processor = (seed['ItemProcessor'] ?? seed['Iterator']) as { States: Record<string, unknown> };
-    const configOf = (state: unknown) => {
-      const env = (
+    const envOf = (state: unknown) =>
+      (
         state as {
           Parameters: { Overrides: { ContainerOverrides: { Environment: Record<string, string>[] }[] } };
         }
-      ).Parameters.Overrides.ContainerOverrides[0]?.Environment;
-      return env?.find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
-    };
+      ).Parameters.Overrides.ContainerOverrides[0]?.Environment ?? [];
+    const configOf = (state: unknown) =>
+      envOf(state).find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
     expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('States.JsonToString($.copier_config)');
     expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
+    // no partition list in any copier task's overrides: the seed copier reads its shard from S3
+    expect(envOf(processor.States[STATE_NAMES.seedShard]).map((v) => v['Name'])).toEqual([
+      'KRAFT_MIGRATE_CONFIG',
+      'KRAFT_MIGRATE_MIGRATION_ID',
+      'KRAFT_MIGRATE_MODE',
+      'KRAFT_MIGRATE_SHARD_ID',
+    ]);
+    expect(JSON.stringify(all)).not.toContain('KRAFT_MIGRATE_PARTITIONS');
   });
 
   it('the cutover route: approval → StartCutover → FreezeProducers … AwaitClientSwitch → Validate → SignEvidence → Finalized', () => {

@@ -13,6 +13,7 @@ import { validateConfig } from '../../core/domain/config/parse.ts';
 import type { MigrationConfig } from '../../core/domain/config/schema.ts';
 import { PreconditionError } from '../../core/domain/errors.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
+import { seedPlanIndex, seedPlanIndexKey, seedShardDocument } from '../../core/domain/topology/seed.ts';
 import { cli } from './cli-run.ts';
 import {
   createBucket,
@@ -78,6 +79,19 @@ async function prepared(cfg: MigrationConfig, journalDir = join(dir, cfg.migrati
   });
   if (journal.state === 'planned') await transition(journal.store, 'prechecking', 'precheck started');
   return { adapters, id, journalDir };
+}
+
+/** The seed plan CopyTopology wrote: its index and every partition of its shards (`topic/partition`). */
+async function readPlan(adapters: ReturnType<typeof createAdapters>, id: string) {
+  const segments = adapters.objectStore('segments');
+  const json = async (key: string) => JSON.parse(new TextDecoder().decode((await segments.get(key))!));
+  const index = seedPlanIndex.parse(await json(seedPlanIndexKey(id)));
+  const shards = await Promise.all(index.shards.map(async (s) => seedShardDocument.parse(await json(s.key))));
+  return {
+    index,
+    shards,
+    partitions: shards.flatMap((s) => s.partitions.map((x) => `${x.topic}/${x.partition}`)),
+  };
 }
 
 async function journalStates(adapters: ReturnType<typeof createAdapters>, id: string): Promise<string[]> {
@@ -191,7 +205,7 @@ describe('copyTopology on the local stack', () => {
         operation: AclOperationTypes.READ,
       },
     ]);
-    const cfg = config(p);
+    const cfg = config(p, { seed: { copiers: 2 } });
     const { adapters, id } = await prepared(cfg);
     const names = ['audit', 'bounded', 'compacted', 'orders'].map((n) => `${p}.${n}`);
 
@@ -206,7 +220,19 @@ describe('copyTopology on the local stack', () => {
       created: 4,
       already_present: 0,
     });
-    expect(first.partitions.map((x) => `${x.topic}/${x.partition}`)).toEqual([
+    // the seed plan is in the segments bucket: an index and one document per shard (seed.copiers: 2)
+    const plan = await readPlan(adapters, id);
+    expect(first).toMatchObject({
+      partition_count: 7,
+      seed_shard_ids: ['0', '1'],
+      max_parallel_copiers: 2,
+      seed_plan_key: `${id}/plan/index.json`,
+    });
+    expect(plan.index.shards.map((s) => s.key)).toEqual([
+      `${id}/plan/shard-0.json`,
+      `${id}/plan/shard-1.json`,
+    ]);
+    expect([...plan.partitions].sort()).toEqual([
       `${p}.audit/0`,
       `${p}.bounded/0`,
       `${p}.compacted/0`,
@@ -215,9 +241,9 @@ describe('copyTopology on the local stack', () => {
       `${p}.orders/1`,
       `${p}.orders/2`,
     ]);
-    expect(first.partition_count).toBe(7);
-    expect(first.seed_shards.flatMap((s) => s.partitions)).toHaveLength(7);
-    expect(first.seed_shards.every((s) => s.partitions.length > 0)).toBe(true);
+    expect(plan.index.partition_count).toBe(7);
+    expect(BigInt(first.seed_bytes)).toBeGreaterThan(0n);
+    expect(first).not.toHaveProperty('partitions');
     expect(first.deferred_configs).toEqual([
       { topic: `${p}.bounded`, name: 'message.timestamp.before.max.ms', value: '86400000', during: LONG_MAX },
     ]);
@@ -268,10 +294,8 @@ describe('copyTopology on the local stack', () => {
     expect(second).toMatchObject({ created: [], altered: [], kept: [], acls_created: 0, state: 'seeding' });
     expect(second.unchanged).toEqual(names);
     expect(second.acls.already_present).toBe(4);
-    expect(second.partitions.map((x) => [x.topic, x.partition])).toEqual(
-      first.partitions.map((x) => [x.topic, x.partition]),
-    );
-    expect(second.seed_shards).toEqual(first.seed_shards);
+    expect(second.seed_shard_ids).toEqual(first.seed_shard_ids);
+    expect(await readPlan(adapters, id)).toEqual(plan);
     expect(second.deferred_configs).toEqual(first.deferred_configs);
     expect(await journalStates(adapters, id)).toEqual([
       'planned',
@@ -437,12 +461,13 @@ describe('copyTopology on the local stack', () => {
     expect((await targetPartitions([`${p}.wide`]))[`${p}.wide`]).toHaveLength(1);
   });
 
-  it('refuses a seed plan whose copier tasks would exceed the ECS override limit, before touching the target', async () => {
-    // 48 partitions of a 200-character topic in one shard: ~11,000 characters of partition list
+  it("refuses a config too long for a copier task's container overrides, before touching the target", async () => {
+    // 40 excluded names of 200 characters: ~8,400 characters of config in every copier task's environment
     const p = uniqueName('topo-wide');
-    const topic = `${p}.${'w'.repeat(200 - p.length - 1)}`;
-    await createTopics('source', [{ name: topic, partitions: 48 }]);
-    const cfg = config(p, { seed: { max_concurrent_partitions: 64 } });
+    const topic = `${p}.wide`;
+    await createTopics('source', [{ name: topic, partitions: 2 }]);
+    const exclude = Array.from({ length: 40 }, (_, i) => `${p}\\.never-${i}-${'w'.repeat(180)}`);
+    const cfg = config(p, { topics: { include: [`${p}\\..*`], exclude } });
     const { adapters, id } = await prepared(cfg);
 
     const error = await copyTopology(cfg, adapters, id).catch((e: unknown) => e);
@@ -450,9 +475,9 @@ describe('copyTopology on the local stack', () => {
     expect(error).toBeInstanceOf(PreconditionError);
     expect((error as PreconditionError).code).toBe('SEED_PLAN_TOO_LARGE');
     expect((error as PreconditionError).message).toMatch(
-      /a copier task's environment would be \d+ characters .*ECS accepts at most 8192/,
+      /a copier task's environment would be \d+ characters \(the config \d+\); ECS accepts at most 8192/,
     );
-    expect((error as PreconditionError).fix).toContain('Lower seed.max_concurrent_partitions');
+    expect((error as PreconditionError).fix).toContain('Shorten the config');
     expect(await withAdmin('target', (admin) => admin.listTopics())).not.toContain(topic);
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_COPIERS } from '../copy/shards.ts';
 import { DURATION_HELP, parseDuration } from './duration.ts';
 
 /**
@@ -135,6 +136,8 @@ export const configSchema = z.strictObject({
         .max(5_368_709_120)
         .default(CONFIG_DEFAULTS.seed.segment_max_bytes),
       isolation_level: z.enum(['read_committed', 'read_uncommitted']).default('read_committed'),
+      /** copier tasks of the seed; default min(ceil(partitions / 64), 16) (core/domain/copy/shards.ts) */
+      copiers: z.int().min(1).max(MAX_COPIERS).optional(),
     })
     .prefault({}),
   topology: z

@@ -2,7 +2,9 @@ import type { PartitionRef } from '../../ports.ts';
 import { InvalidInputError, InvariantError } from '../errors.ts';
 
 /**
- * Seed Map sharding: which copier task copies which partitions. Balanced by estimated bytes with the
+ * Seed Map sharding: which copier task copies which partitions (the task count is
+ * {@link copierCount}; each task works through its list with `seed.max_concurrent_partitions` in
+ * flight, core/app/copy/copier.ts). Balanced by estimated bytes with the
  * greedy "largest first into the lightest shard" rule (LPT: at most 4/3 of the optimal makespan),
  * deterministic for a given input whatever its order: partitions are taken by bytes descending, ties
  * by topic then partition; the lightest shard is chosen with ties to the lowest shard index.
@@ -23,27 +25,41 @@ export interface Shard {
 }
 
 /**
- * How many copier tasks the Seed Map starts: enough that no task reads more than
- * `maxConcurrentPartitions` partitions (`seed.max_concurrent_partitions`) — ceil(P / max); 0 when there
- * is nothing to copy.
+ * The default number of seed copier tasks: one per {@link PARTITIONS_PER_COPIER} partitions, at most
+ * {@link DEFAULT_MAX_COPIERS} — min(ceil(P / 64), 16); 0 when there is nothing to copy. A task's
+ * start-up (tens of seconds on Fargate) is paid once per task, so a task should own enough
+ * partitions to amortize it; 16 tasks keep the connections MSK counts per broker low: at the
+ * default 4 partitions in flight a copier opens about 6 connections to each broker, so 16 copiers
+ * starting in the same second open ~96, within MSK IAM's 100 new connections per second per broker
+ * and far below its 3,000 connections per broker (docs/configuration.md, `seed.copiers`).
  */
-export function shardCount(
-  partitions: readonly PartitionRef[] | number,
-  maxConcurrentPartitions: number,
-): number {
+export const PARTITIONS_PER_COPIER = 64;
+export const DEFAULT_MAX_COPIERS = 16;
+/** The most `seed.copiers` accepts: an inline Map runs at most 40 iterations at once in AWS. */
+export const MAX_COPIERS = 40;
+
+/**
+ * How many copier tasks the Seed Map starts: `configured` (`seed.copiers`) when set, else the default
+ * above; never more than there are partitions (no task without work), 0 for no partitions.
+ */
+export function copierCount(partitions: readonly PartitionRef[] | number, configured?: number): number {
   const count = typeof partitions === 'number' ? partitions : partitions.length;
   if (!Number.isInteger(count) || count < 0) {
     throw new InvalidInputError(`partition count must be a non-negative integer (received ${count})`, {
       code: 'SHARDS_BAD_COUNT',
     });
   }
-  if (!Number.isInteger(maxConcurrentPartitions) || maxConcurrentPartitions < 1) {
+  if (
+    configured !== undefined &&
+    (!Number.isInteger(configured) || configured < 1 || configured > MAX_COPIERS)
+  ) {
     throw new InvalidInputError(
-      `seed.max_concurrent_partitions must be a positive integer (received ${maxConcurrentPartitions})`,
-      { code: 'SHARDS_BAD_CONCURRENCY', fix: 'Set seed.max_concurrent_partitions to 1 or more.' },
+      `seed.copiers must be an integer from 1 to ${MAX_COPIERS} (received ${configured})`,
+      { code: 'SHARDS_BAD_COPIERS', fix: `Set seed.copiers between 1 and ${MAX_COPIERS}, or leave it out.` },
     );
   }
-  return Math.ceil(count / maxConcurrentPartitions);
+  const wanted = configured ?? Math.min(Math.ceil(count / PARTITIONS_PER_COPIER), DEFAULT_MAX_COPIERS);
+  return Math.min(wanted, count);
 }
 
 function compareLoad(a: PartitionLoad, b: PartitionLoad): number {

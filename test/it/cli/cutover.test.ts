@@ -174,7 +174,7 @@ describe('the freeze webhook adapter against the local freeze service', () => {
 });
 
 describe('cutover: producer freeze', () => {
-  it('webhook HTTP 500: exact text, unfreeze sent, failed; resumed once the webhook works it reaches READY_FOR_CLIENT_SWITCH, cutover-ack and Finalized, with the config's secrets in none of its outputs', {
+  it('webhook HTTP 500: exact text, unfreeze sent, failed; resumed once the webhook works it reaches READY_FOR_CLIENT_SWITCH, cutover-ack and Finalized, with the config secrets in none of its outputs', {
     timeout: 300_000,
   }, async () => {
     const p = uniqueName('frz500');

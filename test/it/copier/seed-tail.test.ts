@@ -219,7 +219,11 @@ describe('copier seed then tail (child processes, real stack)', () => {
   });
 
   it.each([
-    ['no partitions in seed mode', {}, 'KRAFT_MIGRATE_PARTITIONS is required in seed mode'],
+    [
+      'a seed shard without a plan in S3',
+      {},
+      'InvalidInputError COPIER_NO_SHARD_PLAN: the seed plan of shard 0 is missing',
+    ],
     ['an unknown mode', { KRAFT_MIGRATE_MODE: 'copy' }, 'KRAFT_MIGRATE_MODE expected "seed" or "tail"'],
     [
       'partitions that are not JSON',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type PartitionLoad, shardCount, splitIntoShards } from '../../../../core/domain/copy/shards.ts';
+import {
+  copierCount,
+  DEFAULT_MAX_COPIERS,
+  MAX_COPIERS,
+  type PartitionLoad,
+  splitIntoShards,
+} from '../../../../core/domain/copy/shards.ts';
 import { InvalidInputError, InvariantError } from '../../../../core/domain/errors.ts';
 import { rng, thrown } from './helpers.ts';
 
@@ -12,25 +18,34 @@ const byValue = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 const names = (shard: { partitions: readonly PartitionLoad[] }) =>
   shard.partitions.map((p) => `${p.topic}/${p.partition}`);
 
-describe('shardCount', () => {
-  it('is ceil(partitions / max_concurrent_partitions)', () => {
-    expect(shardCount(10, 4)).toBe(3);
-    expect(shardCount(8, 4)).toBe(2);
-    expect(shardCount(1, 64)).toBe(1);
-    expect(shardCount([load('a', 0, 1), load('a', 1, 1), load('b', 0, 1)], 2)).toBe(2);
+describe('copierCount', () => {
+  it('defaults to one copier per 64 partitions, at most 16', () => {
+    expect(copierCount(1)).toBe(1);
+    expect(copierCount(64)).toBe(1);
+    expect(copierCount(65)).toBe(2);
+    expect(copierCount(1_000)).toBe(DEFAULT_MAX_COPIERS);
+    expect(copierCount(10_000)).toBe(16);
+    expect(copierCount([load('a', 0, 1), load('a', 1, 1), load('b', 0, 1)])).toBe(1);
+  });
+
+  it('takes seed.copiers when set, but never more tasks than partitions', () => {
+    expect(copierCount(10_000, 40)).toBe(40);
+    expect(copierCount(10, 2)).toBe(2);
+    expect(copierCount(3, 8)).toBe(3);
   });
 
   it('is 0 when there is nothing to copy', () => {
-    expect(shardCount([], 8)).toBe(0);
+    expect(copierCount([])).toBe(0);
+    expect(copierCount(0, 4)).toBe(0);
   });
 
-  it('rejects a concurrency below 1 or a bad count', () => {
-    for (const max of [0, -1, 1.5, Number.NaN]) {
-      const e = thrown(() => shardCount(3, max));
+  it('rejects a copier count outside 1..40 or a bad partition count', () => {
+    for (const copiers of [0, -1, 1.5, Number.NaN, MAX_COPIERS + 1]) {
+      const e = thrown(() => copierCount(3, copiers));
       expect(e).toBeInstanceOf(InvalidInputError);
-      expect((e as InvalidInputError).message).toContain('seed.max_concurrent_partitions');
+      expect((e as InvalidInputError).message).toContain('seed.copiers must be an integer from 1 to 40');
     }
-    expect(thrown(() => shardCount(-1, 2))).toBeInstanceOf(InvalidInputError);
+    expect(thrown(() => copierCount(-1))).toBeInstanceOf(InvalidInputError);
   });
 });
 
@@ -87,7 +102,7 @@ describe('splitIntoShards', () => {
         for (let p = 0; p < count; p++)
           parts.push(load(`topic-${t}`, p, r.int(0, r.chance(0.1) ? 1e9 : 1e6)));
       }
-      const n = shardCount(parts, r.int(1, 16));
+      const n = copierCount(parts, r.int(1, 16));
 
       const shards = splitIntoShards(parts, n);
 

@@ -43,15 +43,17 @@ describe('copyTopologyOutput', () => {
       acls: { handling: 'skip', source: null, relevant: 0, created: 0, already_present: 0 },
       acls_created: 0,
       warnings: [],
-      partitions: [{ topic: 't', partition: 0, bytes: '10' }],
-      seed_shards: [{ shard_id: '0', partitions: [{ topic: 't', partition: 0 }] }],
+      seed_shard_ids: ['0'],
       partition_count: 1,
       max_parallel_copiers: 1,
+      seed_plan_key: 'mig-1/plan/index.json',
+      report_key: 'mig-1/plan/topology.json',
+      seed_bytes: '10',
       summary: 'topology: …',
     };
 
     expect(copyTopologyOutput.safeParse(out).success).toBe(true);
-    const { seed_shards: _, ...withoutShards } = out;
+    const { seed_shard_ids: _, ...withoutShards } = out;
     expect(copyTopologyOutput.safeParse(withoutShards).success).toBe(false);
   });
 });

@@ -4,9 +4,12 @@ import type { MigrationState } from '../../../../core/domain/journal/states.ts';
 import { topologyJournalMoves } from '../../../../core/domain/topology/journal.ts';
 import {
   checkSeedPlan,
-  MAX_PARALLEL_COPIERS,
-  SEED_PLAN_LIMITS,
-  seedSharding,
+  historyEventsEstimate,
+  OVERRIDE_OVERHEAD_CHARS,
+  seedPlan,
+  seedPlanIndexKey,
+  seedPlanSummary,
+  seedShardDocument,
 } from '../../../../core/domain/topology/seed.ts';
 import { thrown } from '../copy/helpers.ts';
 import { journalThrough, TO_CLIENT_SWITCH } from '../journal/helpers.ts';
@@ -61,8 +64,8 @@ describe('topologyJournalMoves', () => {
   });
 });
 
-describe('seedSharding', () => {
-  it('splits the partitions into ceil(P / max_concurrent_partitions) shards balanced by bytes', () => {
+describe('seedPlan', () => {
+  it('splits the partitions into seed.copiers shards balanced by bytes, each largest first', () => {
     const partitions = [
       { topic: 'a', partition: 0, bytes: 100n },
       { topic: 'a', partition: 1, bytes: 10n },
@@ -71,41 +74,50 @@ describe('seedSharding', () => {
       { topic: 'c', partition: 0, bytes: 5n },
     ];
 
-    const s = seedSharding(partitions, 2);
+    const plan = seedPlan('mig-1', partitions, 2);
 
-    expect(s.partition_count).toBe(5);
-    expect(s.seed_shards.map((x) => x.shard_id)).toEqual(['0', '1', '2']);
-    expect(s.seed_shards.flatMap((x) => x.partitions).length).toBe(5);
-    // the two largest never share a shard; items carry only topic and partition (the copier's schema)
-    expect(s.seed_shards.map((x) => x.partitions)).toEqual([
-      [{ topic: 'a', partition: 0 }],
-      [{ topic: 'b', partition: 0 }],
-      [
-        { topic: 'a', partition: 1 },
-        { topic: 'b', partition: 1 },
-        { topic: 'c', partition: 0 },
+    expect(plan.index).toEqual({
+      migration_id: 'mig-1',
+      partition_count: 5,
+      seed_bytes: '205',
+      shards: [
+        { shard_id: '0', key: 'mig-1/plan/shard-0.json', partitions: 2, bytes: '105' },
+        { shard_id: '1', key: 'mig-1/plan/shard-1.json', partitions: 3, bytes: '100' },
       ],
+    });
+    // the two largest never share a shard; the copier starts a shard's partitions in this order
+    expect(plan.shards.map((s) => s.partitions.map((p) => `${p.topic}/${p.partition}:${p.bytes}`))).toEqual([
+      ['a/0:100', 'c/0:5'],
+      ['b/0:90', 'a/1:10', 'b/1:0'],
     ]);
-    expect(s.max_parallel_copiers).toBe(3);
+    for (const shard of plan.shards) expect(seedShardDocument.parse(shard)).toEqual(shard);
+    expect(seedPlanSummary(plan)).toEqual({
+      seed_shard_ids: ['0', '1'],
+      partition_count: 5,
+      max_parallel_copiers: 2,
+      seed_plan_key: seedPlanIndexKey('mig-1'),
+      seed_bytes: '205',
+    });
   });
 
-  it('spreads empty or unsized partitions over every shard (no shard without partitions)', () => {
-    const empty = Array.from({ length: 8 }, (_, i) => ({
-      topic: i < 5 ? 'a' : 'b',
-      partition: i % 5,
-      bytes: 0n,
-    }));
+  it('defaults to min(ceil(P / 64), 16) copiers and spreads empty partitions over all of them', () => {
+    const empty = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ topic: 't', partition: i, bytes: 0n }));
 
-    const s = seedSharding(empty, 4);
-
-    expect(s.seed_shards.map((x) => x.partitions.length)).toEqual([4, 4]);
+    expect(seedPlan('m', empty(200)).shards.map((s) => s.partitions.length)).toEqual([50, 50, 50, 50]);
+    expect(seedPlan('m', empty(5_000)).shards).toHaveLength(16);
+    expect(seedPlan('m', empty(3), 8).shards).toHaveLength(3);
   });
 
-  it('caps the copiers running at once and copes with nothing to copy', () => {
-    const many = Array.from({ length: 100 }, (_, i) => ({ topic: 't', partition: i }));
+  it('copes with nothing to copy', () => {
+    const plan = seedPlan('m', []);
 
-    expect(seedSharding(many, 1).max_parallel_copiers).toBe(MAX_PARALLEL_COPIERS);
-    expect(seedSharding([], 4)).toEqual({ seed_shards: [], partition_count: 0, max_parallel_copiers: 1 });
+    expect(plan.shards).toEqual([]);
+    expect(seedPlanSummary(plan)).toMatchObject({
+      seed_shard_ids: [],
+      partition_count: 0,
+      max_parallel_copiers: 1,
+    });
   });
 });
 
@@ -115,49 +127,40 @@ describe('checkSeedPlan', () => {
     Array.from({ length: n }, (_, i) => ({
       topic: topic(Math.floor(i / perTopic)),
       partition: i % perTopic,
+      bytes: BigInt(1 + ((i * 7919) % 1_000_000)),
     }));
 
-  it('accepts a plan that fits: 1,000 partitions in 250 shards, a 3 KiB config', () => {
-    const plan = seedSharding(partitions(1_000, 10), 4);
-
-    expect(() => checkSeedPlan(plan, 3_000)).not.toThrow();
+  it('accepts 30,000 partitions: the plan is in S3, the partition count is no limit', () => {
+    expect(() => checkSeedPlan(seedPlan('m', partitions(30_000, 20)), 3_000, 1_800)).not.toThrow();
   });
 
-  it('refuses more partitions than one execution state holds, naming the split as the fix', () => {
-    const plan = seedSharding(partitions(4_000, 10), 4); // ~70 bytes each → ~270 KiB
-
-    const error = thrown(() => checkSeedPlan(plan, 3_000)) as PreconditionError;
+  it("refuses a config that does not fit a copier task's container overrides, with the numbers", () => {
+    const error = thrown(() =>
+      checkSeedPlan(seedPlan('m', partitions(10, 10)), 7_700, 1_800),
+    ) as PreconditionError;
 
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error.code).toBe('SEED_PLAN_TOO_LARGE');
-    expect(error.message).toMatch(
-      new RegExp(
-        `4000 partition\\(s\\) in 1000 shard\\(s\\) \\(\\d+ KiB\\); .* ${SEED_PLAN_LIMITS.stateBytes / 1024} KiB`,
-      ),
+    expect(error.message).toContain(
+      `a copier task's environment would be ${7_700 + OVERRIDE_OVERHEAD_CHARS} characters (the config 7700); ECS accepts at most 8192`,
     );
-    expect(error.fix).toContain('Split the migration into several');
+    expect(error.fix).toContain('Shorten the config');
     expect(error.fix).toContain('Nothing was changed on the target.');
   });
 
-  it("refuses more shards than one execution's history holds, however short the names", () => {
-    const plan = seedSharding(
-      Array.from({ length: SEED_PLAN_LIMITS.shards + 1 }, (_, i) => ({ topic: 't', partition: i })),
-      1,
+  it('refuses a drain so long that the execution history could pass 25,000 events', () => {
+    const plan = seedPlan('m', partitions(1_000, 10), 40);
+    // 400 + 40 × 3 × 8 + 3 × 8 = 1,384 events besides the drain polls (9 per 5 s poll)
+    expect(historyEventsEstimate(40, 0)).toBe(1_384);
+    expect(historyEventsEstimate(40, 3 * 3_600)).toBe(1_384 + 2_160 * 9);
+    expect(() => checkSeedPlan(plan, 3_000, 3 * 3_600)).not.toThrow();
+
+    const error = thrown(() => checkSeedPlan(plan, 3_000, 4 * 3_600)) as PreconditionError;
+
+    expect(error.code).toBe('SEED_PLAN_TOO_LARGE');
+    expect(error.message).toContain(
+      'the execution history could reach 27304 events (40 copier(s) × 3 attempts, a drain polled every 5 s for 14400 s); one Step Functions execution holds at most 25000',
     );
-
-    expect(() => checkSeedPlan(plan, 100)).toThrow(/one Step Functions execution holds at most 2000 shards/);
-  });
-
-  it('refuses a shard whose copier task environment exceeds the ECS override limit, naming the lower concurrency', () => {
-    const wide = seedSharding(partitions(64, 64), 64); // one shard, 64 × ~75 characters
-    const narrow = seedSharding(partitions(64, 64), 16);
-
-    const error = thrown(() => checkSeedPlan(wide, 3_000)) as PreconditionError;
-
-    expect(error.message).toMatch(
-      /a copier task's environment would be \d+ characters \(its shard's partition list \d+, the config 3000\)/,
-    );
-    expect(error.fix).toContain('Lower seed.max_concurrent_partitions');
-    expect(() => checkSeedPlan(narrow, 3_000)).not.toThrow();
+    expect(error.fix).toContain('Lower cutover.drain_timeout');
   });
 });
