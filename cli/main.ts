@@ -14,7 +14,8 @@ export interface GlobalOptions {
 
 /**
  * --config, --migration-id and --json; and --journal-dir for the commands that read or write the
- * journal (schedule starts an execution in AWS, whose journal is in the evidence bucket).
+ * journal (schedule starts an execution in AWS, whose journal is in the evidence bucket; compare and
+ * verify-evidence read no journal).
  */
 function withCommon(cmd: Command, { journal = true }: { journal?: boolean } = {}): Command {
   cmd
@@ -227,13 +228,13 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
     .option('--to <offset>', 'source offset to stop before (default: the end of the missing range)')
     .action(async (opts) => setExit(await (await import('./commands/repair.ts')).runRepair(opts, io)));
 
-  withCommon(example(root.command('compare')))
+  withCommon(example(root.command('compare')), { journal: false })
     .description(
       'independent source/target check of every selected partition: earliest and latest record (key, value, headers, timestamp); exit 1 on a mismatch',
     )
     .action(async (opts) => setExit(await (await import('./commands/compare.ts')).runCompare(opts, io)));
 
-  withCommon(example(root.command('verify-evidence')))
+  withCommon(example(root.command('verify-evidence')), { journal: false })
     .description(
       'check an evidence.json: its Ed25519 signature, the journal hash chain and the artifacts hashes (files beside it, or S3 with --config); exit 1 when a check fails',
     )

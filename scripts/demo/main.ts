@@ -243,6 +243,55 @@ async function groupsOnTarget(onSource: readonly GroupConsumer[], next: number[]
   return continuations(onSource, onTarget);
 }
 
+const EVIDENCE_FILES = ['evidence.json', 'evidence.json.sig', 'evidence-public-key.pem', 'evidence.html'];
+
+/**
+ * The signed evidence the workflow's SignEvidence state uploaded (its URL is in the journal's
+ * `-> finalized` line): a local copy under .local/demo/evidence/, checked with `kraft-migrate
+ * verify-evidence` and with openssl alone, as an auditor would (docs/evidence.md).
+ */
+async function checkEvidence(
+  adapters: ReturnType<typeof createAdapters>,
+  evidenceRoot: string,
+): Promise<{ state: string; verify: number; openssl: number; dir: string }> {
+  const lines = (await readFile(join(JOURNAL_DIR, 'journal.jsonl'), 'utf8')).trim().split('\n');
+  const last = JSON.parse(lines.at(-1) ?? '{}') as { to?: string; reason?: string };
+  const url = /uploaded to (s3:\/\/\S+\/evidence\.json)/.exec(last.reason ?? '')?.[1];
+  const dir = join(OUT, 'evidence');
+  if (last.to !== 'finalized' || !url) return { state: last.to ?? 'unknown', verify: 1, openssl: 1, dir };
+  const prefix = url.slice(`${evidenceRoot.replace(/\/+$/, '')}/`.length, -'evidence.json'.length);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const store = adapters.objectStore('evidence');
+  for (const name of EVIDENCE_FILES) {
+    const bytes = await store.get(`${prefix}${name}`);
+    if (bytes) await writeFile(join(dir, name), bytes);
+    say(`  ${bytes ? join(dir, name) : `${name}: MISSING in ${url}`}`);
+  }
+  // --config: the artifacts listed in the evidence (cutover files, checkpoints) are checked in S3 too.
+  say(`\n  $ kraft-migrate verify-evidence ${join(dir, 'evidence.json')} --config ${CONFIG}`);
+  const verify = await run(['verify-evidence', join(dir, 'evidence.json'), '--config', CONFIG], io);
+  const opensslArgs = [
+    'pkeyutl',
+    '-verify',
+    '-pubin',
+    '-inkey',
+    'evidence-public-key.pem',
+    '-rawin',
+    '-in',
+    'evidence.json',
+    '-sigfile',
+    'evidence.json.sig',
+  ];
+  say(`\n  $ (cd ${dir} && openssl ${opensslArgs.join(' ')})`);
+  const openssl = await new Promise<number>((resolve) => {
+    const child = spawn('openssl', opensslArgs, { cwd: dir, stdio: 'inherit' });
+    child.on('error', () => resolve(127));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+  return { state: last.to, verify, openssl, dir };
+}
+
 async function main(): Promise<number> {
   await mkdir(OUT, { recursive: true });
   await writeDemoConfig(undefined);
@@ -326,8 +375,11 @@ async function main(): Promise<number> {
   }
   const identical = results.filter((r) => r.equal).length;
 
+  say('\n== 7. the signed evidence (SignEvidence uploaded it; a local copy, checked twice)');
+  const evidence = await checkEvidence(adapters, config.storage.evidence);
+
   say(
-    '\n== 7. the consumer groups on the target (clients switched: the demo.events producer now writes to the target)',
+    '\n== 8. the consumer groups on the target (clients switched: the demo.events producer now writes to the target)',
   );
   const moved = cutoverCodes.ack === 0 ? await groupsOnTarget(onSource, sourceEnd) : [];
   for (const c of moved) say(`  ${continuationLine(c)}`);
@@ -338,7 +390,7 @@ async function main(): Promise<number> {
   say(`  plan:      ${planCode === 0 ? 'written' : `exit ${planCode}`} → ${join(OUT, 'plan')}`);
   say(`  precheck:  ${precheckCode === 0 ? 'PASSED' : `exit ${precheckCode}`}`);
   say(
-    `  workflow:  ${executeCode === 0 ? 'SUCCEEDED (precheck → topology → seed → tail → drain_ready → cutover → client switch)' : `exit ${executeCode}`}`,
+    `  workflow:  ${executeCode === 0 ? 'SUCCEEDED (precheck → topology → seed → tail → drain_ready → cutover → client switch → validation → signed evidence → finalized)' : `exit ${executeCode}`}`,
   );
   say(
     `  cutover:   exit ${cutoverCodes.cutover}; cutover-ack: ${cutoverCodes.ack === undefined ? 'not reached' : `exit ${cutoverCodes.ack}`}`,
@@ -349,10 +401,15 @@ async function main(): Promise<number> {
   say(
     `  groups:    ${exact}/${moved.length} group partitions continue exactly on the target (no duplicate, no gap)`,
   );
+  say(
+    `  evidence:  journal ends ${evidence.state}; verify-evidence exit ${evidence.verify}; openssl exit ${evidence.openssl} → ${evidence.dir}`,
+  );
   say(`  journal:   ${join(JOURNAL_DIR, 'journal.jsonl')}`);
-  say('  Not built yet: validation and signed evidence in the workflow (open issues).');
   const groupsOk = moved.length > 0 && exact === moved.length;
-  return planCode === 0 && executeCode === 0 && identical === results.length && groupsOk ? 0 : 1;
+  const evidenceOk = evidence.state === 'finalized' && evidence.verify === 0 && evidence.openssl === 0;
+  return planCode === 0 && executeCode === 0 && identical === results.length && groupsOk && evidenceOk
+    ? 0
+    : 1;
 }
 
 process.exitCode = await main();
