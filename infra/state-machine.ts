@@ -196,7 +196,7 @@ export class Workflow extends Construct {
         'seed_plan_key.$': '$.Payload.seed_plan_key',
         'partition_count.$': '$.Payload.partition_count',
         'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
-        'copier_config.$': '$.Payload.copier_config',
+        'copier_config_json.$': '$.Payload.copier_config_json',
         'seed_bytes.$': '$.Payload.seed_bytes',
       },
       resultPath: '$.topology',
@@ -204,7 +204,7 @@ export class Workflow extends Construct {
       taskTimeout: taskTimeout(STATE_NAMES.copyTopology),
     });
 
-    // The copier gets its part of the config (CopyTopology's copier_config: clusters, topics,
+    // The copier gets its part of the config (CopyTopology's copier_config_json: clusters, topics,
     // buckets, seed settings), never the whole: overrides are visible in DescribeTasks and in the
     // execution history, and the copier needs neither the webhook secret nor the signing settings.
     const copierEnv = (
@@ -213,7 +213,10 @@ export class Workflow extends Construct {
       migrationIdPath: string,
       extra: tasks.TaskEnvironmentVariable[],
     ) => [
-      { name: 'KRAFT_MIGRATE_CONFIG', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(configPath)) },
+      // Already JSON text (CopyTopology serialises it): no States.JsonToString, whose local
+      // interpreter (aws-local-stepfunctions 3.0.0) deletes every backslash of its result, so a
+      // topics.include like `orders-\\d+` would reach the copier as `orders-d+`.
+      { name: 'KRAFT_MIGRATE_CONFIG', value: sfn.JsonPath.stringAt(configPath) },
       { name: 'KRAFT_MIGRATE_MIGRATION_ID', value: sfn.JsonPath.stringAt(migrationIdPath) },
       { name: 'KRAFT_MIGRATE_MODE', value: mode },
       ...extra,
@@ -248,7 +251,7 @@ export class Workflow extends Construct {
       STATE_NAMES.seedShard,
       'The copier in seed mode for one shard of the plan in S3: log start → boundary, staged in S3 and produced to the target.',
       sfn.IntegrationPattern.RUN_JOB,
-      copierEnv('seed', '$.copier_config', '$.migration_id', [
+      copierEnv('seed', '$.copier_config_json', '$.migration_id', [
         { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard_id') },
       ]),
     );
@@ -267,7 +270,7 @@ export class Workflow extends Construct {
       comment: 'One copier per shard id; a restarted shard resumes exactly from its checkpoints.',
       itemsPath: '$.topology.seed_shard_ids',
       itemSelector: {
-        'copier_config.$': '$.topology.copier_config',
+        'copier_config_json.$': '$.topology.copier_config_json',
         'migration_id.$': '$.precheck.migration_id',
         'shard_id.$': '$$.Map.Item.Value',
       },
@@ -276,7 +279,7 @@ export class Workflow extends Construct {
     });
     seed.itemProcessor(seedShard);
 
-    const tailEnv = copierEnv('tail', '$.topology.copier_config', '$.precheck.migration_id', [
+    const tailEnv = copierEnv('tail', '$.topology.copier_config_json', '$.precheck.migration_id', [
       { name: 'KRAFT_MIGRATE_SHARD_ID', value: 'all' },
     ]);
     /** The tail's task ARN at `$.tail.task_arn` (StopTail stops it before RestartTail). */

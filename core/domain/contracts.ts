@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { copierConfigSchema } from './config/copier.ts';
+import type { copierConfigSchema } from './config/copier.ts';
 import { configSchema } from './config/schema.ts';
 import { MIGRATION_STATES } from './journal/states.ts';
 
@@ -166,7 +166,8 @@ export const copyTopologyStepOutput = copyTopologyOutput
     }),
     /** the first STEP_WARNINGS_SHOWN warnings, then `… and N more (report_key)` */
     warnings: z.array(z.string()).max(STEP_WARNINGS_SHOWN + 1),
-    copier_config: copierConfigSchema,
+    /** The copier's part of the config as JSON text: the copier tasks' KRAFT_MIGRATE_CONFIG as it is. */
+    copier_config_json: z.string(),
   });
 export type CopyTopologyStepOutput = z.output<typeof copyTopologyStepOutput>;
 
@@ -189,7 +190,7 @@ export function copyTopologyStep(
       more > 0
         ? [...warnings.slice(0, STEP_WARNINGS_SHOWN), `… and ${more} more (${t.report_key})`]
         : warnings,
-    copier_config: copierConfig,
+    copier_config_json: JSON.stringify(copierConfig),
   };
 }
 

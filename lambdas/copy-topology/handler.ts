@@ -11,7 +11,7 @@ import { defineStep } from '../_shared/step.ts';
  * writes the seed plan and the whole result to the segments bucket and returns the shard ids (the
  * Seed Map's items) and counts (copyTopologyStep: the same size at any number of topics).
  * Idempotent; blockers (fewer target partitions, drift with `fail`) are PreconditionErrors and
- * nothing is changed then. Also returns the copier's part of the config (`copier_config`), which
+ * nothing is changed then. Also returns the copier's part of the config (`copier_config_json`), which
  * the copier tasks get.
  */
 export const handler = defineStep({

@@ -517,12 +517,12 @@ describe('state machine', () => {
       'seed_plan_key.$': '$.Payload.seed_plan_key',
       'partition_count.$': '$.Payload.partition_count',
       'max_parallel_copiers.$': '$.Payload.max_parallel_copiers',
-      'copier_config.$': '$.Payload.copier_config',
+      'copier_config_json.$': '$.Payload.copier_config_json',
       'seed_bytes.$': '$.Payload.seed_bytes',
     });
     const seed = all[STATE_NAMES.seed] as Record<string, unknown>;
     expect(seed['ItemSelector']).toEqual({
-      'copier_config.$': '$.topology.copier_config',
+      'copier_config_json.$': '$.topology.copier_config_json',
       'migration_id.$': '$.precheck.migration_id',
       'shard_id.$': '$$.Map.Item.Value',
     });
@@ -535,8 +535,8 @@ describe('state machine', () => {
       ).Parameters.Overrides.ContainerOverrides[0]?.Environment ?? [];
     const configOf = (state: unknown) =>
       envOf(state).find((v) => v['Name'] === 'KRAFT_MIGRATE_CONFIG')?.['Value.$'];
-    expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('States.JsonToString($.copier_config)');
-    expect(configOf(all[STATE_NAMES.startTail])).toBe('States.JsonToString($.topology.copier_config)');
+    expect(configOf(processor.States[STATE_NAMES.seedShard])).toBe('$.copier_config_json');
+    expect(configOf(all[STATE_NAMES.startTail])).toBe('$.topology.copier_config_json');
     // no partition list in any copier task's overrides: the seed copier reads its shard from S3
     expect(envOf(processor.States[STATE_NAMES.seedShard]).map((v) => v['Name'])).toEqual([
       'KRAFT_MIGRATE_CONFIG',

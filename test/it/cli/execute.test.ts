@@ -273,6 +273,8 @@ describe('execute --runner local', () => {
     const copierConfig = JSON.parse(env.find((v) => v.Name === 'KRAFT_MIGRATE_CONFIG')?.Value ?? '{}');
     expect(Object.keys(copierConfig).sort()).toEqual(['seed', 'source', 'storage', 'target', 'topics']);
     expect(copierConfig.source.auth.password).toBe('***');
+    // A pattern's backslashes reach the copier as they are (no interpreter intrinsic rewrites them).
+    expect(copierConfig.topics.include).toEqual([`${p}\\..*`]);
   });
 
   it('waits at the cutover gate until a second process runs kraft-migrate cutover, which reports the cutover failure', {

@@ -50,7 +50,7 @@ const RESULT_SELECTOR = [
   'seed_plan_key',
   'partition_count',
   'max_parallel_copiers',
-  'copier_config',
+  'copier_config_json',
   'seed_bytes',
 ] as const;
 
@@ -108,12 +108,12 @@ describe('an execution at 10,000 partitions', () => {
       // the state after CopyTopology: ValidateInput's config, Precheck's result (not sized here), the topology
       const state = { config, topology };
       const iteration = {
-        copier_config: topology['copier_config'],
+        copier_config_json: topology['copier_config_json'] as string,
         migration_id: MIGRATION_ID,
         shard_id: plan.index.shards.at(-1)!.shard_id,
       };
       const environment = [
-        { Name: 'KRAFT_MIGRATE_CONFIG', Value: JSON.stringify(iteration.copier_config) },
+        { Name: 'KRAFT_MIGRATE_CONFIG', Value: iteration.copier_config_json },
         { Name: 'KRAFT_MIGRATE_MIGRATION_ID', Value: MIGRATION_ID },
         { Name: 'KRAFT_MIGRATE_MODE', Value: 'seed' },
         { Name: 'KRAFT_MIGRATE_SHARD_ID', Value: iteration.shard_id },
