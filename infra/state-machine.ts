@@ -14,6 +14,7 @@ import {
   validateInputOutput,
   validateStepOutput,
 } from '../core/domain/contracts.ts';
+import { SEED_COPIER_ATTEMPTS, SEED_RETRY_INTERVAL_SECONDS } from '../core/domain/copy/seed-plan.ts';
 import { checkDrainOutput } from '../core/domain/drain.ts';
 import { ERROR_NAMES, type ErrorName } from '../core/domain/errors.ts';
 import {
@@ -22,7 +23,6 @@ import {
   unfreezeOutput,
   verifyFreezeOutput,
 } from '../core/domain/freeze.ts';
-import { SEED_COPIER_ATTEMPTS, SEED_RETRY_INTERVAL_SECONDS } from '../core/domain/topology/seed.ts';
 import {
   CLIENT_SWITCH_TIMEOUT_SECONDS,
   DRAIN_POLL_SECONDS,

@@ -2,6 +2,13 @@ import { copierConfig } from '../domain/config/copier.ts';
 import { parseDuration } from '../domain/config/duration.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import type { CopyTopologyOutput } from '../domain/contracts.ts';
+import {
+  checkSeedPlan,
+  type SeedPlan,
+  seedPlan,
+  seedPlanSummary,
+  topologyReportKey,
+} from '../domain/copy/seed-plan.ts';
 import { causeText, TransientError } from '../domain/errors.ts';
 import { currentState } from '../domain/journal/journal.ts';
 import { parseS3Url, s3Url } from '../domain/plan/storage-layout.ts';
@@ -9,13 +16,6 @@ import { selectGroups, selectTopics } from '../domain/selection.ts';
 import { accessMapKey, buildAccessMap } from '../domain/topology/access-map.ts';
 import { type AclPlan, aclHandling, planAcls } from '../domain/topology/acls.ts';
 import { topologyJournalMoves } from '../domain/topology/journal.ts';
-import {
-  checkSeedPlan,
-  type SeedPlan,
-  seedPlan,
-  seedPlanSummary,
-  topologyReportKey,
-} from '../domain/topology/seed.ts';
 import {
   planTopics,
   type SourceTopic,

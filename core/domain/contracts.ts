@@ -115,7 +115,7 @@ export const copyTopologyOutput = z.object({
   access_map_url: z.string().optional(),
   warnings: z.array(z.string()),
   // The seed plan's summary; the plan itself (every partition, by shard) is in the segments bucket
-  // (`seed_plan_key`, core/domain/topology/seed.ts), so the state stays small at any width.
+  // (`seed_plan_key`, core/domain/copy/seed-plan.ts), so the state stays small at any width.
   /** the Seed Map's items: one copier task each */
   seed_shard_ids: z.array(z.string()),
   partition_count: z.int().min(0),

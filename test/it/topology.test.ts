@@ -11,9 +11,9 @@ import { openJournal, transition } from '../../core/app/journal.ts';
 import { copyTopology } from '../../core/app/topology.ts';
 import { validateConfig } from '../../core/domain/config/parse.ts';
 import type { MigrationConfig } from '../../core/domain/config/schema.ts';
+import { seedPlanIndex, seedPlanIndexKey, seedShardDocument } from '../../core/domain/copy/seed-plan.ts';
 import { PreconditionError } from '../../core/domain/errors.ts';
 import { resumeFingerprint } from '../../core/domain/identity.ts';
-import { seedPlanIndex, seedPlanIndexKey, seedShardDocument } from '../../core/domain/topology/seed.ts';
 import { cli } from './cli-run.ts';
 import {
   createBucket,

@@ -1,16 +1,16 @@
 import { mapWithConcurrency } from '../../domain/concurrency.ts';
-import { InvalidInputError } from '../../domain/errors.ts';
 import {
   type SeedPlan,
   type SeedShardDocument,
   seedPlanIndexKey,
   seedShardDocument,
   seedShardKey,
-} from '../../domain/topology/seed.ts';
+} from '../../domain/copy/seed-plan.ts';
+import { InvalidInputError } from '../../domain/errors.ts';
 import type { ObjectStore, PartitionRef } from '../../ports.ts';
 
 /**
- * The seed plan in the segments bucket (core/domain/topology/seed.ts): CopyTopology writes it, each
+ * The seed plan in the segments bucket (core/domain/copy/seed-plan.ts): CopyTopology writes it, each
  * seed copier task reads its shard's document.
  */
 

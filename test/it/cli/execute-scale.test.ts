@@ -13,7 +13,7 @@ import { run } from '../../../cli/main.ts';
 import { createAdapters } from '../../../core/adapters/factory.ts';
 import { comparePartitions } from '../../../core/app/compare.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
-import { seedPlanIndex, seedPlanIndexKey, seedShardDocument } from '../../../core/domain/topology/seed.ts';
+import { seedPlanIndex, seedPlanIndexKey, seedShardDocument } from '../../../core/domain/copy/seed-plan.ts';
 import type { PartitionRef } from '../../../core/ports.ts';
 import {
   createBucket,

@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PreconditionError } from '../../../../core/domain/errors.ts';
-import type { MigrationState } from '../../../../core/domain/journal/states.ts';
-import { topologyJournalMoves } from '../../../../core/domain/topology/journal.ts';
 import {
   checkSeedPlan,
   historyEventsEstimate,
@@ -10,7 +7,10 @@ import {
   seedPlanIndexKey,
   seedPlanSummary,
   seedShardDocument,
-} from '../../../../core/domain/topology/seed.ts';
+} from '../../../../core/domain/copy/seed-plan.ts';
+import { PreconditionError } from '../../../../core/domain/errors.ts';
+import type { MigrationState } from '../../../../core/domain/journal/states.ts';
+import { topologyJournalMoves } from '../../../../core/domain/topology/journal.ts';
 import { thrown } from '../copy/helpers.ts';
 import { journalThrough, TO_CLIENT_SWITCH } from '../journal/helpers.ts';
 

@@ -9,7 +9,7 @@ import {
   seedPlan,
   seedPlanSummary,
   topologyReportKey,
-} from '../../../../core/domain/topology/seed.ts';
+} from '../../../../core/domain/copy/seed-plan.ts';
 
 /**
  * The sizes one execution reaches at 10,000 partitions (issue 12): the CopyTopology Lambda's payload,

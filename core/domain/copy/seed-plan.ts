@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { copierCount, MAX_COPIERS, splitIntoShards } from '../copy/shards.ts';
 import { TAIL_STARTS } from '../drain.ts';
 import { PreconditionError } from '../errors.ts';
 import { joinKey } from '../plan/storage-layout.ts';
+import type { PartitionToCopy } from '../topology/topics.ts';
 import { DRAIN_POLL_SECONDS } from '../workflow.ts';
-import type { PartitionToCopy } from './topics.ts';
+import { copierCount, MAX_COPIERS, splitIntoShards } from './shards.ts';
 
 /**
  * The seed plan (SPEC §6.2): the selected partitions split into `seed.copiers` shards balanced by
