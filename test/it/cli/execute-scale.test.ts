@@ -8,8 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../cli/main.ts';
+import { answerGate, listPending } from '../../../cli/runner/broker-client.ts';
 import { createAdapters } from '../../../core/adapters/factory.ts';
 import { comparePartitions } from '../../../core/app/compare.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
@@ -24,6 +25,7 @@ import {
   tempDir,
   writeConfig,
 } from '../fixtures.ts';
+import { FreezeService } from '../freeze-service.ts';
 import { uniqueName } from '../stack.ts';
 
 let dir: string;
@@ -38,13 +40,23 @@ beforeAll(async () => {
   });
   dir = await tempDir();
   [segments, evidence] = await Promise.all([createBucket(), createBucket({ objectLock: true })]);
+  freezer = await FreezeService.start('sync');
 });
+
+afterAll(() => freezer.close());
+
+let freezer: FreezeService;
 
 function config(prefix: string, overrides: Record<string, unknown> = {}) {
   return stackConfig({
     topics: { include: [`${prefix}\\..*`] },
     storage: { segments: `s3://${segments}/seeds`, evidence: `s3://${evidence}/ev` },
-    cutover: { auto_approve: true, drain_stable_window: '1s', drain_timeout: '5m' },
+    cutover: {
+      auto_approve: true,
+      drain_stable_window: '1s',
+      drain_timeout: '5m',
+      producer_freeze_webhook: freezer.url,
+    },
     ...overrides,
   });
 }
@@ -75,6 +87,22 @@ async function produceRecords(topic: string, partitions: number, count: number, 
 async function execute(path: string, journalDir: string, onLine: (line: string) => void = () => {}) {
   let stdout = '';
   let stderr = '';
+  // The whole migration: the freeze webhook answers 200, and the client switch is confirmed as
+  // soon as READY_FOR_CLIENT_SWITCH is reached (what `kraft-migrate cutover-ack` does).
+  let done = false;
+  const acker = (async () => {
+    while (!done) {
+      const pending = await listPending(`${journalDir}-runner`).catch(() => []);
+      if (pending.some((t) => t.gate === 'cutover-ack')) {
+        await answerGate(`${journalDir}-runner`, 'cutover-ack', {
+          acked_by: 'execute-scale.test',
+          acked_at: new Date().toISOString(),
+        });
+        return;
+      }
+      await sleep(250);
+    }
+  })();
   const code = await run(
     ['execute', '--config', path, '--journal-dir', journalDir, '--state-dir', `${journalDir}-runner`],
     {
@@ -90,6 +118,8 @@ async function execute(path: string, journalDir: string, onLine: (line: string) 
       stdinIsTTY: false,
     },
   );
+  done = true;
+  await acker;
   return { code, stdout, stderr };
 }
 
@@ -102,7 +132,8 @@ async function expectCopied(doc: Record<string, unknown>, refs: PartitionRef[], 
   try {
     const cmp = await comparePartitions(source, target, refs);
     expect(cmp.map((c) => [`${c.topic}/${c.partition}`, c.sourceRecords, c.targetRecords, c.equal])).toEqual(
-      refs.map((r) => [`${r.topic}/${r.partition}`, perPartition, perPartition, true]),
+      // + the one sentinel per partition the cutover wrote to the source (and copied)
+      refs.map((r) => [`${r.topic}/${r.partition}`, perPartition + 1n, perPartition + 1n, true]),
     );
   } finally {
     await Promise.all([source.close(), target.close()]);
@@ -213,7 +244,12 @@ describe('execute --runner local at fan-out', () => {
     const journalDir = join(dir, p);
     // a stable window longer than the 30 s after which a silent tail counts as gone
     const doc = config(p, {
-      cutover: { auto_approve: true, drain_stable_window: '60s', drain_timeout: '5m' },
+      cutover: {
+        auto_approve: true,
+        drain_stable_window: '60s',
+        drain_timeout: '5m',
+        producer_freeze_webhook: freezer.url,
+      },
     });
     const path = await writeConfig(dir, doc);
 
