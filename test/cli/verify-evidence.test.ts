@@ -15,7 +15,7 @@ import { loadEvidenceSigner } from '../../core/adapters/signing-key.ts';
 import { signEvidence } from '../../core/app/evidence.ts';
 import { sha256Hex } from '../../core/domain/canonical.ts';
 import type { PreconditionError } from '../../core/domain/errors.ts';
-import { artifactOf } from '../../core/domain/evidence/index.ts';
+import { artifactOf, evidenceJournalDetail } from '../../core/domain/evidence/index.ts';
 import { KMS_KEY_ARN, mockedKmsSigner } from '../core/adapters/mocked-kms.ts';
 import { MIGRATION_ID, sampleInput } from '../core/domain/evidence/fixtures.ts';
 import { opensslVerify } from '../core/domain/evidence/openssl.ts';
@@ -207,6 +207,13 @@ describe('KMS-signed evidence of any size: a signed envelope', () => {
     });
     expect(signed.document.signing.envelope_file).toBe('evidence.json');
     expect(signed.envelope?.body.sha256).toBe(sha256Hex(body));
+    // the journal line of the finalize identifies both: the signed envelope and the body it names
+    const where = { url: 'u', attemptUrl: 'a', attempt: 1 };
+    expect(evidenceJournalDetail({ ...signed, ...where })).toMatchObject({
+      evidence_sha256: sha256Hex(envelope),
+      evidence_body_sha256: sha256Hex(body),
+      signing_key_source: 'kms',
+    });
     // the auditor's procedure of docs/evidence.md, with the real openssl, sha256sum and jq
     expect(opensslVerify(dir)).toEqual({ stdout: 'Signature Verified Successfully', status: 0 });
     expect(sh(dir, `jq -r '.body | "\\(.sha256)  \\(.file)"' evidence.json | sha256sum -c`)).toBe(
@@ -358,6 +365,9 @@ describe('KMS-signed evidence of any size: a signed envelope', () => {
     expect(roomy.envelope).toBeUndefined();
     expect(plain.envelope).toBeUndefined();
     expect(plain.document.signing.envelope_file).toBeUndefined();
+    expect(evidenceJournalDetail({ ...plain, url: 'u', attemptUrl: 'a', attempt: 1 })).not.toHaveProperty(
+      'evidence_body_sha256',
+    );
     expect(tight.envelope?.signing.key_source).toBe('demo');
     expect(tight.files[0]!.name).toBe('evidence-body.json');
     expect(e.code).toBe('EVIDENCE_ENVELOPE_TOO_LARGE');
