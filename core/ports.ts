@@ -503,6 +503,11 @@ export interface EvidenceSigner {
   readonly keyId: string;
   /** SPKI PEM of the public key (written as evidence-public-key.pem). */
   readonly publicKeyPem: string;
+  /**
+   * The largest message it signs (KMS: 4096 bytes of RAW message); undefined = any size. Larger
+   * evidence is published under a signed envelope (core/app/evidence.ts signEvidence).
+   */
+  readonly maxMessageBytes?: number;
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
