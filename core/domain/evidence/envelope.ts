@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from '../canonical.ts';
-import { parseCanonical } from './document.ts';
+import { canonicalJson } from '../canonical.ts';
+import { artifactOf, parseCanonical } from './document.ts';
 import { EVIDENCE_FILES } from './layout.ts';
 import { decimalString, type EvidenceDocument, hex64, isoTime, signingSchema } from './schema.ts';
 
@@ -54,12 +54,7 @@ export function buildEnvelope(
     attempt: body.attempt,
     created_at: body.generated_at,
     validation: { overall: body.validation.overall },
-    body: {
-      file: EVIDENCE_FILES.body,
-      key: bodyKey,
-      sha256: sha256Hex(bodyBytes),
-      bytes: String(bodyBytes.byteLength),
-    },
+    body: { file: EVIDENCE_FILES.body, ...artifactOf(bodyKey, bodyBytes) },
     signing,
   };
 }

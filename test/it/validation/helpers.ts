@@ -16,7 +16,7 @@ import {
 } from '../../../core/app/cutover/index.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
 import type { MigrationConfig } from '../../../core/domain/config/schema.ts';
-import type { Adapters, PartitionRef, RecordToWrite } from '../../../core/ports.ts';
+import { type Adapters, type PartitionRef, partitionKey, type RecordToWrite } from '../../../core/ports.ts';
 import {
   copierEnv,
   createTopics,
@@ -141,6 +141,16 @@ export async function recreateTargetTopic(spec: TopicSpec): Promise<void> {
   }
 }
 
+/** Sets the topic's retention.ms on one cluster. */
+export async function setRetention(role: 'source' | 'target', topic: string, ms: string): Promise<void> {
+  await withAdmin(role, (admin) =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: ms }] }],
+    }),
+  );
+}
+
 /**
  * Real retention on the target: sets the topic's retention.ms there to one day and waits until the
  * broker's retention check (every second on the stack's target: scripts/stack/conf/target.properties)
@@ -152,17 +162,12 @@ export async function ageOutOnTarget(
   topic: string,
   expected: ReadonlyMap<number, bigint>,
 ): Promise<void> {
-  await withAdmin('target', (admin) =>
-    admin.alterConfigs({
-      validateOnly: false,
-      resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: '86400000' }] }],
-    }),
-  );
+  await setRetention('target', topic, '86400000');
   const refs = [...expected.keys()].map((partition) => ({ topic, partition }));
   const deadline = Date.now() + 30_000;
   for (;;) {
     const offsets = await clients.targetReader.offsets(refs);
-    const starts = refs.map((r) => offsets.get(`${topic}/${r.partition}`)?.logStart);
+    const starts = refs.map((r) => offsets.get(partitionKey(r))?.logStart);
     if (refs.every((r, i) => starts[i] === expected.get(r.partition))) return;
     if (Date.now() > deadline) {
       throw new Error(

@@ -21,10 +21,10 @@ import { evidenceSchema } from '../../../core/domain/evidence/schema.ts';
 import { resumeFingerprint } from '../../../core/domain/identity.ts';
 import { renderValidation } from '../../../core/domain/validation/index.ts';
 import { cli } from '../cli-run.ts';
-import { type DataPathClients, openDataPath, type TopicSpec, withAdmin } from '../copier/helpers.ts';
+import { type DataPathClients, openDataPath, type TopicSpec } from '../copier/helpers.ts';
 import { tempDir, writeConfig } from '../fixtures.ts';
 import { uniqueName } from '../stack.ts';
-import { ageOutOnTarget, cutoverMigration, moveLogStart } from './helpers.ts';
+import { ageOutOnTarget, cutoverMigration, moveLogStart, setRetention } from './helpers.ts';
 
 let clients: DataPathClients | undefined;
 beforeAll(async () => {
@@ -36,15 +36,6 @@ afterAll(async () => {
 
 const OLD = Date.UTC(2001, 8, 9, 1, 46, 40);
 const deps = { decodeBatches: (b: readonly Uint8Array[]) => decodeRecordBatches(b) };
-
-async function setRetention(role: 'source' | 'target', topic: string, ms: string): Promise<void> {
-  await withAdmin(role, (admin) =>
-    admin.alterConfigs({
-      validateOnly: false,
-      resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: ms }] }],
-    }),
-  );
-}
 
 describe('Cause 3: records aged out on the target after the seed (real target retention)', () => {
   it('fails validation with the page lines, repair re-copies them, finalize then passes', async () => {
