@@ -161,7 +161,7 @@ describe.each(CLUSTERS)('on the $name', ({ name }) => {
     await c.tools.fetchTopicMetadata({ topics: [topic] }); // kafkajs looks leaders up in its cache first
     await c.tools.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
     // Act
-    const offsets = await c.admin.fetchOffsets(topic);
+    const offsets = (await c.admin.fetchOffsets([topic])).get(topic);
     // Assert
     expect(offsets).toEqual([
       { partition: 0, logStart: 3n, end: 10n },
