@@ -131,6 +131,7 @@ export interface KafkajsAdminOptions {
 }
 
 const DESCRIBE_CONFIGS_CHUNK = 50;
+const DESCRIBE_CONFIGS_CONCURRENCY = 4;
 const ALTER_CONFIGS_CHUNK = 50;
 const CREATE_ACLS_CHUNK = 100;
 /** Topics and partitions per CreateTopics request (a KRaft controller bounds the records of one operation). */
@@ -319,16 +320,20 @@ export class KafkajsAdmin implements KafkaAdmin {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** DescribeConfigs of DESCRIBE_CONFIGS_CHUNK topics per request, DESCRIBE_CONFIGS_CONCURRENCY requests at once. */
   async describeTopicConfigs(topics: readonly string[]): Promise<Map<string, ConfigEntryDetail[]>> {
     const out = new Map<string, ConfigEntryDetail[]>();
-    for (const batch of chunks(topics, DESCRIBE_CONFIGS_CHUNK)) {
-      const op = { operation: 'DescribeConfigs', resource: `topic ${batch.join(', ')}` };
-      const answer = await this.describeConfigs(
-        op,
-        batch.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
-      );
+    const answers = await mapWithConcurrency(
+      chunks(topics, DESCRIBE_CONFIGS_CHUNK),
+      DESCRIBE_CONFIGS_CONCURRENCY,
+      (batch) =>
+        this.describeConfigs(
+          { operation: 'DescribeConfigs', resource: `topic ${batch.join(', ')}` },
+          batch.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+        ),
+    );
+    for (const answer of answers)
       for (const r of answer.resources) out.set(r.resourceName, r.configEntries.map(configEntry));
-    }
     return out;
   }
 
