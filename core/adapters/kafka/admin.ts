@@ -141,6 +141,11 @@ const CREATE_TOPICS_TIMEOUT_MS = 30_000;
 const REQUEST_TIMED_OUT = 7;
 /** CreateTopics codes worth another attempt: REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED. */
 const CREATE_TOPICS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
+const TRANSIENT_CREATE_TOPICS_ERRORS: ReadonlySet<string> = new Set([
+  'REQUEST_TIMED_OUT',
+  'NOT_CONTROLLER',
+  'THROTTLING_QUOTA_EXCEEDED',
+]);
 /** IncrementalAlterConfigs codes worth another attempt: REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED. */
 const ALTER_CONFIGS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
 const DESCRIBE_GROUPS_CHUNK = 50;
@@ -1101,7 +1106,7 @@ function createTopicsRefused(
   refused: readonly { topic: NewTopic; type: string; message: string | null }[],
   total: number,
   created?: number,
-): PreconditionError {
+): PreconditionError | TransientError {
   const each = refused
     .map(
       (r) =>
@@ -1112,6 +1117,12 @@ function createTopicsRefused(
     created === undefined
       ? `nothing was created (${refused.length} of ${total} topic(s) refused)`
       : `${created} of ${total} topic(s) were created before this`;
+  if (refused.every((r) => TRANSIENT_CREATE_TOPICS_ERRORS.has(r.type))) {
+    return new TransientError(`${each}; ${state}`, {
+      code: 'KAFKA_REQUEST_FAILED',
+      fix: 'A transient broker condition (controller moving, quota, timeout); the step is retried automatically and creates nothing twice. If it persists, check broker health.',
+    });
+  }
   return new PreconditionError(`${each}; ${state}`, {
     code: 'KAFKA_REQUEST_FAILED',
     fix:
