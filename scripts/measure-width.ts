@@ -167,6 +167,17 @@ function split(total: number, parts: number): number[] {
 }
 
 async function createFixture(run: number): Promise<Fixture> {
+  const f = describeFixture(run);
+  try {
+    await fillFixture(f);
+  } catch (e) {
+    await removeFixture(f);
+    throw e;
+  }
+  return f;
+}
+
+function describeFixture(run: number): Fixture {
   const prefix = `mw${Date.now().toString(36)}${run}`;
   const sizes = split(OPTS.partitions, OPTS.topics);
   const topics = sizes.map((_, i) => `${prefix}.t${i}`);
@@ -182,16 +193,29 @@ async function createFixture(run: number): Promise<Fixture> {
     configPath: join(dir, 'config.yaml'),
     migrationId: `${prefix}-mig`,
   };
+  return fixture;
+}
+
+async function fillFixture(fixture: Fixture): Promise<void> {
+  const { prefix, topics, groups, buckets } = fixture;
+  const sizes = split(OPTS.partitions, OPTS.topics);
   const admin = kafka('source').admin();
   await admin.connect();
   try {
-    for (let i = 0; i < topics.length; i += 50) {
+    // At most ~2,000 partitions per request: a ZooKeeper controller takes long for more.
+    for (let i = 0; i < topics.length; ) {
+      const batch: number[] = [];
+      let partitions = 0;
+      while (i < topics.length && (batch.length === 0 || partitions + (sizes[i] as number) <= 2_000)) {
+        partitions += sizes[i] as number;
+        batch.push(i++);
+      }
       await admin.createTopics({
         waitForLeaders: true,
         timeout: 120_000,
-        topics: topics.slice(i, i + 50).map((topic, j) => ({
-          topic,
-          numPartitions: sizes[i + j] as number,
+        topics: batch.map((j) => ({
+          topic: topics[j] as string,
+          numPartitions: sizes[j] as number,
           replicationFactor: 1,
         })),
       });
@@ -253,7 +277,6 @@ async function createFixture(run: number): Promise<Fixture> {
       },
     }),
   );
-  return fixture;
 }
 
 async function removeFixture(f: Fixture): Promise<void> {
