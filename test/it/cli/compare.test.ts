@@ -58,6 +58,12 @@ beforeAll(async () => {
   dir = await tempDir('compare-it-');
 });
 
+/**
+ * The records carry fixed CreateTimes of 2023: without retention.ms=-1 the target (retention
+ * checked every second, scripts/stack/conf/target.properties) deletes them before compare reads.
+ */
+const KEEP = { 'retention.ms': '-1' };
+
 async function compare(prefix: string, json = false) {
   const path = await writeConfig(
     dir,
@@ -75,8 +81,8 @@ describe('kraft-migrate compare', () => {
     const p = uniqueName('cmp-same');
     const topic = `${p}.orders`;
     await Promise.all([
-      createTopics('source', [{ name: topic, partitions: 3 }]),
-      createTopics('target', [{ name: topic, partitions: 3 }]),
+      createTopics('source', [{ name: topic, partitions: 3, configs: KEEP }]),
+      createTopics('target', [{ name: topic, partitions: 3, configs: KEEP }]),
     ]);
     for (const partition of [0, 1]) {
       await write('source', topic, partition, records(partition, 20));
@@ -109,10 +115,10 @@ describe('kraft-migrate compare', () => {
     const onlySource = `${p}.audit`;
     await Promise.all([
       createTopics('source', [
-        { name: topic, partitions: 4 },
-        { name: onlySource, partitions: 1 },
+        { name: topic, partitions: 4, configs: KEEP },
+        { name: onlySource, partitions: 1, configs: KEEP },
       ]),
-      createTopics('target', [{ name: topic, partitions: 4 }]),
+      createTopics('target', [{ name: topic, partitions: 4, configs: KEEP }]),
     ]);
     for (const partition of [0, 1, 2, 3]) await write('source', topic, partition, records(partition, 10));
     await write('source', onlySource, 0, records(9, 3));
