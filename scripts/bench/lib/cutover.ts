@@ -29,6 +29,8 @@ import { type MigrationTimeline, migrationTimeline } from './timeline.ts';
 /** Partitions per source topic: a few wide topics (creating 1,000 topics on ZooKeeper is slow). */
 const MAX_PARTITIONS_PER_TOPIC = 250;
 const RECORDS_PER_PARTITION = 10;
+/** evidence.retention of the measured migrations: long enough to be real, short enough to clean up. */
+export const EVIDENCE_RETENTION = '20s';
 
 export interface CutoverCtx {
   readonly root: string;
@@ -290,7 +292,9 @@ export async function runMigration(
       drain_timeout: '10m',
       max_producer_freeze: '60s',
     },
-    evidence: { retention: '1d' },
+    // Object Lock COMPLIANCE retention as a user would set it, but short: moto enforces it, and the
+    // bench deletes its evidence bucket at the end of the run (main.ts cleanUp waits it out).
+    evidence: { retention: EVIDENCE_RETENTION },
   };
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
