@@ -11,6 +11,8 @@
  *   (e) peak RSS (VmHWM) of the copier (and of MirrorMaker 2's JVM, for reference)
  *   (f) only with `--phases cutover`: the cutover's freeze window through the real workflow
  *       (lib/cutover.ts), at each of `--cutover-partitions`
+ *   (g) only with `--phases scale`: whole migrations at each of `--scale-partitions`, every stage
+ *       timed, and MirrorMaker 2 on the same partitions as reference (lib/scale.ts)
  *
  * Every child is started and stopped by its own PID, also on failure and Ctrl-C; every wait is
  * bounded. The figures go to the terminal and to .local/bench/result-<timestamp>.json.
@@ -50,7 +52,9 @@ import { Cluster, partitionsOf, type TopicSet, watchArrival } from './lib/kafka.
 import { type BenchOptions, type Phase, parseOptions, usage } from './lib/options.ts';
 import { writePayloadFile } from './lib/payload.ts';
 import { Proc, readCpuSeconds, readMachineCpu, runToEnd, stopAll } from './lib/proc.ts';
+import { phaseScale, SCALE_AIMS, type ScaleResult } from './lib/scale.ts';
 import { fmt, MIB, round, summary } from './lib/stats.ts';
+import { type Spread, STAGE_SPANS, spreadBySize, TIMELINE_STAGES } from './lib/timeline.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const STACK = {
@@ -157,6 +161,7 @@ interface Results {
   ceiling?: CeilingResult;
   tail?: TailResult;
   cutover?: CutoverResult[];
+  scale?: ScaleResult[];
 }
 
 interface Aim {
@@ -452,28 +457,65 @@ async function phaseSeed(ctx: Ctx, set: TopicSet): Promise<SeedResult> {
   return result;
 }
 
-async function phaseMm2(ctx: Ctx, set: TopicSet): Promise<Mm2Result> {
-  const { opts } = ctx;
-  const expected = await ctx.source.endOffsets(set);
-  const records = Number(sumOf(expected));
+interface Mm2Run {
+  /** Appended to the cluster aliases (a run with several MirrorMaker 2 runs gives each its own). */
+  readonly tag: string;
+  /** Folder of mm2.properties and the log. */
+  readonly dir: string;
+  readonly tasks: number;
+  /**
+   * Copy into `<source alias>.<topic>` (DefaultReplicationPolicy; the bench creates those topics)
+   * instead of the same names: the source topics are also the migration's.
+   */
+  readonly prefixed: boolean;
+}
+
+/** MirrorMaker 2's topics on the target of this run: internal ones and prefixed copies. */
+function mm2TopicsOf(ctx: Ctx, topics: readonly string[]): string[] {
   const suffix = ctx.rid.replace(/[^a-z0-9]/g, '');
-  const props = renderMm2Properties(ctx.java, {
-    sourceAlias: `src${suffix}`,
+  return topics.filter(
+    (t) => t.includes(`.src${suffix}`) || t.includes(`.tgt${suffix}`) || t.startsWith(`src${suffix}`),
+  );
+}
+
+async function phaseMm2(
+  ctx: Ctx,
+  set: TopicSet,
+  run: Mm2Run = { tag: '', dir: ctx.runDir, tasks: ctx.opts.mm2Tasks, prefixed: false },
+): Promise<Mm2Result> {
+  const { opts } = ctx;
+  const source = await ctx.source.endOffsets(set);
+  const records = Number(sumOf(source));
+  const suffix = ctx.rid.replace(/[^a-z0-9]/g, '') + run.tag;
+  const sourceAlias = `src${suffix}`;
+  const java = { root: ROOT, runDir: run.dir };
+  const targetSet: TopicSet = run.prefixed
+    ? { ...set, topics: set.topics.map((t) => `${sourceAlias}.${t}`) }
+    : set;
+  // The expected end of each target partition, keyed like the target's endOffsets.
+  const expected = new Map(
+    [...source].map(([key, end]) => [run.prefixed ? `${sourceAlias}.${key}` : key, end]),
+  );
+  if (run.prefixed) {
+    await ctx.target.createTopics(targetSet, { 'retention.ms': '-1' });
+    ctx.created.target.push(...targetSet.topics);
+  }
+  const props = renderMm2Properties(java, {
+    sourceAlias,
     targetAlias: `tgt${suffix}`,
     sourceBroker: STACK.source,
     targetBroker: STACK.target,
     topics: set.topics,
-    tasks: opts.mm2Tasks,
-    extra: {},
+    tasks: run.tasks,
+    extra: run.prefixed
+      ? { 'replication.policy.class': 'org.apache.kafka.connect.mirror.DefaultReplicationPolicy' }
+      : {},
   });
-  say(
-    ctx,
-    `(b) MirrorMaker 2: ${records} records over ${expected.size} partitions, tasks.max=${opts.mm2Tasks}…`,
-  );
+  say(ctx, `(b) MirrorMaker 2: ${records} records over ${expected.size} partitions, tasks.max=${run.tasks}…`);
   const cpu = cpuMeter(ctx);
-  const proc = startMirrorMaker(ctx.java, props, `tgt${suffix}`);
+  const proc = startMirrorMaker(java, props, `tgt${suffix}`);
   try {
-    const watch = watchArrival(ctx.target, set, expected, {
+    const watch = watchArrival(ctx.target, targetSet, expected, {
       timeoutMs: opts.phaseTimeoutSeconds * 1000,
       stopWhen: () => !proc.running,
     });
@@ -499,9 +541,9 @@ async function phaseMm2(ctx: Ctx, set: TopicSet): Promise<Mm2Result> {
       cpu: cpuUse,
       process_cpu_ms_per_mib: round((proc.cpuSeconds * 1000) / figures.payload_mib, 1),
       complete: true,
-      tasks: opts.mm2Tasks,
+      tasks: run.tasks,
       properties: relative(ROOT, props),
-      log: relative(ROOT, join(ctx.runDir, 'mm2.log')),
+      log: relative(ROOT, join(run.dir, 'mm2.log')),
     };
     say(
       ctx,
@@ -750,7 +792,12 @@ async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void>
       ...(page.DeleteMarkers ?? []).map((v) => ({ Key: v.Key!, VersionId: v.VersionId })),
     ];
     if (objects.length === 0) break;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+    const out = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+    );
+    // Evidence under Object Lock retention (lib/cutover.ts EVIDENCE_RETENTION) cannot go before its
+    // retain-until date: wait for it instead of asking again at once (cleanUp bounds the wait).
+    if ((out.Errors?.length ?? 0) > 0) await sleep(2000);
   }
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
@@ -761,12 +808,8 @@ async function cleanUp(ctx: Ctx): Promise<void> {
     [
       'target topics',
       async () => {
-        const suffix = ctx.rid.replace(/[^a-z0-9]/g, '');
-        const mm2Internal = (await ctx.target.listTopics()).filter(
-          (t) =>
-            t.includes(`.src${suffix}.`) || t.includes(`.tgt${suffix}.`) || t.startsWith(`src${suffix}.`),
-        );
-        await ctx.target.deleteTopics([...ctx.created.target, ...mm2Internal]);
+        const mm2 = mm2TopicsOf(ctx, await ctx.target.listTopics());
+        await ctx.target.deleteTopics([...ctx.created.target, ...mm2]);
       },
     ],
     [
@@ -817,6 +860,129 @@ function machineInfo(): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/** The figures of a scale run that get a spread per size (seconds unless named otherwise). */
+const SCALE_FIGURES: Readonly<Record<string, (r: ScaleResult) => number | undefined>> = {
+  ...Object.fromEntries(TIMELINE_STAGES.map((s) => [s, (r: ScaleResult) => r.migration.timeline.stages[s]])),
+  execution: (r) => r.migration.timeline.execution_seconds,
+  mm2_end_to_end: (r) => r.mm2?.wall_seconds,
+  'seed / mm2 (ratio)': (r) => r.seed_vs_mm2,
+  seed_shards: (r) => r.migration.timeline.seed_shards,
+  'setup (not the migration)': (r) => r.migration.setup_seconds,
+};
+
+function scaleSpreadOf(runs: readonly ScaleResult[]) {
+  return spreadBySize(runs, SCALE_FIGURES);
+}
+
+function scaleAims(runs: readonly ScaleResult[], errors: Record<string, string>): Aim[] {
+  const out: Aim[] = [];
+  const failed = Object.entries(errors).filter(([k]) => k.startsWith('scale-'));
+  if (runs.length === 0) {
+    return [
+      {
+        aim: 'scale: a whole migration at each --scale-partitions',
+        value: '–',
+        met: null,
+        note: failed.map(([k, v]) => `${k}: ${v}`).join('; ') || 'phase not run',
+      },
+    ];
+  }
+  const list = (values: number[], unit: string) => values.map((v) => `${fmt(v, 2)}${unit}`).join(' / ');
+  for (const partitions of new Set(runs.map((r) => r.partitions))) {
+    const of = runs.filter((r) => r.partitions === partitions);
+    const ratios = of.flatMap((r) => (r.seed_vs_mm2 === undefined ? [] : [r.seed_vs_mm2]));
+    out.push(
+      ratios.length
+        ? {
+            aim: `scale ${partitions}: Seed ≤ ${SCALE_AIMS.seedVsMm2}× MirrorMaker 2 end to end`,
+            value: list(ratios, '×'),
+            met: ratios.every((x) => x <= SCALE_AIMS.seedVsMm2),
+          }
+        : {
+            aim: `scale ${partitions}: Seed ≤ ${SCALE_AIMS.seedVsMm2}× MirrorMaker 2 end to end`,
+            value: '–',
+            met: null,
+            note: of.map((r) => r.mm2_error).join('; '),
+          },
+    );
+    const seeds = of.map((r) => r.migration.timeline.stages.seed);
+    if (partitions === 200) {
+      out.push({
+        aim: `scale 200: Seed < ${SCALE_AIMS.seedSecondsAt200} s`,
+        value: list(seeds, ' s'),
+        met: seeds.every((x) => x < SCALE_AIMS.seedSecondsAt200),
+      });
+    }
+    if (partitions === 1000) {
+      const prechecks = of.map((r) => r.migration.timeline.stages.precheck);
+      out.push({
+        aim: `scale 1000: Precheck ≤ ${SCALE_AIMS.precheckSecondsAt1000} s`,
+        value: list(prechecks, ' s'),
+        met: prechecks.every((x) => x <= SCALE_AIMS.precheckSecondsAt1000),
+      });
+    }
+    const limit = SCALE_AIMS.freezeWindowSeconds[partitions];
+    if (limit !== undefined) {
+      const windows = of.map((r) => r.migration.timeline.stages.freeze_window);
+      out.push({
+        aim: `scale ${partitions}: freeze window ≤ ${limit} s`,
+        value: list(windows, ' s'),
+        met: windows.every((x) => x <= limit),
+      });
+    }
+    out.push({
+      aim: `scale ${partitions}: one execution, no second execute`,
+      value: `${of.length} run(s), exit ${of.map((r) => r.migration.execute_exit_code).join('/')}`,
+      met: of.every((r) => r.migration.execute_exit_code === 0),
+    });
+  }
+  for (const [k, v] of failed) out.push({ aim: k, value: '–', met: false, note: v });
+  return out;
+}
+
+function printScale(runs: readonly ScaleResult[], spread: ReturnType<typeof scaleSpreadOf>): void {
+  const head = runs.map((r) => `${r.partitions} #${r.run}`);
+  const t = new Table({ head: ['scale: seconds', ...head], style: { head: [], border: [] } });
+  for (const stage of TIMELINE_STAGES) {
+    t.push([stage, ...runs.map((r) => fmt(r.migration.timeline.stages[stage], 2))]);
+  }
+  t.push([
+    'execution (ExecutionStarted → end)',
+    ...runs.map((r) => fmt(r.migration.timeline.execution_seconds)),
+  ]);
+  t.push(['seed shards (copier tasks)', ...runs.map((r) => String(r.migration.timeline.seed_shards))]);
+  t.push([
+    'seed retries / tail restarts',
+    ...runs.map((r) => `${r.migration.timeline.seed_retries} / ${r.migration.timeline.tail_restarts}`),
+  ]);
+  t.push(['MirrorMaker 2 end to end', ...runs.map((r) => (r.mm2 ? fmt(r.mm2.wall_seconds, 2) : '–'))]);
+  t.push([
+    'Seed / MirrorMaker 2',
+    ...runs.map((r) => (r.seed_vs_mm2 === undefined ? '–' : `${fmt(r.seed_vs_mm2, 2)}×`)),
+  ]);
+  t.push([
+    'setup of the source (not timed as migration)',
+    ...runs.map((r) => fmt(r.migration.setup_seconds)),
+  ]);
+  process.stdout.write(
+    `scale: whole migrations (stages from the execution history: ${TIMELINE_STAGES.map((s) => `${s} = ${STAGE_SPANS[s]}`).join('; ')})\n${t.toString()}\n`,
+  );
+  const multi = spread.filter((s) => Object.values(s.spread).some((x) => x.runs > 1));
+  if (multi.length > 0) {
+    const st = new Table({
+      head: [
+        'scale spread: min / median / max',
+        ...multi.map((s) => `${s.partitions} (${s.spread['seed']?.runs} runs)`),
+      ],
+      style: { head: [], border: [] },
+    });
+    const cell = (x: Spread | undefined) =>
+      x?.runs ? `${fmt(x.min, 2)} / ${fmt(x.median, 2)} / ${fmt(x.max, 2)}` : '–';
+    for (const name of Object.keys(SCALE_FIGURES)) st.push([name, ...multi.map((s) => cell(s.spread[name]))]);
+    process.stdout.write(`${st.toString()}\n`);
+  }
+}
+
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : undefined;
 }
@@ -828,6 +994,7 @@ function printReport(
   aims: Aim[],
   ratios: Record<string, number | undefined>,
   resultFile: string,
+  scaleSpread?: ReturnType<typeof scaleSpreadOf>,
 ): void {
   const t = new Table({
     head: ['figure', 'MiB/s', 'records/s', 'seconds', 'notes'],
@@ -966,6 +1133,7 @@ function printReport(
       `cutover: ${r.cutover[0]?.groups} groups committed on every partition, a steady producer at ${r.cutover[0]?.rate_per_s} records/s stopped by the freeze webhook\n${ft.toString()}\n`,
     );
   }
+  if (r.scale?.length) printScale(r.scale, scaleSpread ?? []);
   const rt = new Table({ head: ['ratio', 'value'], style: { head: [], border: [] } });
   for (const [k, v] of Object.entries(ratios)) rt.push([k, v === undefined ? '–' : `${fmt(v, 2)}×`]);
   if (copied) process.stdout.write(`${rt.toString()}\n`);
@@ -1086,7 +1254,7 @@ async function main(): Promise<number> {
 
     const run = async <T>(phase: Phase, fn: () => Promise<T>): Promise<T | undefined> => {
       if (!want(phase)) return undefined;
-      if ((phase === 'seed' || phase === 'tail' || phase === 'cutover') && !copierPresent) {
+      if (['seed', 'tail', 'cutover', 'scale'].includes(phase) && !copierPresent) {
         errors[phase] = `${relative(ROOT, COPIER)} not found`;
         say(ctx, `skipping ${phase}: ${errors[phase]}`);
         return undefined;
@@ -1106,36 +1274,63 @@ async function main(): Promise<number> {
     results.mm2 = await run('mm2', () => phaseMm2(ctx, setB));
     results.ceiling = await run('ceiling', () => phaseCeiling(ctx, opts.records));
     results.tail = await run('tail', () => phaseTail(ctx));
+    const migrationCtx = {
+      root: ROOT,
+      rid,
+      runDir,
+      source: ctx.source,
+      target: ctx.target,
+      stack: STACK,
+      segmentsBucket: ctx.segmentsBucket,
+      evidenceBucket: ctx.evidenceBucket,
+      created: ctx.created,
+      groups: opts.cutoverGroups,
+      rate: opts.cutoverRate,
+      timeoutSeconds: opts.phaseTimeoutSeconds,
+      say: (text: string) => say(ctx, text),
+    };
     results.cutover = await run('cutover', async () => {
       const out: CutoverResult[] = [];
       for (const partitions of opts.cutoverPartitions) {
         if (interrupted) break;
         try {
-          out.push(
-            await phaseCutover(
-              {
-                root: ROOT,
-                rid,
-                runDir,
-                source: ctx.source,
-                target: ctx.target,
-                stack: STACK,
-                segmentsBucket: ctx.segmentsBucket,
-                evidenceBucket: ctx.evidenceBucket,
-                created: ctx.created,
-                groups: opts.cutoverGroups,
-                rate: opts.cutoverRate,
-                timeoutSeconds: opts.phaseTimeoutSeconds,
-                say: (text) => say(ctx, text),
-              },
-              partitions,
-            ),
-          );
+          out.push(await phaseCutover(migrationCtx, partitions));
         } catch (e) {
           errors[`cutover-${partitions}`] = causeText(e);
           say(ctx, `cutover at ${partitions} partitions FAILED: ${causeText(e)}`);
           await stopAll(10_000);
         }
+      }
+      return out;
+    });
+    results.scale = await run('scale', async () => {
+      const out: ScaleResult[] = [];
+      const runs = new Map<number, number>();
+      for (const partitions of opts.scalePartitions) {
+        if (interrupted) break;
+        const n = (runs.get(partitions) ?? 0) + 1;
+        runs.set(partitions, n);
+        try {
+          out.push(
+            await phaseScale(migrationCtx, partitions, n, {
+              copiers: opts.scaleCopiers,
+              runMm2: async (set, dir, tag) => {
+                try {
+                  return await phaseMm2(ctx, set, { tag, dir, tasks: opts.scaleMm2Tasks, prefixed: true });
+                } finally {
+                  // MirrorMaker 2's copies go before the migration starts: the target holds less.
+                  const mine = mm2TopicsOf(ctx, await ctx.target.listTopics()).filter((t) => t.includes(tag));
+                  await ctx.target.deleteTopics(mine).catch(() => undefined);
+                }
+              },
+            }),
+          );
+        } catch (e) {
+          errors[`scale-${partitions}-${n}`] = causeText(e);
+          say(ctx, `scale at ${partitions} partitions (run ${n}) FAILED: ${causeText(e)}`);
+          await stopAll(10_000);
+        }
+        await sleep(opts.settleSeconds * 1000);
       }
       return out;
     });
@@ -1165,34 +1360,38 @@ async function main(): Promise<number> {
     value === undefined
       ? { aim, value: '–', met: null, note: why }
       : { aim, value: `${fmt(value, 2)}×`, met: value >= min && (results.seed?.complete ?? false) };
-  const aims: Aim[] = [
-    ratioAim(
-      `seed ≥ ${AIMS.vsMm2}× MirrorMaker 2 (end to end)`,
-      ratios['kraft-migrate / MirrorMaker 2 (end to end)'],
-      AIMS.vsMm2,
-      results.seed ? missing('mm2') : missing('seed'),
-    ),
-    ratioAim(
-      `seed ≥ ${AIMS.vsMm2}× MirrorMaker 2 (after start-up)`,
-      ratios['kraft-migrate / MirrorMaker 2 (after start-up)'],
-      AIMS.vsMm2,
-      results.seed ? missing('mm2') : missing('seed'),
-    ),
-    ratioAim(
-      `seed ≥ ${AIMS.vsCeiling * 100}% of the target ceiling (after start-up)`,
-      ratios['kraft-migrate / target ceiling (after start-up)'],
-      AIMS.vsCeiling,
-      results.seed ? missing('ceiling') : missing('seed'),
-    ),
-    results.tail
-      ? {
-          aim: `tail p99 < ${AIMS.tailP99Ms} ms`,
-          value: `${fmt(results.tail.latency_ms.p99)} ms`,
-          met: results.tail.latency_ms.p99 < AIMS.tailP99Ms && results.tail.missing === 0,
-          ...(results.tail.missing > 0 ? { note: `${results.tail.missing} records never arrived` } : {}),
-        }
-      : { aim: `tail p99 < ${AIMS.tailP99Ms} ms`, value: '–', met: null, note: missing('tail') },
-  ];
+  // The copy aims only when a copy phase was asked for (`--phases scale` alone has its own aims).
+  const copyPhases: readonly Phase[] = ['seed', 'mm2', 'ceiling', 'tail'];
+  const aims: Aim[] = !copyPhases.some(want)
+    ? []
+    : [
+        ratioAim(
+          `seed ≥ ${AIMS.vsMm2}× MirrorMaker 2 (end to end)`,
+          ratios['kraft-migrate / MirrorMaker 2 (end to end)'],
+          AIMS.vsMm2,
+          results.seed ? missing('mm2') : missing('seed'),
+        ),
+        ratioAim(
+          `seed ≥ ${AIMS.vsMm2}× MirrorMaker 2 (after start-up)`,
+          ratios['kraft-migrate / MirrorMaker 2 (after start-up)'],
+          AIMS.vsMm2,
+          results.seed ? missing('mm2') : missing('seed'),
+        ),
+        ratioAim(
+          `seed ≥ ${AIMS.vsCeiling * 100}% of the target ceiling (after start-up)`,
+          ratios['kraft-migrate / target ceiling (after start-up)'],
+          AIMS.vsCeiling,
+          results.seed ? missing('ceiling') : missing('seed'),
+        ),
+        results.tail
+          ? {
+              aim: `tail p99 < ${AIMS.tailP99Ms} ms`,
+              value: `${fmt(results.tail.latency_ms.p99)} ms`,
+              met: results.tail.latency_ms.p99 < AIMS.tailP99Ms && results.tail.missing === 0,
+              ...(results.tail.missing > 0 ? { note: `${results.tail.missing} records never arrived` } : {}),
+            }
+          : { aim: `tail p99 < ${AIMS.tailP99Ms} ms`, value: '–', met: null, note: missing('tail') },
+      ];
 
   if (want('cutover')) {
     for (const partitions of opts.cutoverPartitions) {
@@ -1215,6 +1414,9 @@ async function main(): Promise<number> {
     }
   }
 
+  const scaleSpread = results.scale?.length ? scaleSpreadOf(results.scale) : undefined;
+  if (want('scale')) aims.push(...scaleAims(results.scale ?? [], errors));
+
   const resultFile = join(ROOT, '.local/bench', `result-${stamp}.json`);
   const doc = {
     version: 1,
@@ -1226,13 +1428,14 @@ async function main(): Promise<number> {
     payload: { value_bytes: opts.valueBytes, distinct_values: 2000, lz4_ratio: lz4Ratio },
     source_fill: fill,
     results,
+    ...(scaleSpread ? { scale_spread: scaleSpread } : {}),
     ratios,
     aims,
     errors,
     logs: relative(ROOT, runDir),
   };
   writeFileSync(resultFile, `${JSON.stringify(doc, null, 2)}\n`);
-  printReport(opts, machine, results, aims, ratios, resultFile);
+  printReport(opts, machine, results, aims, ratios, resultFile, scaleSpread);
   const failed = Object.keys(errors).filter((p) => !(errors[p] ?? '').endsWith('not found'));
   if (failed.length > 0) {
     process.stderr.write(

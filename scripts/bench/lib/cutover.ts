@@ -24,10 +24,13 @@ import {
 import type { Cluster, TopicSet } from './kafka.ts';
 import { Proc, runToEnd } from './proc.ts';
 import { round } from './stats.ts';
+import { type MigrationTimeline, migrationTimeline } from './timeline.ts';
 
 /** Partitions per source topic: a few wide topics (creating 1,000 topics on ZooKeeper is slow). */
 const MAX_PARTITIONS_PER_TOPIC = 250;
 const RECORDS_PER_PARTITION = 10;
+/** evidence.retention of the measured migrations: long enough to be real, short enough to clean up. */
+export const EVIDENCE_RETENTION = '20s';
 
 export interface CutoverCtx {
   readonly root: string;
@@ -65,6 +68,8 @@ export interface CutoverResult {
   /** `execute` start to its end (precheck, topology, seed, tail, drain, cutover, ack). */
   migration_seconds: number;
   execute_exit_code: number | null;
+  /** The whole execution stage by stage (timeline.ts). */
+  timeline: MigrationTimeline;
   history: string;
   log: string;
 }
@@ -151,20 +156,40 @@ async function waitForJournal(
   throw new Error(`no READY_FOR_CLIENT_SWITCH within ${timeoutMs / 1000}s, see ${proc.logFile}`);
 }
 
-export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise<CutoverResult> {
-  const layout = topicLayout(partitions, MAX_PARTITIONS_PER_TOPIC);
-  const name = `kmb-${ctx.rid}-cut${partitions}`;
-  const dir = join(ctx.runDir, `cutover-${partitions}`);
+/** The source of one measured migration: its topics filled and its groups committed. */
+export interface PreparedSource {
+  readonly partitions: number;
+  /** Names the topics, groups, storage prefix and run folder (`cut100`, `scale1000-1`). */
+  readonly label: string;
+  readonly name: string;
+  readonly dir: string;
+  readonly layout: { topics: number; perTopic: number };
+  readonly set: TopicSet;
+  readonly groupIds: readonly string[];
+  readonly setupSeconds: number;
+  /** Deletes the groups on the source (the run's clean-up deletes topics and target groups). */
+  readonly release: () => Promise<void>;
+}
+
+/**
+ * Creates `partitions` partitions on the source in a few wide topics, 10 records in each, and
+ * `ctx.groups` groups committed on every partition; registers all of it for the run's clean-up.
+ */
+export async function prepareSource(
+  ctx: CutoverCtx,
+  partitions: number,
+  label: string,
+  flag = '--cutover-partitions',
+): Promise<PreparedSource> {
+  const layout = topicLayout(partitions, MAX_PARTITIONS_PER_TOPIC, flag);
+  const name = `kmb-${ctx.rid}-${label}`;
+  const dir = join(ctx.runDir, label);
   mkdirSync(dir, { recursive: true });
   const set: TopicSet = {
     topics: Array.from({ length: layout.topics }, (_, i) => `${name}-${i}`),
     partitionsPerTopic: layout.perTopic,
   };
   const groupIds = Array.from({ length: ctx.groups }, (_, j) => `${name}-g${j}`);
-  ctx.say(
-    `(f) cutover freeze window: ${partitions} partitions in ${layout.topics} topic(s), ${ctx.groups} group(s) committed on every partition, a producer at ${ctx.rate} records/s…`,
-  );
-
   const setupStart = performance.now();
   ctx.created.source.push(...set.topics);
   ctx.created.target.push(...set.topics); // the migration creates them on the target
@@ -197,8 +222,47 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
       });
     }
   }
-  const setupSeconds = round((performance.now() - setupStart) / 1000);
-  ctx.say(`    source ready in ${setupSeconds} s; execute --runner local…`);
+  return {
+    partitions,
+    label,
+    name,
+    dir,
+    layout,
+    set,
+    groupIds,
+    setupSeconds: round((performance.now() - setupStart) / 1000),
+    release: async () => {
+      await admin.deleteGroups([...groupIds]).catch(() => undefined);
+    },
+  };
+}
+
+export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise<CutoverResult> {
+  const layout = topicLayout(partitions, MAX_PARTITIONS_PER_TOPIC);
+  ctx.say(
+    `(f) cutover freeze window: ${partitions} partitions in ${layout.topics} topic(s), ${ctx.groups} group(s) committed on every partition, a producer at ${ctx.rate} records/s…`,
+  );
+  const src = await prepareSource(ctx, partitions, `cut${partitions}`);
+  try {
+    return await runMigration(ctx, src, { max_concurrent_partitions: 8 });
+  } finally {
+    await src.release();
+  }
+}
+
+/**
+ * One whole migration of a prepared source through the real workflow (`execute --runner local`,
+ * auto_approve, the bench's freeze webhook stopping a steady producer, `cutover-ack` at
+ * READY_FOR_CLIENT_SWITCH), and its figures from the execution history. `seed` is the config's
+ * `seed:` section.
+ */
+export async function runMigration(
+  ctx: CutoverCtx,
+  src: PreparedSource,
+  seed: Record<string, unknown>,
+): Promise<CutoverResult> {
+  const { partitions, layout, set, name, dir, label } = src;
+  ctx.say(`    source ready in ${src.setupSeconds} s; execute --runner local…`);
 
   const producer = steadyProducer(ctx.source, set, ctx.rate);
   let producedBeforeFreeze = 0;
@@ -214,12 +278,12 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
     topics: { include: [`${name}-[0-9]+`] },
     groups: { include: [`${name}-g[0-9]+`] },
     storage: {
-      segments: `s3://${ctx.segmentsBucket}/cut${partitions}`,
-      evidence: `s3://${ctx.evidenceBucket}/cut${partitions}`,
+      segments: `s3://${ctx.segmentsBucket}/${label}`,
+      evidence: `s3://${ctx.evidenceBucket}/${label}`,
       endpoint: ctx.stack.s3Endpoint,
       region: ctx.stack.region,
     },
-    seed: { max_concurrent_partitions: 8 },
+    seed,
     cutover: {
       auto_approve: true,
       producer_freeze_webhook: freeze.url,
@@ -228,7 +292,9 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
       drain_timeout: '10m',
       max_producer_freeze: '60s',
     },
-    evidence: { retention: '1d' },
+    // Object Lock COMPLIANCE retention as a user would set it, but short: moto enforces it, and the
+    // bench deletes its evidence bucket at the end of the run (main.ts cleanUp waits it out).
+    evidence: { retention: EVIDENCE_RETENTION },
   };
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
@@ -242,7 +308,7 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
   };
   const cli = join(ctx.root, 'bin/kraft-migrate.mjs');
   const execute = new Proc(
-    `execute-cut${partitions}`,
+    `execute-${label}`,
     process.execPath,
     [cli, 'execute', '--config', configFile, '--journal-dir', journalDir, '--state-dir', stateDir],
     { env, cwd: ctx.root, logFile: join(dir, 'execute.log') },
@@ -281,7 +347,8 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
       .at(-1);
     if (!file) throw new Error(`no execution history in ${historyDir}`);
     const history = join(historyDir, file);
-    const window = freezeWindow(parseHistory(readFileSync(history, 'utf8')));
+    const events = parseHistory(readFileSync(history, 'utf8'));
+    const window = freezeWindow(events);
     const result: CutoverResult = {
       partitions,
       topics: layout.topics,
@@ -290,9 +357,10 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
       produced_before_freeze: producedBeforeFreeze,
       ...window,
       aim_seconds: FREEZE_WINDOW_AIMS[partitions],
-      setup_seconds: setupSeconds,
+      setup_seconds: src.setupSeconds,
       migration_seconds: round(execute.seconds),
       execute_exit_code: exit.code,
+      timeline: migrationTimeline(events),
       history: relative(ctx.root, history),
       log: relative(ctx.root, execute.logFile),
     };
@@ -304,6 +372,5 @@ export async function phaseCutover(ctx: CutoverCtx, partitions: number): Promise
     if (execute.running) await execute.stop(30_000);
     await producer.stop();
     freeze.close();
-    await admin.deleteGroups(groupIds).catch(() => undefined);
   }
 }

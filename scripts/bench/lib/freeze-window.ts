@@ -25,6 +25,8 @@ export interface HistoryEvent {
   readonly type: string;
   readonly timestamp: number;
   readonly stateName?: string;
+  /** Map iteration events: the iteration's index. */
+  readonly index?: number;
 }
 
 export interface StateSpan {
@@ -54,25 +56,38 @@ export function parseHistory(text: string): HistoryEvent[] {
       } catch {
         throw new Error(`execution history line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
       }
-      const { type, timestamp, stateName } = (e ?? {}) as Record<string, unknown>;
+      const { type, timestamp, stateName, index } = (e ?? {}) as Record<string, unknown>;
       if (typeof type !== 'string' || typeof timestamp !== 'number') {
         throw new Error(`execution history line ${i + 1} has no type and timestamp: ${line.slice(0, 80)}`);
       }
-      return typeof stateName === 'string' ? { type, timestamp, stateName } : { type, timestamp };
+      return {
+        type,
+        timestamp,
+        ...(typeof stateName === 'string' ? { stateName } : {}),
+        ...(typeof index === 'number' ? { index } : {}),
+      };
     });
 }
 
-const seconds = (ms: number) => Math.round(ms) / 1000;
+export const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** Timestamp of the first StateEntered of `state`, if it ran. */
+export function firstEntered(events: readonly HistoryEvent[], state: string): number | undefined {
+  return events.find((e) => e.type === 'StateEntered' && e.stateName === state)?.timestamp;
+}
+
+/** Timestamp of the last StateExited of `state` (after its retries), if it ended. */
+export function lastExited(events: readonly HistoryEvent[], state: string): number | undefined {
+  return events.findLast((e) => e.type === 'StateExited' && e.stateName === state)?.timestamp;
+}
 
 /**
  * Per cutover state its span and retries, and the freeze window. Throws naming the states that never
  * ran (or never ended) when the history does not reach READY_FOR_CLIENT_SWITCH.
  */
 export function freezeWindow(events: readonly HistoryEvent[]): FreezeWindow {
-  const entered = (state: string) =>
-    events.find((e) => e.type === 'StateEntered' && e.stateName === state)?.timestamp;
-  const lastExit = (state: string) =>
-    events.findLast((e) => e.type === 'StateExited' && e.stateName === state)?.timestamp;
+  const entered = (state: string) => firstEntered(events, state);
+  const lastExit = (state: string) => lastExited(events, state);
   const missing = [...CUTOVER_STATES, READY_STATE].filter(
     (s) => entered(s) === undefined || (s !== READY_STATE && lastExit(s) === undefined),
   );
@@ -96,25 +111,29 @@ export function freezeWindow(events: readonly HistoryEvent[]): FreezeWindow {
   };
 }
 
-/** `--cutover-partitions 100,1000`: positive multiples of the topic size or at most one topic. */
-export function parsePartitionCounts(text: string): number[] {
+/** `--cutover-partitions 100,1000` (or `--scale-partitions`): a comma-separated list of integers ≥ 1. */
+export function parsePartitionCounts(text: string, flag = '--cutover-partitions'): number[] {
   const counts = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number);
   if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`--cutover-partitions: expected a comma-separated list of integers ≥ 1, got "${text}"`);
+    throw new Error(`${flag}: expected a comma-separated list of integers ≥ 1, got "${text}"`);
   }
   return counts;
 }
 
 /** Topics of at most `maxPerTopic` partitions holding `partitions` in all (few, wide topics). */
-export function topicLayout(partitions: number, maxPerTopic: number): { topics: number; perTopic: number } {
+export function topicLayout(
+  partitions: number,
+  maxPerTopic: number,
+  flag = '--cutover-partitions',
+): { topics: number; perTopic: number } {
   const topics = Math.ceil(partitions / maxPerTopic);
   if (partitions % topics !== 0) {
     throw new Error(
-      `--cutover-partitions ${partitions}: must split evenly into topics of at most ${maxPerTopic} partitions`,
+      `${flag} ${partitions}: must split evenly into topics of at most ${maxPerTopic} partitions`,
     );
   }
   return { topics, perTopic: partitions / topics };

@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 import { parsePartitionCounts } from './freeze-window.ts';
 
-const PHASES = ['seed', 'mm2', 'ceiling', 'tail', 'cutover'] as const;
+const PHASES = ['seed', 'mm2', 'ceiling', 'tail', 'cutover', 'scale'] as const;
 export type Phase = (typeof PHASES)[number];
-/** `npm run bench` without --phases; the cutover runs whole migrations and is asked for by name. */
+/** `npm run bench` without --phases; cutover and scale run whole migrations and are asked for by name. */
 const DEFAULT_PHASES: readonly Phase[] = ['seed', 'mm2', 'ceiling', 'tail'];
 
 export interface BenchOptions {
@@ -32,6 +32,12 @@ export interface BenchOptions {
   readonly cutoverGroups: number;
   /** Cutover: records per second of the steady producer (stopped by the freeze). */
   readonly cutoverRate: number;
+  /** Scale: partitions of each measured migration, in order (a size twice = two runs of it). */
+  readonly scalePartitions: readonly number[];
+  /** Scale: `seed.copiers` of the migrations (undefined = the product's default). */
+  readonly scaleCopiers: number | undefined;
+  /** Scale: MirrorMaker 2's tasks.max (`--mm2-tasks`, default 8 in this phase). */
+  readonly scaleMm2Tasks: number;
   /** Seconds of quiet between phases (the brokers flush and settle). */
   readonly settleSeconds: number;
   /** Upper bound of one phase. */
@@ -72,6 +78,16 @@ const SPEC = {
     help: 'cutover test: groups committed on every partition',
   },
   'cutover-rate': { type: 'string', default: '200', help: 'cutover test: records/s of the steady producer' },
+  'scale-partitions': {
+    type: 'string',
+    default: '200,1000',
+    help: 'scale test: partitions of each migration, in order (repeat a size for more runs: 200,200,1000)',
+  },
+  'scale-copiers': {
+    type: 'string',
+    default: '',
+    help: "scale test: seed.copiers of the migrations [the product's default]",
+  },
   settle: { type: 'string', default: '3', help: 'seconds of quiet between phases' },
   'phase-timeout': { type: 'string', default: '900', help: 'upper bound of one phase, seconds' },
   keep: { type: 'boolean', default: false, help: 'keep topics and buckets after the run' },
@@ -158,6 +174,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     cutoverPartitions: parsePartitionCounts(get('cutover-partitions')),
     cutoverGroups: int('cutover-groups', 1),
     cutoverRate: int('cutover-rate', 1),
+    scalePartitions: parsePartitionCounts(get('scale-partitions'), '--scale-partitions'),
+    scaleCopiers: get('scale-copiers') === '' ? undefined : int('scale-copiers', 1),
+    scaleMm2Tasks: int('mm2-tasks', 1, 8),
     settleSeconds: int('settle', 0),
     phaseTimeoutSeconds: int('phase-timeout', 10),
     keep: values['keep'] === true || keepEnv === '1' || keepEnv === 'true',
