@@ -212,7 +212,12 @@ async function setUp(): Promise<void> {
 }
 
 async function tearDown(): Promise<void> {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  // The tail first (and awaited): it would otherwise fail on the topics deleted under it.
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null)
+      .map((c) => new Promise((resolve) => c.once('exit', resolve).kill('SIGTERM'))),
+  );
   const problems: string[] = [];
   for (const role of ['target', 'source'] as const) {
     const admin = kafka(role).admin();
