@@ -162,15 +162,23 @@ async function setUp(): Promise<void> {
     const admin = kafka(role).admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 120_000,
-        topics: topics.map((topic, t) => ({
-          topic,
-          numPartitions: sizes[t] as number,
-          replicationFactor: 1,
-        })),
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          timeout: 120_000,
+          topics: topics.map((topic, t) => ({
+            topic,
+            numPartitions: sizes[t] as number,
+            replicationFactor: 1,
+          })),
+        })
+        .catch(async (e: Error) => {
+          // kafkajs' leader wait can see UNKNOWN_TOPIC_OR_PARTITION from a KRaft broker whose metadata
+          // has not caught up yet: the topics exist, wait for their leaders once more.
+          if (!/does not host this topic-partition/.test(e.message)) throw e;
+          await new Promise((r) => setTimeout(r, 2_000));
+          await admin.fetchTopicMetadata({ topics });
+        });
     } finally {
       await admin.disconnect();
     }
