@@ -531,6 +531,13 @@ export interface GroupOffsetsAdmin {
   /** Every committed offset of the group (partitions without a commit left out), topic/partition order. */
   committedOffsets(groupId: string): Promise<CommittedOffset[]>;
   /**
+   * `committedOffsets` of many groups, batched (a few groups per coordinator request, not one
+   * request per group); every asked group is a key ([] when it has no commit).
+   */
+  committedOffsetsOf(groupIds: readonly string[]): Promise<Map<string, CommittedOffset[]>>;
+  /** The ids of every group of the cluster (ListGroups at every broker), sorted; nothing described. */
+  listGroupIds(): Promise<string[]>;
+  /**
    * An admin OffsetCommit at the group's coordinator (generation −1, leader epoch −1), coordinator
    * errors retried; a group with live members → PreconditionError CUTOVER_GROUP_ACTIVE_ON_TARGET.
    */

@@ -20,9 +20,7 @@
  * Prints one table per run and the median (min–max) of each figure; load (uptime) before and after.
  */
 import { spawnSync } from 'node:child_process';
-import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -43,6 +41,7 @@ import { precheckMigration } from '../core/app/precheck.ts';
 import { copyTopology } from '../core/app/topology.ts';
 import { validateConfig } from '../core/domain/config/parse.ts';
 import { resumeFingerprint } from '../core/domain/identity.ts';
+import { countRequests, kafkaTotal, takeCounts } from './lib/requests.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STACK = {
@@ -90,51 +89,8 @@ if (OPTS.partitions < OPTS.topics) {
 // ---------------------------------------------------------------------------------------------
 // request counting (this process only)
 
-const counts = new Map<string, number>();
-const PLT_API_NAMES: Readonly<Record<number, string>> = {
-  0: 'Produce',
-  1: 'Fetch',
-  2: 'ListOffsets',
-  3: 'Metadata',
-  8: 'OffsetCommit',
-  9: 'OffsetFetch',
-  10: 'FindCoordinator',
-  15: 'DescribeGroups',
-  16: 'ListGroups',
-  17: 'SaslHandshake',
-  18: 'ApiVersions',
-  19: 'CreateTopics',
-  29: 'DescribeAcls',
-  32: 'DescribeConfigs',
-  35: 'DescribeLogDirs',
-  36: 'SaslAuthenticate',
-  44: 'IncrementalAlterConfigs',
-  60: 'DescribeCluster',
-};
-subscribe('tracing:plt:kafka:connections:api:start', (message) => {
-  const key = (message as { apiKey?: number }).apiKey ?? -1;
-  const name = PLT_API_NAMES[key] ?? `api${key}`;
-  counts.set(name, (counts.get(name) ?? 0) + 1);
-});
-{
-  // kafkajs has no global hook: count at its Connection (the same module instance kafkajs loads).
-  const require = createRequire(import.meta.url);
-  const Connection = require('kafkajs/src/network/connection.js') as {
-    prototype: { send: (this: unknown, r: { request: { apiName: string } }) => Promise<unknown> };
-  };
-  const send = Connection.prototype.send;
-  Connection.prototype.send = function (this: unknown, r) {
-    const name = r.request.apiName;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return send.call(this, r);
-  };
-}
-function takeCounts(): Map<string, number> {
-  const out = new Map(counts);
-  counts.clear();
-  return out;
-}
-const total = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+countRequests();
+const total = kafkaTotal;
 
 // ---------------------------------------------------------------------------------------------
 // fixture

@@ -97,7 +97,7 @@ export async function validateMigration(
     const sentinels = await mapWithConcurrency(facts, concurrency, (f) =>
       findSentinel(target, f, migrationId),
     );
-    const offsets = await consumerOffsetFindings(adapters, store, migrationId, concurrency);
+    const offsets = await consumerOffsetFindings(adapters, store, migrationId);
     return validationOf([
       counts,
       spotCheck(samples),
@@ -287,7 +287,6 @@ async function consumerOffsetFindings(
   adapters: Adapters,
   store: ObjectStore,
   migrationId: string,
-  concurrency: number,
 ): Promise<OffsetFinding[]> {
   const [cutover, ack] = await Promise.all(
     (['translations-cutover', 'translations-ack'] as const).map((a) =>
@@ -313,16 +312,15 @@ async function consumerOffsetFindings(
   const groups = [...expected.keys()];
   const admin = await adapters.groupAdmin('target');
   try {
-    const found = await mapWithConcurrency(groups, concurrency, async (group) => {
-      const committed = new Map(
-        (await admin.committedOffsets(group)).map((c) => [partitionKey(c), c.offset] as const),
-      );
+    // Batched: a few groups per OffsetFetch at their coordinator, not one request per group.
+    const read = await admin.committedOffsetsOf(groups);
+    return groups.flatMap((group) => {
+      const committed = new Map((read.get(group) ?? []).map((c) => [partitionKey(c), c.offset] as const));
       return [...expected.get(group)!.values()].map((f) => ({
         ...f,
         committed: committed.get(partitionKey(f)),
       }));
     });
-    return found.flat();
   } finally {
     await admin.close();
   }

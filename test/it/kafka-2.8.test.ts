@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkajsAdmin } from '../../core/adapters/kafka/admin.ts';
+import { PlatformaticGroupAdmin } from '../../core/adapters/kafka/group-offsets.ts';
 import { PlatformaticRecordReader } from '../../core/adapters/kafka/reader.ts';
 import { partitionDigest } from '../../core/domain/copy/index.ts';
 import type { PrecheckResult } from '../../core/domain/precheck/types.ts';
@@ -183,6 +184,65 @@ describe('a Kafka 2.8.2 ZooKeeper-mode source', () => {
       expect(probe.topics).toEqual([]);
     } finally {
       await ours.close();
+    }
+  });
+
+  it('answers the batched group-offset reads one group at a time (FindCoordinator ≤ v3, OffsetFetch ≤ v7)', async () => {
+    // Arrange: 3 groups with distinct commits, and one id without any
+    const topic = uniqueName('k28-groups');
+    const admin = kafka28().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      for (const i of [0, 1, 2]) {
+        await admin.setOffsets({
+          groupId: `${topic}-g${i}`,
+          topic,
+          partitions: [
+            { partition: 0, offset: String(3 + i) },
+            { partition: 1, offset: String(10 * i) },
+          ],
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const groups = await PlatformaticGroupAdmin.create(plain(bootstrap));
+    try {
+      // Act
+      const read = await groups.committedOffsetsOf([0, 1, 2, 'none'].map((i) => `${topic}-g${i}`));
+      const ids = await groups.listGroupIds();
+
+      // Assert
+      expect(
+        [...read].map(([g, offsets]) => [g, offsets.map((c) => [c.topic, c.partition, c.offset])]),
+      ).toEqual([
+        [
+          `${topic}-g0`,
+          [
+            [topic, 0, 3n],
+            [topic, 1, 0n],
+          ],
+        ],
+        [
+          `${topic}-g1`,
+          [
+            [topic, 0, 4n],
+            [topic, 1, 10n],
+          ],
+        ],
+        [
+          `${topic}-g2`,
+          [
+            [topic, 0, 5n],
+            [topic, 1, 20n],
+          ],
+        ],
+        [`${topic}-gnone`, []],
+      ]);
+      expect(ids.filter((id) => id.startsWith(topic))).toEqual([0, 1, 2].map((i) => `${topic}-g${i}`));
+    } finally {
+      await groups.close();
     }
   });
 

@@ -5,7 +5,12 @@
  *   generation −1, empty member id and leader epoch −1 — never kafkajs `admin.setOffsets`, which
  *   joins the group as a consumer. Kafka answers UNKNOWN_MEMBER_ID when the group has live members.
  * - `committedOffsets`: `listConsumerGroupOffsets` (OffsetFetch at the coordinator, all topics).
+ * - `committedOffsetsOf`: the same for many groups, GROUP_BATCH at a time: one FindCoordinator for the
+ *   batch (v4 and its coordinator keys, Kafka ≥ 3.0) and one OffsetFetch per coordinator carrying all
+ *   its groups (v8, Kafka ≥ 3.0); older brokers (2.8: FindCoordinator ≤ v3, OffsetFetch ≤ v7) get
+ *   one request per group of the batch, sent at once.
  * - `describeGroups`: state and member count (DescribeGroups at the coordinators).
+ * - `listGroupIds`: one ListGroups per broker, nothing described.
  *
  * Coordinator errors (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) are
  * retried here with backoff, looking the coordinator up again each time (as Java's AdminClient does);
@@ -93,6 +98,12 @@ export async function withCoordinatorRetry<T>(
   }
 }
 
+/**
+ * Groups whose offsets one `committedOffsetsOf` round asks for: one OffsetFetch per coordinator with
+ * up to this many groups (at 1,000 partitions a group, a response of about 2 MB).
+ */
+export const GROUP_BATCH = 64;
+
 export interface PlatformaticGroupAdminOptions extends CoordinatorRetryOptions {
   readonly deps?: ClientDeps;
 }
@@ -144,29 +155,54 @@ export class PlatformaticGroupAdmin implements GroupOffsetsAdmin {
   }
 
   async committedOffsets(groupId: string): Promise<CommittedOffset[]> {
-    const listed = await withCoordinatorRetry(
-      'OffsetFetch',
-      `failed to read the committed offsets of group ${groupId}`,
-      () => this.#admin.listConsumerGroupOffsets({ groups: [groupId] }),
-      this.#retry,
-      (e) => this.#error(e, 'OffsetFetch', `group ${groupId}`),
-    );
-    const out: CommittedOffset[] = [];
-    for (const g of listed) {
-      if (g.groupId !== groupId) continue;
-      for (const t of g.topics) {
-        for (const p of t.partitions) {
-          if (p.committedOffset < 0n) continue;
-          out.push({
-            topic: t.name,
-            partition: p.partitionIndex,
-            offset: p.committedOffset,
-            metadata: p.metadata,
-          });
+    return (await this.committedOffsetsOf([groupId])).get(groupId) ?? [];
+  }
+
+  async committedOffsetsOf(groupIds: readonly string[]): Promise<Map<string, CommittedOffset[]>> {
+    const out = new Map<string, CommittedOffset[]>();
+    const ids = [...new Set(groupIds)];
+    for (let i = 0; i < ids.length; i += GROUP_BATCH) {
+      const batch = ids.slice(i, i + GROUP_BATCH);
+      const resource = batch.length === 1 ? `group ${batch[0]}` : `${batch.length} groups`;
+      const listed = await withCoordinatorRetry(
+        'OffsetFetch',
+        `failed to read the committed offsets of ${resource}`,
+        () => this.#admin.listConsumerGroupOffsets({ groups: batch }),
+        this.#retry,
+        (e) => this.#error(e, 'OffsetFetch', resource),
+      );
+      for (const id of batch) out.set(id, []);
+      for (const g of listed) {
+        const offsets = out.get(g.groupId);
+        if (offsets === undefined) continue;
+        for (const t of g.topics) {
+          for (const p of t.partitions) {
+            if (p.committedOffset < 0n) continue;
+            offsets.push({
+              topic: t.name,
+              partition: p.partitionIndex,
+              offset: p.committedOffset,
+              metadata: p.metadata,
+            });
+          }
         }
       }
     }
-    return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    for (const offsets of out.values()) {
+      offsets.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    }
+    return out;
+  }
+
+  async listGroupIds(): Promise<string[]> {
+    const listed = await withCoordinatorRetry(
+      'ListGroups',
+      'failed to list the consumer groups',
+      () => this.#admin.listGroups(),
+      this.#retry,
+      (e) => this.#error(e, 'ListGroups', 'cluster'),
+    );
+    return [...listed.keys()].sort();
   }
 
   async commitOffsets(

@@ -112,6 +112,8 @@ export interface FinalDrainOptions {
 const CONCURRENCY = 16;
 /** S3 GETs of checkpoints in parallel. */
 const CHECKPOINT_CONCURRENCY = 64;
+/** Groups committed at once (one OffsetCommit each, at the group's coordinator). */
+const COMMIT_CONCURRENCY = 32;
 
 /* ------------------------------------------- sentinels ------------------------------------------- */
 
@@ -402,22 +404,13 @@ export async function translateOffsets(
   const snapshot = await requireSnapshot(store, migrationId);
   const bases = await partitionBases(store, migrationId, snapshot);
 
-  const sourceAdmin = await adapters.kafkaAdmin('source');
-  let groupIds: string[];
-  try {
-    groupIds = selectGroups(
-      (await sourceAdmin.listGroups()).map((g) => g.groupId),
-      config.groups,
-    );
-  } finally {
-    await sourceAdmin.close();
-  }
-
   const sourceGroups = await adapters.groupAdmin('source');
   const targetGroups = await adapters.groupAdmin('target');
+  let groupIds: string[];
   const translated: GroupTranslation[] = [];
   const skipped: { group_id: string; reason: string }[] = [];
   try {
+    groupIds = selectGroups(await sourceGroups.listGroupIds(), config.groups);
     const onTarget = await targetGroups.describeGroups(groupIds);
     const active = groupIds.filter((g) => (onTarget.get(g)?.members ?? 0) > 0);
     if (round === 'cutover' && active.length > 0) throw activeMembersError(active);
@@ -425,19 +418,23 @@ export async function translateOffsets(
       skipped.push({ group_id: g, reason: `${onTarget.get(g)!.members} member(s) on the target` });
     }
     const todo = groupIds.filter((g) => !active.includes(g));
-    const results = await mapWithConcurrency(todo, CONCURRENCY, async (groupId) => {
-      const t = translateGroup(groupId, await sourceGroups.committedOffsets(groupId), bases);
-      if (t.partitions.length === 0) return t;
-      const offsets = t.partitions.map((p) => ({
-        topic: p.topic,
-        partition: p.partition,
-        offset: p.translation.target,
-      }));
-      await targetGroups.commitOffsets(groupId, offsets);
-      const mismatches = commitMismatches(t.partitions, await targetGroups.committedOffsets(groupId));
+    // The source's commits of every group in a few batched OffsetFetch requests; the commits one
+    // OffsetCommit per group (Kafka has no other), COMMIT_CONCURRENCY at a time; then read back batched.
+    const committed = await sourceGroups.committedOffsetsOf(todo);
+    translated.push(...todo.map((groupId) => translateGroup(groupId, committed.get(groupId) ?? [], bases)));
+    const commits = translated.filter((t) => t.partitions.length > 0);
+    await mapWithConcurrency(commits, COMMIT_CONCURRENCY, (t) =>
+      targetGroups.commitOffsets(
+        t.groupId,
+        t.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.translation.target })),
+      ),
+    );
+    const readBack = await targetGroups.committedOffsetsOf(commits.map((t) => t.groupId));
+    for (const t of commits) {
+      const mismatches = commitMismatches(t.partitions, readBack.get(t.groupId) ?? []);
       if (mismatches.length > 0) {
         throw new PreconditionError(
-          `group ${groupId}: the offsets read back from the target differ from the translated ones: ` +
+          `group ${t.groupId}: the offsets read back from the target differ from the translated ones: ` +
             listNames(
               mismatches.map((m) => `${partitionKey(m)} expected ${m.expected}, found ${m.found ?? 'none'}`),
             ),
@@ -449,9 +446,7 @@ export async function translateOffsets(
           },
         );
       }
-      return t;
-    });
-    translated.push(...results);
+    }
   } finally {
     await Promise.allSettled([sourceGroups.close(), targetGroups.close()]);
   }
@@ -521,7 +516,7 @@ async function partitionBases(
   migrationId: string,
   snapshot: SnapshotJson,
 ): Promise<Map<string, PartitionBasis>> {
-  const checkpoints = await mapWithConcurrency(snapshot.partitions, CONCURRENCY, (p) =>
+  const checkpoints = await mapWithConcurrency(snapshot.partitions, CHECKPOINT_CONCURRENCY, (p) =>
     loadCheckpoint(store, migrationId, p),
   );
   const bases = new Map<string, PartitionBasis>();
