@@ -12,6 +12,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { createAdapters } from '../core/adapters/factory.ts';
+import { requestCounts } from '../core/adapters/kafka/data-client.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import { readSeedShard } from '../core/app/copy/seed-plan.ts';
@@ -117,6 +118,7 @@ async function copy(
           ) {
             lastStatusLog = Date.now();
             log.status(s);
+            if (!process.stdout.isTTY) log.line('info', 'resources', resources());
           }
         },
       },
@@ -152,6 +154,18 @@ async function copy(
 function parallelism(mode: 'seed' | 'tail', partitions: number, config: MigrationConfig): number {
   const wanted = mode === 'seed' ? config.seed.max_concurrent_partitions : partitions;
   return Math.min(32, Math.max(4, wanted));
+}
+
+/** What the process has used so far: cumulative data-path requests, CPU time, memory. */
+function resources(): Record<string, number> {
+  const cpu = process.cpuUsage();
+  return {
+    fetch_requests: requestCounts.fetch,
+    list_offsets_rounds: requestCounts.listOffsets,
+    produce_requests: requestCounts.produce,
+    cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
+    rss_bytes: process.memoryUsage.rss(),
+  };
 }
 
 async function open<T extends RecordReader | RecordWriter>(

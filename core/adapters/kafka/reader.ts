@@ -78,6 +78,7 @@ import {
   listPartitionOffsets,
   NegotiatedVersion,
   PLATFORMATIC_RETRY,
+  requestCounts,
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
 import {
@@ -535,6 +536,7 @@ function sendFetch(
       );
     }
   };
+  requestCounts.fetch++;
   return new Promise((resolve, reject) => {
     connection.send(
       FETCH_API_KEY,
