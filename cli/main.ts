@@ -236,11 +236,15 @@ function program(io: CliIO, setExit: (code: number) => void): Command {
 
   withCommon(example(root.command('verify-evidence')), { journal: false })
     .description(
-      'check an evidence.json: its Ed25519 signature, the journal hash chain and the artifacts hashes (files beside it, or S3 with --config); exit 1 when a check fails',
+      'check an evidence.json: its Ed25519 signature, the body of a signed envelope, the journal hash chain and the artifacts hashes (files beside it, or S3 with --config); exit 1 when a check fails',
     )
     .argument('<file>', 'the evidence.json to check')
     .option('--public-key <pem>', 'the SPKI PEM public key (default: evidence-public-key.pem beside FILE)')
     .option('--signature <file>', 'the detached signature, 64 raw bytes (default: FILE.sig)')
+    .option(
+      '--body <file>',
+      'when FILE is a signed envelope (KMS): the evidence-body.json it names (default: beside FILE, then the evidence bucket with --config)',
+    )
     .action(async (file: string, opts) =>
       setExit(await (await import('./commands/verify-evidence.ts')).runVerifyEvidence(file, opts, io)),
     );

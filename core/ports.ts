@@ -138,7 +138,11 @@ export interface KafkaAdmin {
   listTopics(): Promise<TopicInfo[]>;
   describeTopicConfigs(topics: readonly string[]): Promise<Map<string, ConfigEntryDetail[]>>;
   describeBrokerConfigs(brokerId: number): Promise<ConfigEntryDetail[]>;
-  fetchOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Log start and high watermark of every partition of `topics` (batched: one Metadata request,
+   * then per leader broker one ListOffsets per bound — not one per topic); partitions in order.
+   */
+  fetchOffsets(topics: readonly string[]): Promise<Map<string, PartitionOffsets[]>>;
   listGroups(): Promise<GroupSummary[]>;
   fetchCommittedOffsets(groupId: string): Promise<CommittedOffset[]>;
   /** undefined when the cluster has no authorizer (SECURITY_DISABLED). */
@@ -503,6 +507,11 @@ export interface EvidenceSigner {
   readonly keyId: string;
   /** SPKI PEM of the public key (written as evidence-public-key.pem). */
   readonly publicKeyPem: string;
+  /**
+   * The largest message it signs (KMS: 4096 bytes of RAW message); undefined = any size. Larger
+   * evidence is published under a signed envelope (core/app/evidence.ts signEvidence).
+   */
+  readonly maxMessageBytes?: number;
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 

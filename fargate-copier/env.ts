@@ -4,6 +4,7 @@ import { copierConfigSchema } from '../core/domain/config/copier.ts';
 import { validateConfig } from '../core/domain/config/parse.ts';
 import { configSchema, type MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
+import { MIGRATION_ID, MIGRATION_ID_RULE } from '../core/domain/identity.ts';
 import type { PartitionRef } from '../core/ports.ts';
 
 /**
@@ -32,7 +33,6 @@ export interface CopierEnv {
   readonly passThroughMinBatchBytes: number | undefined;
 }
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 const partitionsSchema = z
@@ -41,9 +41,7 @@ const partitionsSchema = z
 
 const envSchema = z.object({
   KRAFT_MIGRATE_CONFIG: z.string({ error: 'is not set' }).min(1, 'is empty'),
-  KRAFT_MIGRATE_MIGRATION_ID: z
-    .string({ error: 'is not set' })
-    .regex(ID, 'expected letters, digits, ".", "_" or "-" (it becomes part of S3 keys)'),
+  KRAFT_MIGRATE_MIGRATION_ID: z.string({ error: 'is not set' }).regex(MIGRATION_ID, MIGRATION_ID_RULE),
   KRAFT_MIGRATE_MODE: z.enum(['seed', 'tail'], { error: 'expected "seed" or "tail"' }),
   KRAFT_MIGRATE_PARTITIONS: z.string().optional(),
   KRAFT_MIGRATE_SHARD_ID: z

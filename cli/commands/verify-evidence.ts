@@ -14,6 +14,8 @@ export interface VerifyEvidenceOptions {
   readonly json?: boolean;
   readonly publicKey?: string;
   readonly signature?: string;
+  /** An envelope's body (default: evidence-body.json beside FILE, then the evidence bucket with --config). */
+  readonly body?: string;
 }
 
 /** Adds `verify-evidence FILE` to the program (main.ts passes the command with the common options). */
@@ -30,6 +32,7 @@ async function readOptional(path: string): Promise<Uint8Array | undefined> {
  * `kraft-migrate verify-evidence FILE`: every check of core/domain/evidence/verify.ts, one line
  * each, then the verdict. Artifacts are looked for beside FILE (by their key, then by their file
  * name) and, with --config, in the evidence bucket (relative keys, or s3:// URLs of either bucket).
+ * A signed envelope's body (evidence-body.json) is `--body`, or looked for the same way by its key.
  */
 export async function runVerifyEvidence(
   file: string,
@@ -46,10 +49,17 @@ export async function runVerifyEvidence(
   const dir = dirname(file);
   const signaturePath = opts.signature ?? `${file}.sig`;
   const publicKeyPath = opts.publicKey ?? join(dir, EVIDENCE_FILES.publicKey);
-  const [signature, publicKey] = await Promise.all([
+  const [signature, publicKey, body] = await Promise.all([
     readOptional(signaturePath),
     readOptional(publicKeyPath),
+    opts.body === undefined ? undefined : readOptional(opts.body),
   ]);
+  if (opts.body !== undefined && body === undefined) {
+    throw new InvalidInputError(`evidence body not found: ${opts.body}`, {
+      code: 'EVIDENCE_FILE_NOT_FOUND',
+      fix: 'Pass the path of evidence-body.json (download it from the same folder as evidence.json), or leave out --body to look for it beside FILE.',
+    });
+  }
   const fetchers: ArtifactFetcher[] = [
     async (key) => {
       for (const path of [join(dir, key), join(dir, basename(key))]) {
@@ -65,8 +75,10 @@ export async function runVerifyEvidence(
     evidence,
     signature,
     publicKeyPem: publicKey && new TextDecoder().decode(publicKey),
+    ...(body && opts.body ? { body: { bytes: body, where: opts.body } } : {}),
     fetchers,
   });
+  const about = result.document ?? result.envelope;
   const failed = result.checks.filter((c) => c.outcome === 'failed').length;
   const verdict = result.ok
     ? result.demoKey
@@ -79,15 +91,16 @@ export async function runVerifyEvidence(
         file,
         ok: result.ok,
         demo_key: result.demoKey,
-        migration_id: result.document?.migration_id ?? null,
-        validation: result.document?.validation.overall ?? null,
+        migration_id: about?.migration_id ?? null,
+        validation: about?.validation.overall ?? null,
+        envelope: result.envelope ? { body: result.envelope.body } : null,
         checks: result.checks,
         verdict,
       }),
     );
   } else {
-    const header = result.document
-      ? `evidence of migration ${result.document.migration_id} (attempt ${result.document.attempt}, validation=${result.document.validation.overall})`
+    const header = about
+      ? `evidence of migration ${about.migration_id} (attempt ${about.attempt}, validation=${about.validation.overall}${result.envelope ? `, signed envelope over ${result.envelope.body.file}` : ''})`
       : `evidence ${file}`;
     io.out([header, ...renderVerification(result.checks), verdict].join('\n'));
   }

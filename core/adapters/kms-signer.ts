@@ -18,8 +18,10 @@ import { loadEvidenceSigner } from './signing-key.ts';
  * MessageType RAW — plain Ed25519 over the exact bytes, which `openssl pkeyutl -verify -rawin`
  * checks. (ED25519_PH_SHA_512 would sign a pre-hash, Ed25519ph, which that command does not verify.)
  *
- * KMS accepts at most 4096 bytes of RAW message; larger evidence cannot be signed with plain Ed25519
- * by KMS and is refused with that explanation (use signing_key_path or secret_arn for it).
+ * KMS accepts at most 4096 bytes of RAW message, so the signer says so (`maxMessageBytes`) and larger
+ * evidence is published under a signed envelope: the document as evidence-body.json, and evidence.json
+ * a small envelope holding its SHA-256, which is what KMS signs (core/app/evidence.ts signEvidence,
+ * docs/evidence.md). A longer message reaching sign() anyway is refused, never pre-hashed.
  */
 export const KMS_RAW_MESSAGE_MAX_BYTES = 4096;
 
@@ -58,16 +60,17 @@ export async function createKmsSigner(client: KMSClient, keyArn: string): Promis
     source: 'kms',
     keyId: keyArn,
     publicKeyPem,
+    maxMessageBytes: KMS_RAW_MESSAGE_MAX_BYTES,
     async sign(bytes) {
       if (bytes.byteLength > KMS_RAW_MESSAGE_MAX_BYTES) {
         throw new PreconditionError(
-          `evidence of ${bytes.byteLength} bytes cannot be signed by KMS key ${keyArn}: KMS signs at most ` +
+          `a message of ${bytes.byteLength} bytes cannot be signed by KMS key ${keyArn}: KMS signs at most ` +
             `${KMS_RAW_MESSAGE_MAX_BYTES} bytes of RAW message with ED25519_SHA_512`,
           {
             code: 'KMS_MESSAGE_TOO_LARGE',
             fix:
-              'Sign with an Ed25519 key from evidence.signing_key_path or evidence.secret_arn instead (plain Ed25519 ' +
-              'over the whole file, verifiable with openssl alone).',
+              'Evidence larger than that is signed through its envelope (core/app/evidence.ts signEvidence); a caller ' +
+              'that signs directly must keep to the limit (maxMessageBytes).',
           },
         );
       }

@@ -1,24 +1,30 @@
 import { sha256Hex } from '../domain/canonical.ts';
-import { InvariantError, isKraftMigrateError } from '../domain/errors.ts';
+import { InvariantError, isKraftMigrateError, PreconditionError } from '../domain/errors.ts';
 import {
   type Artifact,
   artifactOf,
   attemptOfKey,
   attemptsPrefix,
+  buildEnvelope,
   buildEvidence,
   EVIDENCE_FILES,
   type EvidenceDocument,
+  type EvidenceEnvelope,
   type EvidenceFile,
   type EvidenceInput,
   type EvidenceVerification,
   evidenceFileUrl,
   evidenceKey,
   type FetchedArtifact,
+  looksLikeEnvelope,
+  parseEnvelope,
   publicKeyFingerprint,
   renderEvidenceReport,
+  serializeEnvelope,
   serializeEvidence,
   verifyArtifacts,
   verifyEd25519,
+  verifyEnvelopeBytes,
   verifyEvidenceBytes,
 } from '../domain/evidence/index.ts';
 import { CONDITIONAL_WRITE_CONFLICT, type EvidenceSigner, type ObjectStore } from '../ports.ts';
@@ -26,7 +32,10 @@ import { CONDITIONAL_WRITE_CONFLICT, type EvidenceSigner, type ObjectStore } fro
 /**
  * Signing and publishing the evidence (SPEC §6.6), for the SignEvidence step and `finalize`:
  * build the document, sign its exact bytes (detached), render evidence.html, and upload the four
- * files to the evidence location (docs/evidence.md "Where the evidence is"):
+ * files to the evidence location (docs/evidence.md "Where the evidence is"). A signer that cannot
+ * sign the whole document (`maxMessageBytes`, KMS) signs an envelope instead: the document is
+ * uploaded as evidence-body.json and evidence.json is the small envelope naming its key, SHA-256 and
+ * size (core/domain/evidence/envelope.ts) — five files, kept and locked alike:
  *
  * - `migrations/<id>/attempts/<n>/…` — this attempt, each file written with If-None-Match: *, so an
  *   attempt's evidence is never overwritten (a concurrent finalize that took `n` first makes this
@@ -69,8 +78,10 @@ export interface PublishedEvidence {
   /** SHA-256 hex of evidence.json (for the journal; never inside the evidence itself) */
   readonly evidenceSha256: string;
   readonly publicKeySha256: string;
+  /** The envelope evidence.json is, when the signer could not sign the whole document. */
+  readonly envelope: EvidenceEnvelope | undefined;
   readonly retainUntil: Date | undefined;
-  /** evidence.json, evidence.json.sig, evidence-public-key.pem, evidence.html with their bytes. */
+  /** evidence.json, evidence.json.sig, evidence-public-key.pem, evidence.html with their bytes (and evidence-body.json first under an envelope). */
   readonly files: readonly PublishedFile[];
 }
 
@@ -79,9 +90,11 @@ const CONTENT_TYPES: Record<EvidenceFile, string> = {
   signature: 'application/octet-stream',
   publicKey: 'application/x-pem-file',
   report: 'text/html; charset=utf-8',
+  body: 'application/json',
 };
 
-const FILE_ORDER: readonly EvidenceFile[] = ['evidence', 'signature', 'publicKey', 'report'];
+/** Upload order: under an envelope the body goes first, so no envelope ever names a body not yet stored. */
+const FILE_ORDER: readonly EvidenceFile[] = ['body', 'evidence', 'signature', 'publicKey', 'report'];
 
 /** How many times a lost race for an attempt number moves on to the next one. */
 const ATTEMPT_RACES = 5;
@@ -118,18 +131,39 @@ export async function publishEvidence(
 }
 
 /**
- * Builds, serializes and signs the document (no upload): the four files in memory. The signature is
- * checked against the public key before anything leaves (a KMS key that signs otherwise is caught here).
+ * Builds, serializes and signs the document (no upload): the files in memory. When the document is
+ * larger than the signer's `maxMessageBytes`, it becomes evidence-body.json and the signature is
+ * over the envelope evidence.json (refused only when even the envelope is too large). The signature
+ * is checked against the public key before anything leaves (a KMS key that signs otherwise is
+ * caught here).
  */
 export async function signEvidence(
   input: Omit<EvidenceInput, 'key'>,
   signer: EvidenceSigner,
-): Promise<Pick<PublishedEvidence, 'document' | 'evidenceSha256' | 'publicKeySha256' | 'files'>> {
-  const document = buildEvidence({
-    ...input,
-    key: { source: signer.source, keyId: signer.keyId, publicKeyPem: signer.publicKeyPem },
-  });
-  const bytes = serializeEvidence(document);
+): Promise<
+  Pick<PublishedEvidence, 'document' | 'envelope' | 'evidenceSha256' | 'publicKeySha256' | 'files'>
+> {
+  const key = { source: signer.source, keyId: signer.keyId, publicKeyPem: signer.publicKeyPem };
+  const limit = signer.maxMessageBytes;
+  let document = buildEvidence({ ...input, key });
+  let bytes = serializeEvidence(document);
+  let envelope: EvidenceEnvelope | undefined;
+  const bodies: Partial<Record<EvidenceFile, Uint8Array>> = {};
+  if (limit !== undefined && bytes.byteLength > limit) {
+    document = buildEvidence({ ...input, key, envelope: true });
+    bodies.body = serializeEvidence(document);
+    envelope = buildEnvelope(document, bodies.body, evidenceKey(input.migrationId, 'body', input.attempt));
+    bytes = serializeEnvelope(envelope);
+    if (bytes.byteLength > limit) {
+      throw new PreconditionError(
+        `the evidence envelope of ${bytes.byteLength} bytes is larger than the ${limit} bytes ${signer.keyId} (${signer.source}) can sign`,
+        {
+          code: 'EVIDENCE_ENVELOPE_TOO_LARGE',
+          fix: 'The envelope holds the migration id, the key id and the body key: use a shorter --migration-id, or sign with evidence.signing_key_path or evidence.secret_arn (no size limit).',
+        },
+      );
+    }
+  }
   const signature = await signer.sign(bytes);
   if (!verifyEd25519(bytes, signature, signer.publicKeyPem)) {
     throw new InvariantError(
@@ -140,22 +174,19 @@ export async function signEvidence(
       },
     );
   }
-  const bodies: Record<EvidenceFile, Uint8Array> = {
-    evidence: bytes,
-    signature,
-    publicKey: new TextEncoder().encode(signer.publicKeyPem),
-    report: new TextEncoder().encode(renderEvidenceReport(document)),
-  };
+  bodies.evidence = bytes;
+  bodies.signature = signature;
+  bodies.publicKey = new TextEncoder().encode(signer.publicKeyPem);
+  bodies.report = new TextEncoder().encode(renderEvidenceReport(document));
   return {
     document,
+    envelope,
     evidenceSha256: sha256Hex(bytes),
     publicKeySha256: publicKeyFingerprint(signer.publicKeyPem),
-    files: FILE_ORDER.map((file) => ({
-      file,
-      name: EVIDENCE_FILES[file],
-      body: bodies[file],
-      sha256: sha256Hex(bodies[file]),
-    })),
+    files: FILE_ORDER.flatMap((file) => {
+      const body = bodies[file];
+      return body === undefined ? [] : [{ file, name: EVIDENCE_FILES[file], body, sha256: sha256Hex(body) }];
+    }),
   };
 }
 
@@ -209,29 +240,45 @@ export interface EvidenceFilesToVerify {
   readonly evidence: Uint8Array;
   readonly signature: Uint8Array | undefined;
   readonly publicKeyPem: string | undefined;
-  /** Tried in order for each artifact; the first that finds it wins. */
+  /** The body of an envelope as given (`--body`); otherwise looked for by its key with the fetchers. */
+  readonly body?: FetchedArtifact;
+  /** Tried in order for each artifact (and an envelope's body); the first that finds it wins. */
   readonly fetchers: readonly ArtifactFetcher[];
 }
 
-/** verify-evidence: the pure checks, then every artifact that one of the fetchers can reach. */
+/**
+ * verify-evidence: the pure checks, then every artifact that one of the fetchers can reach. An
+ * envelope's body is the one given, or found by its key (beside the envelope, or in the bucket).
+ */
 export async function verifyEvidenceFiles(files: EvidenceFilesToVerify): Promise<EvidenceVerification> {
-  const result = verifyEvidenceBytes(files);
+  let result: EvidenceVerification;
+  if (looksLikeEnvelope(files.evidence)) {
+    const parsed = parseEnvelope(files.evidence);
+    const body =
+      files.body ?? (parsed.ok ? await fetchFirst(files.fetchers, parsed.envelope.body.key) : undefined);
+    result = verifyEnvelopeBytes({ ...files, body });
+  } else {
+    result = verifyEvidenceBytes(files);
+  }
   const artifacts = result.document?.artifacts ?? [];
   const fetched = new Map<string, FetchedArtifact>();
   for (const a of artifacts) {
-    for (const fetch of files.fetchers) {
-      let got: FetchedArtifact;
-      try {
-        got = await fetch(a.key);
-      } catch {
-        got = undefined;
-      }
-      if (got) {
-        fetched.set(a.key, got);
-        break;
-      }
-    }
+    const got = await fetchFirst(files.fetchers, a.key);
+    if (got) fetched.set(a.key, got);
   }
   const checks = [...result.checks, ...verifyArtifacts(artifacts, fetched)];
   return { ...result, checks, ok: checks.every((c) => c.outcome !== 'failed') };
+}
+
+/** The first fetcher's answer that finds `key` (a fetcher that throws finds nothing). */
+async function fetchFirst(fetchers: readonly ArtifactFetcher[], key: string): Promise<FetchedArtifact> {
+  for (const fetch of fetchers) {
+    try {
+      const got = await fetch(key);
+      if (got) return got;
+    } catch {
+      // not reachable through this one: try the next
+    }
+  }
+  return undefined;
 }

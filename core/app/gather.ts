@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../domain/concurrency.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { causeText, KraftMigrateError } from '../domain/errors.ts';
 import { deletesByCreateTime, recordsIn } from '../domain/precheck/facts.ts';
@@ -19,6 +20,7 @@ import {
   type KafkaAdmin,
   type MskApi,
   type PartitionAtLogStart,
+  type PartitionOffsets,
   partitionKey,
 } from '../ports.ts';
 
@@ -98,6 +100,8 @@ export async function gather(deps: GatherDeps): Promise<GatheredState> {
 /** Budget and concurrency of the first-batch reads: precheck never waits long for W08. */
 export const FIRST_RECORDS_TIMEOUT_MS = 10_000;
 export const FIRST_RECORDS_CONCURRENCY = 8;
+/** Groups whose committed offsets are read at once. */
+export const GROUP_OFFSETS_CONCURRENCY = 8;
 
 /**
  * The first-batch timestamps of the partitions W08 looks at: delete-only CreateTime topics, partitions
@@ -147,6 +151,35 @@ interface ClusterGathering {
 
 function isAuthorization(e: unknown): boolean {
   return e instanceof KraftMigrateError && e.code === 'KAFKA_AUTHORIZATION';
+}
+
+/**
+ * The offsets of every selected topic in one batched call. When the principal may not describe
+ * some topic, the topics are asked one by one, so that each one refused is reported by name (B15)
+ * and the others are still read.
+ */
+async function topicOffsets(
+  admin: KafkaAdmin,
+  role: 'source' | 'target',
+  topics: readonly string[],
+  problems: PermissionProblem[],
+): Promise<Map<string, PartitionOffsets[]>> {
+  if (topics.length === 0) return new Map();
+  try {
+    return await admin.fetchOffsets(topics);
+  } catch (e) {
+    if (!isAuthorization(e)) throw e;
+  }
+  const out = new Map<string, PartitionOffsets[]>();
+  for (const name of topics) {
+    try {
+      out.set(name, (await admin.fetchOffsets([name])).get(name) ?? []);
+    } catch (e) {
+      if (!isAuthorization(e)) throw e;
+      problems.push({ operation: 'DescribeTopic', resource: `${role} topic ${name}`, error: causeText(e) });
+    }
+  }
+  return out;
 }
 
 async function gatherCluster(
@@ -263,12 +296,13 @@ async function gatherCluster(
         )
       : undefined;
     const sizes = selected.length ? await admin.describeLogDirs(selected).catch(() => []) : [];
+    const sizeOf = new Map(sizes.map((s) => [partitionKey(s), s.bytes]));
+    const offsetsOf = await topicOffsets(admin, role, selected, problems);
     const byName = new Map(allTopics.map((t) => [t.name, t]));
     const topics: TopicSnapshot[] = [];
     const explicitConfigs: Record<string, string[]> = {};
     for (const name of selected) {
-      const offsets =
-        (await attempt('DescribeTopic', `${role} topic ${name}`, () => admin.fetchOffsets(name))) ?? [];
+      const offsets = new Map((offsetsOf.get(name) ?? []).map((o) => [o.partition, o]));
       const meta = byName.get(name);
       const configs = topicConfigs?.get(name);
       if (configs)
@@ -276,15 +310,14 @@ async function gatherCluster(
       topics.push({
         name,
         partitions: (meta?.partitions ?? []).map((p) => {
-          const o = offsets.find((x) => x.partition === p.partition);
-          const size = sizes.find((s) => s.topic === name && s.partition === p.partition);
+          const o = offsets.get(p.partition);
           return {
             partition: p.partition,
             leader: p.leader,
             replicas: p.replicas,
             logStart: o?.logStart ?? 0n,
             end: o?.end ?? 0n,
-            bytes: size?.bytes,
+            bytes: sizeOf.get(partitionKey({ topic: name, partition: p.partition })),
           };
         }),
         configs: configs ? Object.fromEntries(configs.map((c) => [c.name, c.value])) : undefined,
@@ -295,7 +328,7 @@ async function gatherCluster(
     let transactionalTopics: readonly string[] = [];
     let acls: AclBinding[] | undefined;
     if (role === 'source') {
-      groups = await gatherGroups(deps, admin, selected, attempt);
+      groups = await gatherGroups(deps, admin, selected, attempt, problems);
       transactionalTopics = selected.length ? (await admin.probeTransactional(selected)).topics : [];
       acls = await attempt('DescribeAcls', 'source cluster', () => admin.describeAcls());
     }
@@ -334,6 +367,7 @@ async function gatherGroups(
   admin: KafkaAdmin,
   selectedTopics: readonly string[],
   attempt: <T>(op: string, res: string, fn: () => Promise<T>) => Promise<T | undefined>,
+  problems: PermissionProblem[],
 ): Promise<GroupSnapshot[]> {
   const summaries = (await attempt('DescribeGroup', 'source groups', () => admin.listGroups())) ?? [];
   const wanted = new Set(
@@ -343,13 +377,27 @@ async function gatherGroups(
     ),
   );
   const topicSet = new Set(selectedTopics);
+  // One OffsetFetch per group (after FindCoordinator), a few groups at once; B15 problems in group order.
+  const read = await mapWithConcurrency(
+    summaries.filter((g) => wanted.has(g.groupId)),
+    GROUP_OFFSETS_CONCURRENCY,
+    async (g) => {
+      try {
+        return { g, offsets: await admin.fetchCommittedOffsets(g.groupId), problem: undefined };
+      } catch (e) {
+        if (!isAuthorization(e)) throw e;
+        const problem = {
+          operation: 'DescribeGroup',
+          resource: `source group ${g.groupId}`,
+          error: causeText(e),
+        };
+        return { g, offsets: [], problem };
+      }
+    },
+  );
   const groups: GroupSnapshot[] = [];
-  for (const g of summaries) {
-    if (!wanted.has(g.groupId)) continue;
-    const offsets =
-      (await attempt('DescribeGroup', `source group ${g.groupId}`, () =>
-        admin.fetchCommittedOffsets(g.groupId),
-      )) ?? [];
+  for (const { g, offsets, problem } of read) {
+    if (problem) problems.push(problem);
     groups.push({
       groupId: g.groupId,
       state: g.state,

@@ -24,7 +24,13 @@ import {
   type TopicsPlan,
   topologyBlockedError,
 } from '../domain/topology/topics.ts';
-import type { AclBinding, Adapters, ConfigEntryDetail, KafkaAdmin } from '../ports.ts';
+import {
+  type AclBinding,
+  type Adapters,
+  type ConfigEntryDetail,
+  type KafkaAdmin,
+  partitionKey,
+} from '../ports.ts';
 import { writeSeedPlan } from './copy/seed-plan.ts';
 import { recordTopicsToCreate } from './created-topics.ts';
 import { transition } from './journal.ts';
@@ -203,6 +209,7 @@ async function readSource(
     : new Map();
   const sizes = selected.length ? await admin.describeLogDirs(selected).catch(() => []) : [];
   const byName = new Map(all.map((t) => [t.name, t]));
+  const sizeOf = new Map(sizes.map((s) => [partitionKey(s), s.bytes]));
   const topics: SourceTopic[] = selected.map((name) => {
     const entries = configs.get(name) ?? [];
     return {
@@ -210,7 +217,7 @@ async function readSource(
       partitions: (byName.get(name)?.partitions ?? []).map((p) => ({
         partition: p.partition,
         replicas: p.replicas.length,
-        bytes: sizes.find((s) => s.topic === name && s.partition === p.partition)?.bytes,
+        bytes: sizeOf.get(partitionKey({ topic: name, partition: p.partition })),
       })),
       configs: Object.fromEntries(entries.map((e) => [e.name, e.value])),
       explicit: entries.filter((e) => !e.isDefault && !e.readOnly).map((e) => e.name),

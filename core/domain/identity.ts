@@ -18,6 +18,15 @@ import { InvalidInputError } from './errors.ts';
 /** Characters a derived migration id may contain (it becomes part of S3 keys and file names). */
 const ID_PART = /^[A-Za-z0-9._-]+$/;
 
+/**
+ * A migration id, pinned or derived: at most 255 letters, digits, `.`, `_`, `-`, not starting with
+ * `.`. A derived id starts with Kafka's cluster id, base64url, which may begin with `_` or `-`; every
+ * check of an id (config, copier environment, segment keys) uses this one pattern, so an id the tool
+ * derives is one it accepts.
+ */
+export const MIGRATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
+export const MIGRATION_ID_RULE = 'expected letters, digits, ".", "_" or "-" (it becomes part of S3 keys)';
+
 /** `2026-04-25T06:15:02.123Z` → `20260425T061502Z`. */
 function compactUtc(date: Date): string {
   if (Number.isNaN(date.getTime())) {

@@ -25,6 +25,7 @@ import { processIO } from '../../cli/io.ts';
 import { run } from '../../cli/main.ts';
 import { createAdapters } from '../../core/adapters/factory.ts';
 import { comparePartitions } from '../../core/app/compare.ts';
+import { OPENSSL_VERIFY_ARGS } from '../../core/domain/evidence/signing.ts';
 import {
   type Continuation,
   consumeEvents,
@@ -271,18 +272,7 @@ async function checkEvidence(
   // --config: the artifacts listed in the evidence (cutover files, checkpoints) are checked in S3 too.
   say(`\n  $ kraft-migrate verify-evidence ${join(dir, 'evidence.json')} --config ${CONFIG}`);
   const verify = await run(['verify-evidence', join(dir, 'evidence.json'), '--config', CONFIG], io);
-  const opensslArgs = [
-    'pkeyutl',
-    '-verify',
-    '-pubin',
-    '-inkey',
-    'evidence-public-key.pem',
-    '-rawin',
-    '-in',
-    'evidence.json',
-    '-sigfile',
-    'evidence.json.sig',
-  ];
+  const opensslArgs = [...OPENSSL_VERIFY_ARGS];
   say(`\n  $ (cd ${dir} && openssl ${opensslArgs.join(' ')})`);
   const openssl = await new Promise<number>((resolve) => {
     const child = spawn('openssl', opensslArgs, { cwd: dir, stdio: 'inherit' });

@@ -157,6 +157,33 @@ async function targetAclsOf(principal: string) {
 }
 
 describe('copyTopology on the local stack', () => {
+  it('creates 150 topics in several CreateTopics batches, each with its configs and leaders; a second run changes nothing', async () => {
+    const p = uniqueName('topo-wide');
+    const specs = Array.from({ length: 150 }, (_, i) => ({
+      name: `${p}.t${String(i).padStart(3, '0')}`,
+      partitions: 1 + (i % 2),
+      configs: { 'retention.ms': String(86_400_000 + i) },
+    }));
+    await createTopics('source', specs);
+    const cfg = config(p);
+    const { adapters, id } = await prepared(cfg);
+
+    const first = await copyTopology(cfg, adapters, id, { leaderTimeoutMs: 60_000 });
+
+    expect(first.created.map((c) => c.topic)).toEqual(specs.map((t) => t.name));
+    expect(first.partition_count).toBe(225);
+    const leaders = await targetPartitions(specs.map((t) => t.name));
+    expect(
+      specs.every((t) => leaders[t.name]?.length === t.partitions && leaders[t.name]!.every((l) => l >= 0)),
+    ).toBe(true);
+    for (const i of [0, 99, 100, 149]) {
+      expect((await topicConfigs('target', specs[i]!.name))['retention.ms']).toBe(String(86_400_000 + i));
+    }
+    const second = await copyTopology(cfg, adapters, id, { leaderTimeoutMs: 60_000 });
+    expect(second.created).toEqual([]);
+    expect(second.unchanged).toHaveLength(150);
+  });
+
   it('creates the topics with partitions, configs, ACLs and leaders; a second run changes nothing', async () => {
     const p = uniqueName('topo');
     await createTopics('source', [

@@ -15,6 +15,9 @@ import {
   apiVersionsV3,
   type Connection,
   ConnectionPool,
+  createTopicsV5,
+  createTopicsV6,
+  createTopicsV7,
   describeLogDirsV1,
   describeLogDirsV2,
   describeLogDirsV3,
@@ -45,24 +48,26 @@ import {
   releaseOfApiVersions,
 } from '../../domain/kafka-version.ts';
 import { isInternalTopic } from '../../domain/selection.ts';
-import type {
-  AclBinding,
-  AclPatternType,
-  AclResourceType,
-  BrokerInfo,
-  ClusterInfo,
-  CommittedOffset,
-  ConfigEntryDetail,
-  CreateTopicOutcome,
-  GroupSummary,
-  KafkaAdmin,
-  NewTopic,
-  PartitionInfo,
-  PartitionOffsets,
-  PartitionSize,
-  TopicConfigChange,
-  TopicInfo,
-  TransactionalProbe,
+import {
+  type AclBinding,
+  type AclPatternType,
+  type AclResourceType,
+  type BrokerInfo,
+  type ClusterInfo,
+  type CommittedOffset,
+  type ConfigEntryDetail,
+  type CreateTopicOutcome,
+  type GroupSummary,
+  type KafkaAdmin,
+  type NewTopic,
+  type PartitionInfo,
+  type PartitionOffsets,
+  type PartitionRef,
+  type PartitionSize,
+  partitionKey,
+  type TopicConfigChange,
+  type TopicInfo,
+  type TransactionalProbe,
 } from '../../ports.ts';
 import {
   type ClientDeps,
@@ -126,12 +131,28 @@ export interface KafkajsAdminOptions {
 }
 
 const DESCRIBE_CONFIGS_CHUNK = 50;
+const DESCRIBE_CONFIGS_CONCURRENCY = 4;
 const ALTER_CONFIGS_CHUNK = 50;
 const CREATE_ACLS_CHUNK = 100;
-const CREATE_TOPICS_CONCURRENCY = 8;
+/** Topics and partitions per CreateTopics request (a KRaft controller bounds the records of one operation). */
+const CREATE_TOPICS_BATCH_TOPICS = 100;
+const CREATE_TOPICS_BATCH_PARTITIONS = 2_000;
+const CREATE_TOPICS_TIMEOUT_MS = 30_000;
+const REQUEST_TIMED_OUT = 7;
+/** CreateTopics codes worth another attempt: REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED. */
+const CREATE_TOPICS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
+const TRANSIENT_CREATE_TOPICS_ERRORS: ReadonlySet<string> = new Set([
+  'REQUEST_TIMED_OUT',
+  'NOT_CONTROLLER',
+  'THROTTLING_QUOTA_EXCEEDED',
+]);
 /** IncrementalAlterConfigs codes worth another attempt: REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED. */
 const ALTER_CONFIGS_RETRY_CODES: ReadonlySet<number> = new Set([7, 41, 89]);
 const DESCRIBE_GROUPS_CHUNK = 50;
+/** Partitions per ListOffsets request (one request per leader broker and chunk). */
+const LIST_OFFSETS_CHUNK = 1_000;
+/** Fetches of the transactional-data probe in flight at once. */
+const PROBE_CONCURRENCY = 8;
 const PARTITION_RETRIES = 4;
 
 const SOFTWARE = { name: 'kraft-migrate', version: '0.1.0' } as const;
@@ -153,7 +174,9 @@ const APIS = {
   FindCoordinator: { key: 10, name: 'FindCoordinator', min: 1, max: 1 },
   DescribeLogDirs: { key: 35, name: 'DescribeLogDirs', min: 1, max: 4 },
   IncrementalAlterConfigs: { key: 44, name: 'IncrementalAlterConfigs', min: 0, max: 0 },
+  CreateTopics: { key: 19, name: 'CreateTopics', min: 5, max: 7 },
 } as const satisfies Record<string, ApiSpec<number>>;
+const CREATE_TOPICS = { 5: createTopicsV5.api, 6: createTopicsV6.api, 7: createTopicsV7.api } as const;
 const DESCRIBE_LOG_DIRS = {
   1: describeLogDirsV1.api,
   2: describeLogDirsV2.api,
@@ -181,6 +204,7 @@ export class KafkajsAdmin implements KafkaAdmin {
   private readonly pool: ConnectionPool;
   private apis: Promise<BrokerApis> | undefined;
   private brokerCache: Map<number, BrokerInfo> | undefined;
+  private controllerId: number | undefined;
 
   constructor(kafka: Kafka, settings: ConnectionSettings, options: KafkajsAdminOptions = {}) {
     this.admin = kafka.admin();
@@ -301,16 +325,20 @@ export class KafkajsAdmin implements KafkaAdmin {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** DescribeConfigs of DESCRIBE_CONFIGS_CHUNK topics per request, DESCRIBE_CONFIGS_CONCURRENCY requests at once. */
   async describeTopicConfigs(topics: readonly string[]): Promise<Map<string, ConfigEntryDetail[]>> {
     const out = new Map<string, ConfigEntryDetail[]>();
-    for (const batch of chunks(topics, DESCRIBE_CONFIGS_CHUNK)) {
-      const op = { operation: 'DescribeConfigs', resource: `topic ${batch.join(', ')}` };
-      const answer = await this.describeConfigs(
-        op,
-        batch.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
-      );
+    const answers = await mapWithConcurrency(
+      chunks(topics, DESCRIBE_CONFIGS_CHUNK),
+      DESCRIBE_CONFIGS_CONCURRENCY,
+      (batch) =>
+        this.describeConfigs(
+          { operation: 'DescribeConfigs', resource: `topic ${batch.join(', ')}` },
+          batch.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+        ),
+    );
+    for (const answer of answers)
       for (const r of answer.resources) out.set(r.resourceName, r.configEntries.map(configEntry));
-    }
     return out;
   }
 
@@ -342,13 +370,31 @@ export class KafkajsAdmin implements KafkaAdmin {
   // -------------------------------------------------------------------------------------------
   // Offsets
 
-  async fetchOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const partitions = (await this.topicMetadata([topic]))[0]?.partitions.map((p) => p.partitionId) ?? [];
-    const logStart = await this.listOffsets(topic, partitions, EARLIEST_TIMESTAMP);
-    const end = await this.listOffsets(topic, partitions, LATEST_TIMESTAMP);
-    return partitions
-      .sort((a, b) => a - b)
-      .map((p) => ({ partition: p, logStart: logStart.get(p) ?? 0n, end: end.get(p) ?? 0n }));
+  /**
+   * Log start and high watermark of every partition of `topics`: one Metadata request for all of
+   * them, then per leader broker one ListOffsets for the log starts and one for the high watermarks
+   * (at most LIST_OFFSETS_CHUNK partitions each), the brokers asked at once.
+   */
+  async fetchOffsets(topics: readonly string[]): Promise<Map<string, PartitionOffsets[]>> {
+    const out = new Map<string, PartitionOffsets[]>();
+    if (topics.length === 0) return out;
+    const metadata = await this.topicMetadata(topics);
+    const refs = metadata.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId })),
+    );
+    const [logStart, end] = await Promise.all([
+      this.listOffsets(refs, EARLIEST_TIMESTAMP, metadata),
+      this.listOffsets(refs, LATEST_TIMESTAMP, metadata),
+    ]);
+    for (const topic of topics) out.set(topic, []);
+    for (const r of refs) {
+      const key = partitionKey(r);
+      out
+        .get(r.topic)
+        ?.push({ partition: r.partition, logStart: logStart.get(key) ?? 0n, end: end.get(key) ?? 0n });
+    }
+    for (const offsets of out.values()) offsets.sort((a, b) => a.partition - b.partition);
+    return out;
   }
 
   /**
@@ -356,21 +402,35 @@ export class KafkajsAdmin implements KafkaAdmin {
    * latest (-1) the high watermark. kafkajs' admin asks READ_COMMITTED, i.e. the last stable offset,
    * which is lower than the high watermark while a transaction is open.
    */
-  private async listOffsets(topic: string, partitions: readonly number[], timestamp: bigint) {
-    const out = new Map<number, bigint>();
-    const op = { operation: 'ListOffsets', resource: `topic ${topic}` };
-    await this.perLeader(topic, partitions, op, async (conn, ps) => {
+  private async listOffsets(
+    refs: readonly PartitionRef[],
+    timestamp: bigint,
+    metadata: readonly ITopicMetadata[],
+  ): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    await this.perLeader(refs, 'ListOffsets', metadata, async (conn, ps) => {
       await this.versionOf(APIS.ListOffsets);
-      const answer = await call(listOffsetsV2.api, conn, -1, READ_UNCOMMITTED, [
-        {
-          name: topic,
-          partitions: ps.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp })),
-        },
-      ]);
-      const failed: { partition: number; code: number }[] = [];
-      for (const r of answer.topics.flatMap((t) => t.partitions)) {
-        if (r.errorCode === 0) out.set(r.partitionIndex, r.offset);
-        else failed.push({ partition: r.partitionIndex, code: r.errorCode });
+      const answer = await call(
+        listOffsetsV2.api,
+        conn,
+        -1,
+        READ_UNCOMMITTED,
+        [...groupByTopic(ps)].map(([name, partitions]) => ({
+          name,
+          partitions: partitions.map((partitionIndex) => ({
+            partitionIndex,
+            currentLeaderEpoch: -1,
+            timestamp,
+          })),
+        })),
+      );
+      const failed: { ref: PartitionRef; code: number }[] = [];
+      for (const t of answer.topics) {
+        for (const r of t.partitions) {
+          const ref = { topic: t.name, partition: r.partitionIndex };
+          if (r.errorCode === 0) out.set(partitionKey(ref), r.offset);
+          else failed.push({ ref, code: r.errorCode });
+        }
       }
       return failed;
     });
@@ -378,21 +438,22 @@ export class KafkajsAdmin implements KafkaAdmin {
   }
 
   /**
-   * Runs `action` once per leader broker with the partitions it leads; partitions that come back
-   * with a retriable error (leader moved, not yet available) are retried after fresh metadata.
+   * Runs `action` per leader broker (the brokers at once) with the partitions it leads, at most
+   * LIST_OFFSETS_CHUNK per call; partitions that come back with a retriable error (leader moved,
+   * not yet available) are retried after fresh metadata. `metadata` serves the first attempt.
    */
   private async perLeader(
-    topic: string,
-    partitions: readonly number[],
-    op: KafkaOperation,
-    action: (conn: Connection, partitions: number[]) => Promise<{ partition: number; code: number }[]>,
+    refs: readonly PartitionRef[],
+    operation: string,
+    metadata: readonly ITopicMetadata[],
+    action: (conn: Connection, refs: PartitionRef[]) => Promise<{ ref: PartitionRef; code: number }[]>,
   ): Promise<void> {
-    let pending = [...partitions];
+    let pending = [...refs];
     let lastCode = 0;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > PARTITION_RETRIES) {
         throw new TransientError(
-          `${op.operation} on ${op.resource} partitions ${pending.join(',')} failed: ${kafkaErrorCodeName(lastCode)}`,
+          `${operation} on ${partitionsText(pending)} failed: ${kafkaErrorCodeName(lastCode)}`,
           {
             code: 'KAFKA_PARTITION_UNAVAILABLE',
             fix: 'Partition leaders are moving or offline; retry shortly.',
@@ -400,39 +461,42 @@ export class KafkajsAdmin implements KafkaAdmin {
         );
       }
       if (attempt > 0) await this.sleep(Math.min(300 * 2 ** attempt, 3_000));
-      const leaders = await this.leadersOf(topic, pending, attempt > 0);
-      const next: number[] = [];
-      for (const [leader, ps] of leaders) {
-        if (leader < 0) {
-          next.push(...ps);
-          lastCode = 5;
-          continue;
-        }
-        const failed = await this.run(op, async () => action(await this.brokerConnection(leader), ps));
-        for (const f of failed) {
-          if (!RETRIABLE_PARTITION_ERRORS.has(f.code))
-            throw toCatalogueError(
-              kafkaProtocolError(f.code, `${op.operation} ${topic}-${f.partition}`),
-              this.bootstrap,
-              op,
+      if (attempt > 0) this.brokerCache = undefined;
+      const leaders = byLeader(
+        pending,
+        attempt === 0 ? metadata : await this.topicMetadata(topicsOf(pending)),
+      );
+      const next: PartitionRef[] = [];
+      const leaderless = leaders.get(-1);
+      if (leaderless) {
+        next.push(...leaderless);
+        lastCode = 5;
+        leaders.delete(-1);
+      }
+      const answers = await Promise.all(
+        [...leaders].map(async ([leader, ps]) => {
+          const failed: { ref: PartitionRef; code: number }[] = [];
+          for (const chunk of chunks(ps, LIST_OFFSETS_CHUNK)) {
+            const op = { operation, resource: topicsText(chunk) };
+            failed.push(
+              ...(await this.run(op, async () => action(await this.brokerConnection(leader), chunk))),
             );
-          next.push(f.partition);
-          lastCode = f.code;
-        }
+          }
+          return failed;
+        }),
+      );
+      for (const f of answers.flat()) {
+        if (!RETRIABLE_PARTITION_ERRORS.has(f.code))
+          throw toCatalogueError(
+            kafkaProtocolError(f.code, `${operation} ${f.ref.topic}-${f.ref.partition}`),
+            this.bootstrap,
+            { operation, resource: `topic ${f.ref.topic}` },
+          );
+        next.push(f.ref);
+        lastCode = f.code;
       }
       pending = next;
     }
-  }
-
-  private async leadersOf(topic: string, partitions: readonly number[], refresh: boolean) {
-    if (refresh) this.brokerCache = undefined;
-    const meta = (await this.topicMetadata([topic]))[0];
-    const byLeader = new Map<number, number[]>();
-    for (const p of partitions) {
-      const leader = meta?.partitions.find((x) => x.partitionId === p)?.leader ?? -1;
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
-    }
-    return byLeader;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -603,39 +667,35 @@ export class KafkajsAdmin implements KafkaAdmin {
   async probeTransactional(topics: readonly string[]): Promise<TransactionalProbe> {
     const limits = { ...DEFAULT_PROBE_LIMITS, ...this.options.probe };
     const deadline = Date.now() + limits.deadlineMs;
-    const found: string[] = [];
-    for (const topic of topics) {
-      if (Date.now() >= deadline) break;
-      if (await this.topicHasTransactions(topic, limits, deadline)) found.push(topic);
-    }
-    return { topics: found };
-  }
-
-  private async topicHasTransactions(topic: string, limits: ProbeLimits, deadline: number): Promise<boolean> {
-    const offsets = (await this.fetchOffsets(topic)).slice(0, limits.partitionsPerTopic);
-    const leaders = await this.leadersOf(
-      topic,
-      offsets.map((o) => o.partition),
-      false,
+    if (topics.length === 0) return { topics: [] };
+    // The offsets and leaders of every topic at once; then the windows, a few fetches in flight.
+    const metadata = await this.topicMetadata(topics);
+    const offsets = await this.fetchOffsets(topics);
+    const leaderOf = new Map(
+      metadata.flatMap((t) =>
+        t.partitions.map((p) => [partitionKey({ topic: t.name, partition: p.partitionId }), p.leader]),
+      ),
     );
-    const leaderOf = new Map<number, number>();
-    for (const [leader, ps] of leaders) for (const p of ps) leaderOf.set(p, leader);
-    for (const o of offsets) {
-      if (Date.now() >= deadline) return false;
-      const leader = leaderOf.get(o.partition) ?? -1;
-      if (o.end <= o.logStart || leader < 0) continue;
-      const windows = [o.logStart];
-      const tail = o.end - limits.tailOffsets;
-      if (tail > o.logStart) windows.push(tail);
-      for (const from of windows) {
-        const op = { operation: 'Fetch', resource: `topic ${topic}` };
-        const fetching = this.run(op, () =>
-          this.windowHasTransactions(leader, topic, o.partition, from, limits),
-        );
-        if ((await beforeDeadline(fetching, deadline)) === true) return true;
+    const windows: { topic: string; partition: number; leader: number; from: bigint }[] = [];
+    for (const topic of topics) {
+      for (const o of (offsets.get(topic) ?? []).slice(0, limits.partitionsPerTopic)) {
+        const leader = leaderOf.get(partitionKey({ topic, partition: o.partition })) ?? -1;
+        if (o.end <= o.logStart || leader < 0) continue;
+        windows.push({ topic, partition: o.partition, leader, from: o.logStart });
+        const tail = o.end - limits.tailOffsets;
+        if (tail > o.logStart) windows.push({ topic, partition: o.partition, leader, from: tail });
       }
     }
-    return false;
+    const found = new Set<string>();
+    await mapWithConcurrency(windows, PROBE_CONCURRENCY, async (w) => {
+      if (found.has(w.topic) || Date.now() >= deadline) return;
+      const op = { operation: 'Fetch', resource: `topic ${w.topic}` };
+      const fetching = this.run(op, () =>
+        this.windowHasTransactions(w.leader, w.topic, w.partition, w.from, limits),
+      );
+      if ((await beforeDeadline(fetching, deadline)) === true) found.add(w.topic);
+    });
+    return { topics: topics.filter((t) => found.has(t)) };
   }
 
   private async windowHasTransactions(
@@ -655,36 +715,104 @@ export class KafkajsAdmin implements KafkaAdmin {
   // Write side (the target, during the topology copy)
 
   /**
-   * One CreateTopics request per topic (at most CREATE_TOPICS_CONCURRENCY at a time), so that each
-   * outcome is known: kafkajs answers `false` when every topic of a request already existed.
-   * Leaders are not awaited here (waitForLeaders, once for all).
+   * CreateTopics in batches (CREATE_TOPICS_BATCH_TOPICS topics and at most
+   * CREATE_TOPICS_BATCH_PARTITIONS partitions per request), to the controller, every topic's outcome
+   * read from its own error code. All or nothing where the brokers can tell in advance: every batch
+   * is first sent with validateOnly, and when any topic is refused (a config value, a policy, the
+   * replication factor, authorization) nothing is created and the error names every refused topic.
+   * Transient codes (REQUEST_TIMED_OUT, NOT_CONTROLLER, THROTTLING_QUOTA_EXCEEDED) are retried for
+   * the topics that got them; a topic that timed out and then exists counts as created. Leaders are
+   * not awaited here (waitForLeaders, once for all).
    */
   async createTopics(topics: readonly NewTopic[]): Promise<Map<string, CreateTopicOutcome>> {
-    const outcomes = await mapWithConcurrency(topics, CREATE_TOPICS_CONCURRENCY, async (t) => {
-      const configs = Object.entries(t.configs);
+    const batches = topicBatches(topics);
+    const refused: { topic: NewTopic; type: string; message: string | null }[] = [];
+    for (const batch of batches) {
+      for (const [topic, r] of await this.createTopicsBatch(batch, true)) {
+        if (r.type !== undefined && r.type !== 'TOPIC_ALREADY_EXISTS')
+          refused.push({ topic, type: r.type, message: r.message });
+      }
+    }
+    if (refused.length > 0) throw createTopicsRefused(refused, topics.length);
+    const outcomes = new Map<string, CreateTopicOutcome>();
+    for (const batch of batches) {
+      const failed: { topic: NewTopic; type: string; message: string | null }[] = [];
+      for (const [topic, r] of await this.createTopicsBatch(batch, false)) {
+        if (r.type === undefined) outcomes.set(topic.name, 'created');
+        else if (r.type === 'TOPIC_ALREADY_EXISTS')
+          outcomes.set(topic.name, r.timedOutBefore ? 'created' : 'exists');
+        else failed.push({ topic, type: r.type, message: r.message });
+      }
+      if (failed.length > 0) throw createTopicsRefused(failed, topics.length, outcomes.size);
+    }
+    return outcomes;
+  }
+
+  /**
+   * One batch of CreateTopics (validateOnly or for real) with the transient per-topic codes retried;
+   * the error type of each topic (undefined: accepted), Kafka's message, and whether an earlier
+   * attempt timed out (the topic may have been created by it).
+   */
+  private async createTopicsBatch(
+    batch: readonly NewTopic[],
+    validateOnly: boolean,
+  ): Promise<Map<NewTopic, { type: string | undefined; message: string | null; timedOutBefore: boolean }>> {
+    const out = new Map<
+      NewTopic,
+      { type: string | undefined; message: string | null; timedOutBefore: boolean }
+    >();
+    const timedOut = new Set<string>();
+    let pending = [...batch];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const names = pending.map((t) => t.name);
       const op = {
         operation: 'CreateTopics',
-        resource:
-          `topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}` +
-          `${configs.length ? `, configs ${configs.map(([k, v]) => `${k}=${v}`).join(',')}` : ''})`,
+        resource: pending.length === 1 ? newTopicText(pending[0] as NewTopic) : `topics ${names.join(', ')}`,
       };
-      const created = await this.run(op, () =>
-        this.admin.createTopics({
-          waitForLeaders: false,
-          timeout: 30_000,
-          topics: [
-            {
-              topic: t.name,
-              numPartitions: t.partitions,
-              replicationFactor: t.replicationFactor,
-              configEntries: configs.map(([name, value]) => ({ name, value })),
-            },
-          ],
-        }),
+      const answer = await this.run(op, async () => {
+        const version = await this.versionOf(APIS.CreateTopics);
+        const controller = await this.controllerConnection(attempt > 0);
+        const request = pending.map((t) => ({
+          name: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+          assignments: [],
+          configs: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        }));
+        return call(CREATE_TOPICS[version], controller, request, CREATE_TOPICS_TIMEOUT_MS, validateOnly);
+      });
+      const retry: NewTopic[] = [];
+      for (const t of pending) {
+        const r = answer.topics.find((x) => x.name === t.name);
+        const code = r ? r.errorCode : 0;
+        if (code === REQUEST_TIMED_OUT) timedOut.add(t.name);
+        if (CREATE_TOPICS_RETRY_CODES.has(code) && attempt < PARTITION_RETRIES) {
+          retry.push(t);
+          continue;
+        }
+        const type = r && code !== 0 ? kafkaErrorCodeName(code) : undefined;
+        if (type !== undefined && AUTHORIZATION_ERROR_TYPES.has(type))
+          throw authorizationError(type, { operation: 'CreateTopics', resource: newTopicText(t) });
+        out.set(t, { type, message: r?.errorMessage ?? null, timedOutBefore: timedOut.has(t.name) });
+      }
+      pending = retry;
+      if (pending.length > 0) await this.sleep(Math.min(300 * 2 ** attempt, 3_000));
+    }
+    return out;
+  }
+
+  /** A connection to the controller (KRaft brokers forward; ZooKeeper-mode brokers need the controller). */
+  private async controllerConnection(refresh: boolean): Promise<Connection> {
+    if (refresh || this.controllerId === undefined) {
+      const c = await this.admin.describeCluster();
+      this.brokerCache = new Map(
+        c.brokers.map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port }]),
       );
-      return [t.name, created ? 'created' : 'exists'] as const;
-    });
-    return new Map(outcomes);
+      this.controllerId = c.controller ?? c.brokers[0]?.nodeId;
+    }
+    if (this.controllerId === undefined)
+      throw unreachableError(this.bootstrap, new Error('the cluster metadata names no broker'));
+    return this.brokerConnection(this.controllerId);
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {
@@ -937,6 +1065,118 @@ async function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** "topic orders (3 partitions, replication factor 3, configs retention.ms=1)" for messages. */
+function newTopicText(t: NewTopic): string {
+  const configs = Object.entries(t.configs);
+  return (
+    `topic ${t.name} (${t.partitions} partitions, replication factor ${t.replicationFactor}` +
+    `${configs.length ? `, configs ${configs.map(([k, v]) => `${k}=${v}`).join(',')}` : ''})`
+  );
+}
+
+/** The topics in request-sized batches, in order. */
+function topicBatches(topics: readonly NewTopic[]): NewTopic[][] {
+  const out: NewTopic[][] = [];
+  let batch: NewTopic[] = [];
+  let partitions = 0;
+  for (const t of topics) {
+    if (
+      batch.length > 0 &&
+      (batch.length >= CREATE_TOPICS_BATCH_TOPICS ||
+        partitions + t.partitions > CREATE_TOPICS_BATCH_PARTITIONS)
+    ) {
+      out.push(batch);
+      batch = [];
+      partitions = 0;
+    }
+    batch.push(t);
+    partitions += t.partitions;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
+/**
+ * The target refused to create some topics: each one named with Kafka's error and message. Before
+ * any topic was created (the validateOnly pass) the message says nothing was created.
+ */
+function createTopicsRefused(
+  refused: readonly { topic: NewTopic; type: string; message: string | null }[],
+  total: number,
+  created?: number,
+): PreconditionError | TransientError {
+  const each = refused
+    .map(
+      (r) =>
+        `CreateTopics on ${newTopicText(r.topic)} failed: ${r.type}${r.message ? ` (${r.message})` : ''}`,
+    )
+    .join('; ');
+  const state =
+    created === undefined
+      ? `nothing was created (${refused.length} of ${total} topic(s) refused)`
+      : `${created} of ${total} topic(s) were created before this`;
+  if (refused.every((r) => TRANSIENT_CREATE_TOPICS_ERRORS.has(r.type))) {
+    return new TransientError(`${each}; ${state}`, {
+      code: 'KAFKA_REQUEST_FAILED',
+      fix: 'A transient broker condition (controller moving, quota, timeout); the step is retried automatically and creates nothing twice. If it persists, check broker health.',
+    });
+  }
+  return new PreconditionError(`${each}; ${state}`, {
+    code: 'KAFKA_REQUEST_FAILED',
+    fix:
+      'The target refused these topics: check each named config value and the replication factor are valid for ' +
+      'the target (its Kafka version, broker count and create-topic policy), change the config (topology.*) or ' +
+      'leave the topic out (topics.exclude), and run again; topics already created are kept and not created twice.',
+  });
+}
+
+/** The refs grouped by topic, in first-seen order (one request entry per topic). */
+function groupByTopic(refs: readonly PartitionRef[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of refs) {
+    const ps = out.get(r.topic);
+    if (ps) ps.push(r.partition);
+    else out.set(r.topic, [r.partition]);
+  }
+  return out;
+}
+
+function topicsOf(refs: readonly PartitionRef[]): string[] {
+  return [...groupByTopic(refs).keys()];
+}
+
+/** The refs by leader broker id (-1: no leader, or a partition the metadata does not have). */
+function byLeader(
+  refs: readonly PartitionRef[],
+  metadata: readonly ITopicMetadata[],
+): Map<number, PartitionRef[]> {
+  const leaderOf = new Map(
+    metadata.flatMap((t) =>
+      t.partitions.map((p) => [partitionKey({ topic: t.name, partition: p.partitionId }), p.leader]),
+    ),
+  );
+  const out = new Map<number, PartitionRef[]>();
+  for (const r of refs) {
+    const leader = leaderOf.get(partitionKey(r)) ?? -1;
+    const ps = out.get(leader);
+    if (ps) ps.push(r);
+    else out.set(leader, [r]);
+  }
+  return out;
+}
+
+/** "topic orders" or "topics orders, payments" (at most 5 named) for messages. */
+function topicsText(refs: readonly PartitionRef[]): string {
+  const topics = topicsOf(refs);
+  if (topics.length === 1) return `topic ${topics[0]}`;
+  return `topics ${topics.slice(0, 5).join(', ')}${topics.length > 5 ? `, … (${topics.length})` : ''}`;
+}
+
+/** "topic orders partitions 0,3; topic payments partitions 1" for messages. */
+function partitionsText(refs: readonly PartitionRef[]): string {
+  return [...groupByTopic(refs)].map(([t, ps]) => `topic ${t} partitions ${ps.join(',')}`).join('; ');
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

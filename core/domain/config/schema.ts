@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_COPIERS } from '../copy/shards.ts';
+import { MIGRATION_ID, MIGRATION_ID_RULE } from '../identity.ts';
 import { DURATION_HELP, parseDuration } from './duration.ts';
 
 /**
@@ -106,12 +107,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 export const configSchema = z.strictObject({
-  migration_id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, {
-      message: 'expected letters, digits, ".", "_" or "-" (it becomes part of S3 keys)',
-    })
-    .optional(),
+  migration_id: z.string().regex(MIGRATION_ID, { message: MIGRATION_ID_RULE }).optional(),
   source: cluster,
   target: cluster,
   topics: selection,

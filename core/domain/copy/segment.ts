@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { PartitionRef, RawBatch, SourceRecord } from '../../ports.ts';
 import { causeText, InvariantError } from '../errors.ts';
+import { MIGRATION_ID } from '../identity.ts';
 import { joinKey } from '../plan/storage-layout.ts';
 import { BATCH_FIELD, BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES } from '../record-batch.ts';
 import { decimalOffsetSchema, INT64_MAX, INT64_MIN, isOffset, toDecimal } from './int64.ts';
@@ -50,7 +51,6 @@ const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
 
 /** Kafka's legal topic names (at most 249 of letters, digits, `.`, `_`, `-`; not `.` or `..`). */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const MIGRATION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 export interface EncodeSegmentOptions {
   /** Gzip the whole object: true (level 6) or a zlib level 1–9. Default false. */
@@ -665,7 +665,7 @@ export function segmentKey(
 }
 
 const SEGMENT_KEY =
-  /^([A-Za-z0-9][A-Za-z0-9._-]*)\/topics\/([A-Za-z0-9._-]+)\/partition=(0|[1-9][0-9]*)\/([0-9]{20})-([0-9]{20})\.kmseg$/;
+  /^([A-Za-z0-9_-][A-Za-z0-9._-]*)\/topics\/([A-Za-z0-9._-]+)\/partition=(0|[1-9][0-9]*)\/([0-9]{20})-([0-9]{20})\.kmseg$/;
 
 export interface SegmentKeyParts {
   readonly migrationId: string;

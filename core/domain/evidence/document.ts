@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../canonical.ts';
 import { InvalidInputError, InvariantError } from '../errors.ts';
 import type { JournalEntry } from '../journal/entry.ts';
@@ -49,6 +50,11 @@ export interface EvidenceInput {
   readonly artifacts: readonly Artifact[];
   readonly key: EvidenceKey;
   readonly warnings?: readonly string[];
+  /**
+   * true when the document is published as evidence-body.json under a signed envelope (a signer that
+   * cannot sign it whole, e.g. KMS): recorded as `signing.envelope_file`.
+   */
+  readonly envelope?: boolean;
 }
 
 /**
@@ -87,6 +93,7 @@ export function buildEvidence(input: EvidenceInput): EvidenceDocument {
       public_key_file: 'evidence-public-key.pem',
       signature_file: 'evidence.json.sig',
       demo_key: demo,
+      ...(input.envelope ? { envelope_file: 'evidence.json' } : {}),
     },
     warnings,
   };
@@ -135,22 +142,38 @@ export type ParsedEvidence =
 
 /** Parses evidence.json bytes; `canonical` says whether they are exactly the canonical form. */
 export function parseEvidence(bytes: Uint8Array): ParsedEvidence {
+  const parsed = parseCanonical(bytes, evidenceSchema, serializeEvidence, 'an evidence document');
+  return parsed.ok ? { ok: true, document: parsed.value, canonical: parsed.canonical } : parsed;
+}
+
+/**
+ * UTF-8 JSON bytes checked against `schema` (`what` names it in the problem), and whether they are
+ * exactly `serialize` of the value: the RFC 8785 form that was signed or hashed.
+ */
+export function parseCanonical<T>(
+  bytes: Uint8Array,
+  schema: z.ZodType<T>,
+  serialize: (value: T) => Uint8Array,
+  what: string,
+):
+  | { readonly ok: true; readonly value: T; readonly canonical: boolean }
+  | { readonly ok: false; readonly problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
     return { ok: false, problem: `not UTF-8 JSON: ${(e as Error).message}` };
   }
-  const parsed = evidenceSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {
       ok: false,
-      problem: `not an evidence document: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      problem: `not ${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
     };
   }
-  const canonical = Buffer.from(serializeEvidence(parsed.data)).equals(Buffer.from(bytes));
-  return { ok: true, document: parsed.data, canonical };
+  const canonical = Buffer.from(serialize(parsed.data)).equals(Buffer.from(bytes));
+  return { ok: true, value: parsed.data, canonical };
 }
 
 /** Paths of numbers that are not safe integers (would not survive a round trip exactly). */

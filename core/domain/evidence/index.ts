@@ -1,5 +1,6 @@
 export * from './compare.ts';
 export * from './document.ts';
+export * from './envelope.ts';
 export * from './journal.ts';
 export * from './layout.ts';
 export * from './report.ts';

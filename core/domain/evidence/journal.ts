@@ -32,8 +32,11 @@ export function evidenceJournalDetail(published: {
   readonly evidenceSha256: string;
   readonly publicKeySha256: string;
   readonly document: { readonly signing: { readonly key_source: string; readonly demo_key: boolean } };
+  /** Under a signed envelope: the body's SHA-256 goes into the journal too. */
+  readonly envelope?: { readonly body: { readonly sha256: string } } | undefined;
 }): Record<string, unknown> {
   return {
+    ...(published.envelope ? { evidence_body_sha256: published.envelope.body.sha256 } : {}),
     evidence_url: published.url,
     evidence_attempt_url: published.attemptUrl,
     evidence_attempt: published.attempt,

@@ -4,7 +4,9 @@ import { evidenceObjectUrl, joinKey, parseS3Url, s3Url } from '../plan/storage-l
  * Where the evidence of a migration lives, relative to the evidence location (`storage.evidence`):
  *
  *   migrations/<id>/attempts/<n>/{evidence.json, evidence.json.sig, evidence-public-key.pem, evidence.html}
- *       every finalize attempt, written once with If-None-Match: * (never overwritten)
+ *       every finalize attempt, written once with If-None-Match: * (never overwritten); with a signer
+ *       that cannot sign the whole document (KMS) also evidence-body.json, the document itself, and
+ *       evidence.json is then the signed envelope naming the body's key, SHA-256 and size
  *   migrations/<id>/{evidence.json, …}
  *       the latest attempt: a new object version on a versioned (Object Lock) bucket, where every
  *       earlier version stays (and stays locked); on an unversioned bucket the canonical copy is
@@ -15,6 +17,8 @@ export const EVIDENCE_FILES = {
   signature: 'evidence.json.sig',
   publicKey: 'evidence-public-key.pem',
   report: 'evidence.html',
+  /** Only beside a signed envelope (core/domain/evidence/envelope.ts): the full evidence document. */
+  body: 'evidence-body.json',
 } as const;
 
 export type EvidenceFile = keyof typeof EVIDENCE_FILES;

@@ -1,12 +1,14 @@
 import { renderEntry } from '../journal/entry.ts';
 import type { EvidenceDocument, ValidationCheck } from './schema.ts';
+import { OPENSSL_VERIFY_ARGS } from './signing.ts';
 
 /**
  * The human report `evidence.html`, generated from the evidence document alone (so it can always be
  * regenerated from a verified evidence.json). Self-contained: inline CSS, no script, no image, no
  * font, no link to fetch — and a Content-Security-Policy of `default-src 'none'` so a browser
  * would refuse to fetch anything even if a value slipped through. Every value is HTML-escaped.
- * The report is a view, not the proof: the signature covers evidence.json, not this file.
+ * The report is a view, not the proof: the signature covers evidence.json (the document, or the
+ * envelope holding the digest of evidence-body.json), not this file.
  */
 export function renderEvidenceReport(doc: EvidenceDocument): string {
   const overall = doc.validation.overall;
@@ -35,9 +37,7 @@ ${section('Translated consumer offsets', translations(doc))}
 ${section('Journal', timeline(doc))}
 ${section('Artifacts', artifacts(doc))}
 <footer>
-<p>This page is generated from <code>evidence.json</code>; the signature covers that file, not this page. Verify it with:</p>
-<pre>openssl pkeyutl -verify -pubin -inkey evidence-public-key.pem -rawin -in evidence.json -sigfile evidence.json.sig</pre>
-<p>or <code>kraft-migrate verify-evidence evidence.json</code> (signature, journal hash chain and artifacts).</p>
+${verifyFooter(doc)}
 </footer>
 </body>
 </html>
@@ -100,6 +100,20 @@ function table(
     )
     .join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+const OPENSSL_VERIFY = `openssl ${OPENSSL_VERIFY_ARGS.join(' ')}`;
+
+function verifyFooter(doc: EvidenceDocument): string {
+  if (doc.signing.envelope_file !== undefined) {
+    return `<p>This page is generated from <code>evidence-body.json</code>, the evidence document. The signature covers the envelope <code>evidence.json</code>, which holds the body's SHA-256 and size; not this page. Verify it with:</p>
+<pre>${OPENSSL_VERIFY}
+sha256sum evidence-body.json   # equal to body.sha256 in evidence.json</pre>
+<p>or <code>kraft-migrate verify-evidence evidence.json</code> (signature, body, journal hash chain and artifacts).</p>`;
+  }
+  return `<p>This page is generated from <code>evidence.json</code>; the signature covers that file, not this page. Verify it with:</p>
+<pre>${OPENSSL_VERIFY}</pre>
+<p>or <code>kraft-migrate verify-evidence evidence.json</code> (signature, journal hash chain and artifacts).</p>`;
 }
 
 function signingNotice(doc: EvidenceDocument): string {

@@ -18,8 +18,8 @@ export const EVIDENCE_SCHEMA_VERSION = 1;
 export const decimalString = z
   .string()
   .regex(/^(0|-?[1-9][0-9]*)$/, { message: 'expected a decimal integer string such as "42"' });
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected 64 lowercase hex digits' });
-const isoTime = z.iso.datetime({ offset: true });
+export const hex64 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected 64 lowercase hex digits' });
+export const isoTime = z.iso.datetime({ offset: true });
 const partition = z.int().min(0);
 const topicPartition = { topic: z.string().min(1), partition };
 
@@ -147,6 +147,12 @@ export const signingSchema = z.strictObject({
   public_key_file: z.literal('evidence-public-key.pem'),
   signature_file: z.literal('evidence.json.sig'),
   demo_key: z.boolean(),
+  /**
+   * Present when this document is the body of a signed envelope (evidence-body.json): the signature
+   * is over the envelope `evidence.json`, which holds this body's SHA-256 and size
+   * (core/domain/evidence/envelope.ts). Absent when the signature is over this document itself.
+   */
+  envelope_file: z.literal('evidence.json').optional(),
 });
 
 export const evidenceSchema = z.strictObject({

@@ -11,6 +11,24 @@ import { InvalidInputError } from '../errors.ts';
  * recomputes with `openssl pkey -pubin -in evidence-public-key.pem -outform DER | sha256sum`.
  */
 
+/**
+ * The auditor's command (docs/evidence.md), run in the folder of the downloaded files: Ed25519 over
+ * the exact bytes of evidence.json (OpenSSL 3 needs -rawin). The same whether evidence.json is the
+ * document or a signed envelope.
+ */
+export const OPENSSL_VERIFY_ARGS = [
+  'pkeyutl',
+  '-verify',
+  '-pubin',
+  '-inkey',
+  'evidence-public-key.pem',
+  '-rawin',
+  '-in',
+  'evidence.json',
+  '-sigfile',
+  'evidence.json.sig',
+] as const;
+
 /** SPKI PEM of the built-in demo key (its private key: core/adapters/signing-key.ts DEMO_SIGNING_KEY_PEM). */
 export const DEMO_PUBLIC_KEY_PEM =
   '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA/GTJj0Fgsosr38n6ngctVP1L+EXoWlZ1ULD7KQvhs00=\n-----END PUBLIC KEY-----\n';

@@ -3,13 +3,18 @@ import { isKraftMigrateError } from '../errors.ts';
 import { journalFingerprint } from '../journal/fingerprint.ts';
 import { verifyChain } from '../journal/journal.ts';
 import { parseEvidence } from './document.ts';
-import type { Artifact, EvidenceDocument } from './schema.ts';
+import { type EvidenceEnvelope, envelopeMismatches, parseEnvelope } from './envelope.ts';
+import { EVIDENCE_FILES } from './layout.ts';
+import type { Artifact, EvidenceDocument, SigningInfo } from './schema.ts';
 import { DEMO_PUBLIC_KEY_SHA256, publicKeyFingerprint, verifyEd25519 } from './signing.ts';
 
 /**
  * What `verify-evidence` checks, as pure functions over bytes already read: the document's format,
  * the detached signature over the exact bytes, the public key against the fingerprint inside, the
  * journal's hash chain, and each artifact's size and SHA-256. One result per check; nothing throws.
+ * A signed envelope (envelope.ts) gets the same checks: format, signature and key on the envelope,
+ * then `body` (the body's size and SHA-256 against the envelope, its format, its agreement with the
+ * envelope), then the journal and the artifacts of the verified body.
  */
 
 export type CheckOutcome = 'ok' | 'failed' | 'warning' | 'unchecked';
@@ -26,7 +31,10 @@ export interface EvidenceVerification {
   /** true when the evidence was signed with the built-in demo key: a valid signature proves nothing. */
   readonly demoKey: boolean;
   readonly checks: readonly VerifyCheck[];
+  /** The evidence document: the file itself, or the body of an envelope once it verified. */
   readonly document: EvidenceDocument | undefined;
+  /** The parsed envelope, when the file is one. */
+  readonly envelope?: EvidenceEnvelope | undefined;
 }
 
 export interface VerifyInput {
@@ -42,22 +50,24 @@ export function verifyEvidenceBytes(input: VerifyInput): EvidenceVerification {
   const checks: VerifyCheck[] = [];
   const parsed = parseEvidence(input.evidence);
   const document = parsed.ok ? parsed.document : undefined;
-  if (!parsed.ok) checks.push({ name: 'format', outcome: 'failed', detail: parsed.problem });
-  else if (!parsed.canonical)
-    checks.push({
-      name: 'format',
-      outcome: 'failed',
-      detail: 'the bytes are not the RFC 8785 canonical JSON of the document (the file was rewritten)',
-    });
-  else
-    checks.push({
-      name: 'format',
-      outcome: 'ok',
-      detail: `evidence schema ${document?.schema_version}, RFC 8785 canonical JSON`,
-    });
+  checks.push(
+    formatCheck(
+      parsed,
+      'document',
+      () => `evidence schema ${document?.schema_version}, RFC 8785 canonical JSON`,
+    ),
+  );
 
-  checks.push(signatureCheck(input));
-  const keyCheck = publicKeyChecks(input.publicKeyPem, document);
+  checks.push(
+    document?.signing.envelope_file === undefined
+      ? signatureCheck(input)
+      : {
+          name: 'signature',
+          outcome: 'failed',
+          detail: `this is the body of a signed envelope: the signature is over ${document.signing.envelope_file}, which holds this body's SHA-256 — verify that file instead`,
+        },
+  );
+  const keyCheck = publicKeyChecks(input.publicKeyPem, document?.signing);
   checks.push(...keyCheck.checks);
   checks.push(...journalChecks(document));
   return {
@@ -66,6 +76,24 @@ export function verifyEvidenceBytes(input: VerifyInput): EvidenceVerification {
     checks,
     document,
   };
+}
+
+function formatCheck(
+  parsed:
+    | { readonly ok: true; readonly canonical: boolean }
+    | { readonly ok: false; readonly problem: string },
+  what: 'document' | 'envelope',
+  ok: () => string,
+): VerifyCheck {
+  const name = 'format';
+  if (!parsed.ok) return { name, outcome: 'failed', detail: parsed.problem };
+  if (!parsed.canonical)
+    return {
+      name,
+      outcome: 'failed',
+      detail: `the bytes are not the RFC 8785 canonical JSON of the ${what} (the file was rewritten)`,
+    };
+  return { name, outcome: 'ok', detail: ok() };
 }
 
 function signatureCheck(input: VerifyInput): VerifyCheck {
@@ -93,9 +121,83 @@ function signatureCheck(input: VerifyInput): VerifyCheck {
   }
 }
 
+export interface EnvelopeVerifyInput extends VerifyInput {
+  /** evidence-body.json as found beside the envelope, given, or read from the evidence bucket (undefined: not found). */
+  readonly body: FetchedArtifact;
+}
+
+/** Format, signature and key checks of an envelope, then the body's, then journal checks on the body. */
+export function verifyEnvelopeBytes(input: EnvelopeVerifyInput): EvidenceVerification {
+  const checks: VerifyCheck[] = [];
+  const parsed = parseEnvelope(input.evidence);
+  const envelope = parsed.ok ? parsed.envelope : undefined;
+  checks.push(
+    formatCheck(
+      parsed,
+      'envelope',
+      () =>
+        `evidence envelope ${envelope?.envelope_version}, RFC 8785 canonical JSON, over ${envelope?.body.file} (${envelope?.body.bytes} bytes)`,
+    ),
+  );
+  checks.push(signatureCheck(input));
+  const keyCheck = publicKeyChecks(input.publicKeyPem, envelope?.signing);
+  checks.push(...keyCheck.checks);
+  const body = bodyCheck(envelope, input.body);
+  checks.push(body.check);
+  checks.push(...journalChecks(body.document, 'no verified body'));
+  return {
+    ok: checks.every((c) => c.outcome !== 'failed'),
+    demoKey: keyCheck.demo,
+    checks,
+    document: body.document,
+    envelope,
+  };
+}
+
+function bodyCheck(
+  envelope: EvidenceEnvelope | undefined,
+  found: FetchedArtifact,
+): { check: VerifyCheck; document: EvidenceDocument | undefined } {
+  const name = 'body';
+  const fail = (detail: string) => ({
+    check: { name, outcome: 'failed', detail } as VerifyCheck,
+    document: undefined,
+  });
+  if (envelope === undefined)
+    return {
+      check: { name, outcome: 'unchecked', detail: 'the envelope could not be parsed' },
+      document: undefined,
+    };
+  const want = envelope.body;
+  if (found === undefined)
+    return fail(
+      `${want.file} not found: download it (${want.key}) beside ${EVIDENCE_FILES.evidence}, or pass --body FILE`,
+    );
+  const sha = sha256Hex(found.bytes);
+  if (String(found.bytes.byteLength) !== want.bytes || sha !== want.sha256)
+    return fail(
+      `${found.where}: ${found.bytes.byteLength} bytes sha256 ${sha}, the envelope says ${want.bytes} bytes sha256 ${want.sha256}`,
+    );
+  const parsed = parseEvidence(found.bytes);
+  if (!parsed.ok) return fail(`${found.where}: ${parsed.problem}`);
+  if (!parsed.canonical)
+    return fail(`${found.where}: the bytes are not the RFC 8785 canonical JSON of the document`);
+  const mismatches = envelopeMismatches(envelope, parsed.document);
+  if (mismatches.length > 0)
+    return fail(`${found.where} does not belong to this envelope: ${mismatches.join('; ')}`);
+  return {
+    check: {
+      name,
+      outcome: 'ok',
+      detail: `${found.where}: ${want.bytes} bytes, sha256 ${want.sha256} as in the envelope; evidence schema ${parsed.document.schema_version}, RFC 8785 canonical JSON`,
+    },
+    document: parsed.document,
+  };
+}
+
 function publicKeyChecks(
   pem: string | undefined,
-  document: EvidenceDocument | undefined,
+  signing: Pick<SigningInfo, 'public_key_sha256' | 'key_source' | 'key_id'> | undefined,
 ): { checks: VerifyCheck[]; demo: boolean } {
   const name = 'public_key';
   if (pem === undefined)
@@ -108,19 +210,18 @@ function publicKeyChecks(
   }
   const demo = fingerprint === DEMO_PUBLIC_KEY_SHA256;
   const checks: VerifyCheck[] = [];
-  if (document === undefined)
-    checks.push({ name, outcome: 'unchecked', detail: `key sha256 ${fingerprint}` });
-  else if (document.signing.public_key_sha256 !== fingerprint)
+  if (signing === undefined) checks.push({ name, outcome: 'unchecked', detail: `key sha256 ${fingerprint}` });
+  else if (signing.public_key_sha256 !== fingerprint)
     checks.push({
       name,
       outcome: 'failed',
-      detail: `key sha256 ${fingerprint} is not the key named in the evidence (${document.signing.public_key_sha256})`,
+      detail: `key sha256 ${fingerprint} is not the key named in the evidence (${signing.public_key_sha256})`,
     });
   else
     checks.push({
       name,
       outcome: 'ok',
-      detail: `key sha256 ${fingerprint} (${document.signing.key_source}: ${document.signing.key_id}) — compare it with the fingerprint you trust`,
+      detail: `key sha256 ${fingerprint} (${signing.key_source}: ${signing.key_id}) — compare it with the fingerprint you trust`,
     });
   if (demo)
     checks.push({
@@ -132,9 +233,12 @@ function publicKeyChecks(
   return { checks, demo };
 }
 
-function journalChecks(document: EvidenceDocument | undefined): VerifyCheck[] {
+function journalChecks(
+  document: EvidenceDocument | undefined,
+  missing = 'evidence could not be parsed',
+): VerifyCheck[] {
   const name = 'journal_chain';
-  if (document === undefined) return [{ name, outcome: 'unchecked', detail: 'evidence could not be parsed' }];
+  if (document === undefined) return [{ name, outcome: 'unchecked', detail: missing }];
   const entries = document.journal;
   try {
     verifyChain(entries);

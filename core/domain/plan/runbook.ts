@@ -164,8 +164,10 @@ export function renderRunbook(plan: MigrationPlan, options: RunbookOptions = {})
       ` Journal: \`${plan.storage.evidence.journalPrefix}\`. Signing: ${signingText(plan)}. An auditor checks it with:`,
     '',
   );
+  // the files beside evidence.json: its signature, the public key, the report, and with a KMS key the
+  // body the signed envelope names (docs/evidence.md); attempts/ and journal/ stay behind
   code(
-    `aws s3 cp ${plan.storage.evidence.evidenceKey} evidence.json`,
+    `aws s3 cp ${plan.storage.evidence.evidenceKey.slice(0, -'evidence.json'.length)} . --recursive --exclude '*' --include 'evidence*'`,
     'kraft-migrate verify-evidence evidence.json',
   );
 

@@ -2,19 +2,19 @@
  * Evidence signing keys: PEM file, Secrets Manager (a fake secretString at the seam), KMS (the SDK
  * mocked with aws-sdk-client-mock: no KMS is reachable here) and the built-in demo key.
  */
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetPublicKeyCommand, KMSClient, NotFoundException, SignCommand } from '@aws-sdk/client-kms';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { GetPublicKeyCommand, NotFoundException, SignCommand } from '@aws-sdk/client-kms';
+import { describe, expect, it } from 'vitest';
 import { createKmsSigner, KMS_RAW_MESSAGE_MAX_BYTES } from '../../../core/adapters/kms-signer.ts';
 import { loadEvidenceSigner, probeSigningKey } from '../../../core/adapters/signing-key.ts';
 import { PreconditionError } from '../../../core/domain/errors.ts';
 import { DEMO_PUBLIC_KEY_PEM, verifyEd25519 } from '../../../core/domain/evidence/signing.ts';
+import { KMS_KEY_ARN, mockedKms } from './mocked-kms.ts';
 
-const KEY_ARN = 'arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ARN = KMS_KEY_ARN;
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:evidence-key-AbCdEf';
 const message = new TextEncoder().encode('{"migration_id":"m-1"}');
 
@@ -110,43 +110,21 @@ describe('loadEvidenceSigner', () => {
 });
 
 describe('createKmsSigner (KMS mocked)', () => {
-  const kms = mockClient(KMSClient);
-  afterEach(() => kms.reset());
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const der = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
-
-  function kmsKey(spec = 'ECC_NIST_EDWARDS25519') {
-    kms.on(GetPublicKeyCommand).resolves({
-      KeyId: KEY_ARN,
-      KeySpec: spec as 'ECC_NIST_EDWARDS25519',
-      KeyUsage: 'SIGN_VERIFY',
-      PublicKey: der,
-      SigningAlgorithms: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
-    });
-    // KMS signs as Ed25519 would: the mock signs with the matching private key
-    kms.on(SignCommand).callsFake(async (input: { Message: Uint8Array }) => ({
-      KeyId: KEY_ARN,
-      SigningAlgorithm: 'ED25519_SHA_512',
-      Signature: new Uint8Array(sign(null, input.Message, privateKey)),
-    }));
-  }
-
   it('signs with ED25519_SHA_512 over the RAW message, and turns the DER public key into SPKI PEM', async () => {
-    kmsKey();
+    const { client, mock } = mockedKms();
 
-    const signer = await createKmsSigner(new KMSClient({ region: 'eu-west-2' }), KEY_ARN);
+    const signer = await createKmsSigner(client, KEY_ARN);
     const signature = await signer.sign(message);
 
     expect(signer).toMatchObject({ source: 'kms', keyId: KEY_ARN });
     expect(verifyEd25519(message, signature, signer.publicKeyPem)).toBe(true);
-    const call = kms.commandCalls(SignCommand)[0]?.args[0].input;
+    const call = mock.commandCalls(SignCommand)[0]?.args[0].input;
     expect(call).toMatchObject({ KeyId: KEY_ARN, MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' });
     expect(Buffer.from(call?.Message as Uint8Array).equals(Buffer.from(message))).toBe(true);
   });
 
   it('is what loadEvidenceSigner uses for evidence.kms_key_arn', async () => {
-    kmsKey();
-    const client = new KMSClient({ region: 'eu-west-2' });
+    const { client } = mockedKms();
 
     const signer = await loadEvidenceSigner(
       { kms_key_arn: KEY_ARN },
@@ -157,27 +135,29 @@ describe('createKmsSigner (KMS mocked)', () => {
   });
 
   it('refuses a KMS key of another key spec', async () => {
-    kmsKey('ECC_NIST_P256');
+    const { client } = mockedKms('ECC_NIST_P256');
 
-    const e = await rejection(createKmsSigner(new KMSClient({ region: 'eu-west-2' }), KEY_ARN));
+    const e = await rejection(createKmsSigner(client, KEY_ARN));
 
     expect(e.message).toBe(`signing key ${KEY_ARN} (kms) is ECC_NIST_P256, not ECC_NIST_EDWARDS25519`);
   });
 
-  it('refuses evidence above the 4096-byte RAW limit of KMS instead of signing a pre-hash', async () => {
-    kmsKey();
-    const signer = await createKmsSigner(new KMSClient({ region: 'eu-west-2' }), KEY_ARN);
+  it('says it signs at most 4096 bytes, and refuses a longer message instead of signing a pre-hash', async () => {
+    const { client, mock } = mockedKms();
+    const signer = await createKmsSigner(client, KEY_ARN);
 
     const e = await rejection(signer.sign(new Uint8Array(KMS_RAW_MESSAGE_MAX_BYTES + 1)));
 
+    expect(signer.maxMessageBytes).toBe(4096);
     expect(e.code).toBe('KMS_MESSAGE_TOO_LARGE');
-    expect(kms.commandCalls(SignCommand)).toHaveLength(0);
+    expect(mock.commandCalls(SignCommand)).toHaveLength(0);
   });
 
   it('reports a missing KMS key as a precondition naming the key', async () => {
-    kms.on(GetPublicKeyCommand).rejects(new NotFoundException({ message: 'no such key', $metadata: {} }));
+    const { client, mock } = mockedKms();
+    mock.on(GetPublicKeyCommand).rejects(new NotFoundException({ message: 'no such key', $metadata: {} }));
 
-    const e = await rejection(createKmsSigner(new KMSClient({ region: 'eu-west-2' }), KEY_ARN));
+    const e = await rejection(createKmsSigner(client, KEY_ARN));
 
     expect(e).toBeInstanceOf(PreconditionError);
     expect(e.message).toBe(`GetPublicKey on KMS key ${KEY_ARN} failed: NotFoundException`);

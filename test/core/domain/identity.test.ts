@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalSha256, sha256Hex } from '../../../core/domain/canonical.ts';
+import { validateConfig } from '../../../core/domain/config/parse.ts';
+import { parseSegmentKey, segmentKey } from '../../../core/domain/copy/segment.ts';
 import { InvalidInputError } from '../../../core/domain/errors.ts';
 import {
   clusterIdPart,
@@ -7,6 +9,7 @@ import {
   migrationId,
   resumeFingerprint,
 } from '../../../core/domain/identity.ts';
+import { parseCopierEnv } from '../../../fargate-copier/env.ts';
 
 const SRC_ARN = 'arn:aws:kafka:eu-west-2:510999144577:cluster/prod-zk/d0efd3c5-5308-48ff-b5a6-5ea8d4b24708-3';
 const STARTED = new Date('2026-04-25T06:15:02.987Z');
@@ -95,5 +98,39 @@ describe('canonical JSON', () => {
   it('hashes the canonical form', () => {
     expect(canonicalSha256({ b: 1, a: 2 })).toBe(sha256Hex('{"a":2,"b":1}'));
     expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});
+
+const ID_DOC = {
+  source: { bootstrap_servers: ['127.0.0.1:19092'] },
+  target: { bootstrap_servers: ['127.0.0.1:29092'] },
+  storage: { segments: 's3://segments-bucket/kraft', evidence: 's3://evidence-bucket' },
+};
+const copierEnv = (id: string) => ({
+  KRAFT_MIGRATE_MIGRATION_ID: id,
+  KRAFT_MIGRATE_MODE: 'seed',
+  KRAFT_MIGRATE_SHARD_ID: '0',
+  KRAFT_MIGRATE_CONFIG: JSON.stringify(ID_DOC),
+});
+
+describe('a derived id whose Kafka cluster id starts with "_" or "-" (base64url)', () => {
+  it('is accepted everywhere an id is checked: config, copier environment, segment keys', () => {
+    for (const clusterId of ['_2L2hyT-QLOxh1h23mEoFw', '-L2hyT_QLOxh1h23mEoFw']) {
+      const id = migrationId({}, clusterId, 'efffc490-3', STARTED);
+
+      expect(validateConfig({ ...ID_DOC, migration_id: id }, {}).migration_id).toBe(id);
+      expect(parseCopierEnv(copierEnv(id)).migrationId).toBe(id);
+      const key = segmentKey(id, { topic: 'orders', partition: 3 }, 0n, 9n);
+      expect(parseSegmentKey(key)?.migrationId).toBe(id);
+    }
+  });
+
+  it('still refuses an id starting with "." or holding a "/"', () => {
+    for (const bad of ['.hidden', 'a/b']) {
+      expect(() => parseCopierEnv(copierEnv(bad))).toThrow(
+        /KRAFT_MIGRATE_MIGRATION_ID expected letters, digits/,
+      );
+      expect(() => validateConfig({ ...ID_DOC, migration_id: bad }, {})).toThrow(/migration_id/);
+    }
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkajsAdmin } from '../../../core/adapters/kafka/admin.ts';
 import { createKafka, resolveConnectionSettings } from '../../../core/adapters/kafka/client.ts';
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
-import { TransientError } from '../../../core/domain/errors.ts';
+import { PreconditionError, TransientError } from '../../../core/domain/errors.ts';
+import type { NewTopic } from '../../../core/ports.ts';
 import { registerCodecs, ZSTD_COMPRESS_AVAILABLE } from '../../kafkajs-codecs.ts';
 import { javaProduce, storedCodecs } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
@@ -161,13 +162,106 @@ describe.each(CLUSTERS)('on the $name', ({ name }) => {
     await c.tools.fetchTopicMetadata({ topics: [topic] }); // kafkajs looks leaders up in its cache first
     await c.tools.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
     // Act
-    const offsets = await c.admin.fetchOffsets(topic);
+    const offsets = (await c.admin.fetchOffsets([topic])).get(topic);
     // Assert
     expect(offsets).toEqual([
       { partition: 0, logStart: 3n, end: 10n },
       { partition: 1, logStart: 0n, end: 5n },
       { partition: 2, logStart: 0n, end: 0n },
     ]);
+  });
+
+  it('reads the offsets of several topics in one call, each topic with its own partitions', async () => {
+    // Arrange
+    const c = byName(name);
+    const a = await createTopic(c, 'it-offsets-a', 2);
+    const b = await createTopic(c, 'it-offsets-b', 3);
+    await produce(c, a, 1, 4);
+    await produce(c, b, 2, 6);
+    // Act
+    const offsets = await c.admin.fetchOffsets([a, b]);
+    // Assert
+    expect(offsets.get(a)).toEqual([
+      { partition: 0, logStart: 0n, end: 0n },
+      { partition: 1, logStart: 0n, end: 4n },
+    ]);
+    expect(offsets.get(b)).toEqual([
+      { partition: 0, logStart: 0n, end: 0n },
+      { partition: 1, logStart: 0n, end: 0n },
+      { partition: 2, logStart: 0n, end: 6n },
+    ]);
+  });
+
+  it('creates many topics in several CreateTopics batches, each with its configs, and tells which existed', async () => {
+    // Arrange: 120 topics (two batches of at most 100), one of them there already
+    const c = byName(name);
+    const prefix = uniqueName('it-batch');
+    const wanted = Array.from({ length: 120 }, (_, i) => ({
+      name: `${prefix}-${i}`,
+      partitions: 1 + (i % 3),
+      replicationFactor: 1,
+      configs: { 'retention.ms': String(3_600_000 + i) },
+    }));
+    await c.tools.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: `${prefix}-7`, numPartitions: 2, replicationFactor: 1 }],
+    });
+    try {
+      // Act
+      const outcomes = await c.admin.createTopics(wanted);
+      const missing = await c.admin.waitForLeaders(
+        wanted.flatMap((t) =>
+          Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })),
+        ),
+        { timeoutMs: 60_000 },
+      );
+      // Assert
+      expect([...outcomes].filter(([, o]) => o === 'exists').map(([t]) => t)).toEqual([`${prefix}-7`]);
+      expect([...outcomes.values()].filter((o) => o === 'created')).toHaveLength(119);
+      expect(missing).toEqual([]);
+      const configs = await c.admin.describeTopicConfigs([`${prefix}-0`, `${prefix}-119`]);
+      expect(configs.get(`${prefix}-0`)?.find((e) => e.name === 'retention.ms')?.value).toBe('3600000');
+      expect(configs.get(`${prefix}-119`)?.find((e) => e.name === 'retention.ms')?.value).toBe('3600119');
+      const listed = new Map((await c.admin.listTopics()).map((t) => [t.name, t.partitions.length]));
+      expect(wanted.every((t) => listed.get(t.name) === (t.name === `${prefix}-7` ? 2 : t.partitions))).toBe(
+        true,
+      );
+    } finally {
+      await c.tools.deleteTopics({ topics: wanted.map((t) => t.name) }).catch(() => {});
+    }
+  });
+
+  it('creates none of the topics when the target refuses one, and names each refused topic', async () => {
+    // Arrange
+    const c = byName(name);
+    const prefix = uniqueName('it-refused');
+    const wanted: NewTopic[] = [
+      { name: `${prefix}-good`, partitions: 1, replicationFactor: 1, configs: {} },
+      {
+        name: `${prefix}-bad-value`,
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'retention.ms': 'soon' },
+      },
+      { name: `${prefix}-bad-rf`, partitions: 1, replicationFactor: 3, configs: {} },
+    ];
+    // Act
+    const failure = await c.admin.createTopics(wanted).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    // Assert
+    expect(failure).toBeInstanceOf(PreconditionError);
+    expect(failure?.message).toContain(
+      `CreateTopics on topic ${prefix}-bad-value (1 partitions, replication factor 1, configs retention.ms=soon) failed: INVALID_CONFIG`,
+    );
+    expect(failure?.message).toContain(
+      `topic ${prefix}-bad-rf (1 partitions, replication factor 3) failed: INVALID_REPLICATION_FACTOR`,
+    );
+    expect(failure?.message).toContain('nothing was created (2 of 3 topic(s) refused)');
+    expect(failure?.message).not.toContain(`${prefix}-good (`);
+    const listed = (await c.admin.listTopics()).map((t) => t.name);
+    expect(listed.filter((t) => t.startsWith(prefix))).toEqual([]);
   });
 
   it('describes topic configs with overrides and defaults told apart', async () => {

@@ -59,6 +59,7 @@ import {
   withAdmin,
 } from '../copier/helpers.ts';
 import { STACK, uniqueName } from '../stack.ts';
+import { ageOutOnTarget } from '../validation/helpers.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -498,24 +499,38 @@ describe('cutover offsets on the real stack', () => {
     }
   }, 240_000);
 
-  it('blocks the client switch when the target log start passed the first copied record', async () => {
-    // What a short target retention.ms does to copied records with their old CreateTime (2001): the
-    // broker's retention check runs only every 5 minutes on the stack (the default
-    // log.retention.check.interval.ms), so the same observable state — the log start past the first
-    // copied record — is made with DeleteRecords.
-    await withAdmin('target', async (admin) => {
-      await admin.fetchTopicMetadata({ topics: [topics.plain] });
-      await admin.deleteTopicRecords({ topic: topics.plain, partitions: [{ partition: 1, offset: '30' }] });
-    });
+  it('blocks the client switch when the target retention deleted copied records', async () => {
+    // Real retention: the copied records keep their CreateTime of 2001; the sentinel (written now)
+    // rolled a new segment on the target, so once the target topic gets a retention.ms of one day the
+    // broker's retention check deletes the segment of the copied records — the log start moves past
+    // the first copied record, to the sentinel, on both partitions.
+    const { plain } = topics;
+    const snapshot = snapshotSchema.parse(
+      JSON.parse(Buffer.from((await m.segments.get(cutoverKey(m.id, 'snapshot')))!).toString('utf8')),
+    );
+    const sentinelAt = (partition: number) =>
+      BigInt(
+        snapshot.partitions.find((p) => p.topic === plain && p.partition === partition)!.sentinel_target,
+      );
+    await ageOutOnTarget(
+      clients!,
+      plain,
+      new Map([
+        [0, sentinelAt(0)],
+        [1, sentinelAt(1)],
+      ]),
+    );
 
     const e = await thrownAsync(logStartGuard(config, adapters, m.id));
 
     expect(e).toBeInstanceOf(PreconditionError);
     expect((e as PreconditionError).code).toBe('LOG_START_GUARD');
     expect((e as Error).message).toContain(
-      `the target's log start has passed the first copied record on 1 partition(s): ${topics.plain}/1 (log start 30 > first copied offset 0)`,
+      `the target's log start has passed the first copied record on 2 partition(s): ` +
+        `${plain}/0 (log start ${sentinelAt(0)} > first copied offset 0), ` +
+        `${plain}/1 (log start ${sentinelAt(1)} > first copied offset 0)`,
     );
-    expect((e as Error).message).toMatch(/translated offsets outside \[log-start, end\] on 1 partition\(s\)/);
+    expect((e as Error).message).toMatch(/translated offsets outside \[log-start, end\] on 2 partition\(s\)/);
     expect((e as PreconditionError).fix).toContain('kraft-migrate repair');
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Publishing signed evidence to the moto S3 server: with Object Lock COMPLIANCE retention, the exact
  * error on a bucket without lock, and every attempt kept (attempt folders written once; the canonical
- * key a new version on a locked bucket).
+ * key a new version on a locked bucket); KMS-signed evidence larger than KMS signs (the KMS SDK mocked,
+ * signing with a local Ed25519 key) as a signed envelope beside its body, kept and locked alike.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -13,12 +14,15 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KMS_RAW_MESSAGE_MAX_BYTES } from '../../../core/adapters/kms-signer.ts';
 import { loadEvidenceSigner } from '../../../core/adapters/signing-key.ts';
 import { describeArtifacts, type PublishEvidenceInput, publishEvidence } from '../../../core/app/evidence.ts';
 import type { PreconditionError } from '../../../core/domain/errors.ts';
 import { verifyEvidenceBytes } from '../../../core/domain/evidence/index.ts';
 import type { ObjectStore } from '../../../core/ports.ts';
+import { mockedKmsSigner } from '../../core/adapters/mocked-kms.ts';
 import { sampleInput } from '../../core/domain/evidence/fixtures.ts';
+import { opensslVerify } from '../../core/domain/evidence/openssl.ts';
 import { cli } from '../cli-run.ts';
 import {
   createBucket,
@@ -217,5 +221,104 @@ describe('publishEvidence', () => {
     expect(intact.code).toBe(0);
     expect(changed.stdout).toMatch(new RegExp(`artifact ${key}: FAILED s3://${bucket}/ev/${key}: 7 bytes`));
     expect(changed.code).toBe(1);
+  });
+
+  it('publishes KMS-signed evidence above 4096 bytes as a locked envelope + body per attempt, verifiable from the bucket', async () => {
+    // Arrange: 60 offset maps in the bucket, listed in the evidence (well above what KMS signs)
+    const bucket = await createBucket({ objectLock: true }, client);
+    const store = stackStore(`s3://${bucket}/ev`);
+    const id = sampleInput().migrationId;
+    const keys: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      keys.push(`migrations/${id}/offset-maps/orders-${i}.json`);
+      await store.put(keys[i]!, `{"orders/${i}":[["0","0","${i * 7}"]]}`);
+    }
+    const signer = await mockedKmsSigner();
+    const artifacts = await describeArtifacts(store, keys);
+    const now = new Date();
+
+    // Act: two finalize attempts
+    const first = await publishEvidence(
+      { ...input(), artifacts },
+      { store, signer, retentionMs: DAY_MS, now: () => now },
+    );
+    const second = await publishEvidence({ ...input(), artifacts }, { store, signer, retentionMs: DAY_MS });
+
+    // Assert: five files in each attempt folder and at the canonical keys, every one locked
+    expect(first.envelope?.body.key).toBe(`migrations/${id}/attempts/1/evidence-body.json`);
+    expect(second.envelope?.body.key).toBe(`migrations/${id}/attempts/2/evidence-body.json`);
+    const firstBody = first.files.find((f) => f.name === 'evidence-body.json')!.body;
+    expect(firstBody.byteLength).toBeGreaterThan(KMS_RAW_MESSAGE_MAX_BYTES);
+    const names = [
+      'evidence-body.json',
+      'evidence.json',
+      'evidence.json.sig',
+      'evidence-public-key.pem',
+      'evidence.html',
+    ];
+    for (const dir of [
+      `ev/migrations/${id}`,
+      `ev/migrations/${id}/attempts/1`,
+      `ev/migrations/${id}/attempts/2`,
+    ]) {
+      for (const name of names) {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${dir}/${name}` }));
+        expect(head.ObjectLockMode, `${dir}/${name}`).toBe('COMPLIANCE');
+      }
+    }
+    expect(Buffer.from(await getBytes(bucket, `ev/migrations/${id}/attempts/1/evidence-body.json`))).toEqual(
+      Buffer.from(firstBody),
+    );
+    const bodyVersions = await client.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `ev/migrations/${id}/evidence-body.json` }),
+    );
+    expect(
+      bodyVersions.Versions?.filter((v) => v.Key === `ev/migrations/${id}/evidence-body.json`),
+    ).toHaveLength(2);
+
+    // Act: an auditor downloads attempt 1's envelope, signature and key only
+    const dir = await tempDir();
+    for (const name of ['evidence.json', 'evidence.json.sig', 'evidence-public-key.pem']) {
+      await writeFile(join(dir, name), await getBytes(bucket, `ev/migrations/${id}/attempts/1/${name}`));
+    }
+    const config = await writeConfig(
+      dir,
+      stackConfig({ storage: { segments: `s3://${bucket}/seg`, evidence: `s3://${bucket}/ev` } }),
+    );
+    const file = join(dir, 'evidence.json');
+    const openssl = opensslVerify(dir);
+    const fromBucket = await cli(['verify-evidence', file, '--config', config]);
+    const withoutBody = await cli(['verify-evidence', file]);
+    const flipped = Buffer.from(firstBody);
+    flipped[10] = (flipped[10] ?? 0) ^ 0x01;
+    await writeFile(join(dir, 'evidence-body.json'), flipped);
+    const tampered = await cli(['verify-evidence', file, '--config', config]);
+    await writeFile(
+      join(dir, 'evidence-body.json'),
+      await getBytes(bucket, `ev/migrations/${id}/attempts/2/evidence-body.json`),
+    );
+    const swapped = await cli(['verify-evidence', file, '--config', config]);
+
+    // Assert
+    expect(openssl).toEqual({ stdout: 'Signature Verified Successfully', status: 0 });
+    expect(fromBucket.stdout).toContain(
+      `body: OK s3://${bucket}/ev/migrations/${id}/attempts/1/evidence-body.json: ${firstBody.byteLength} bytes`,
+    );
+    expect(fromBucket.stdout).toContain('journal_chain: OK');
+    expect(fromBucket.stdout.match(/^artifact .*: OK s3:\/\//gm)).toHaveLength(60);
+    expect(fromBucket.code).toBe(0);
+    expect(withoutBody.code).toBe(1);
+    expect(withoutBody.stdout).toContain('body: FAILED evidence-body.json not found');
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(
+      /body: FAILED .*evidence-body\.json: \d+ bytes sha256 [0-9a-f]{64}, the envelope says/,
+    );
+    expect(swapped.code).toBe(1);
+    expect(swapped.stdout).toMatch(
+      /body: FAILED .*evidence-body\.json: \d+ bytes sha256 [0-9a-f]{64}, the envelope says/,
+    );
+    expect(await readFile(join(dir, 'evidence.json'))).toEqual(
+      Buffer.from(first.files.find((f) => f.name === 'evidence.json')!.body),
+    );
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../../../core/app/cutover/index.ts';
 import { validateConfig } from '../../../core/domain/config/parse.ts';
 import type { MigrationConfig } from '../../../core/domain/config/schema.ts';
-import type { Adapters, PartitionRef, RecordToWrite } from '../../../core/ports.ts';
+import { type Adapters, type PartitionRef, partitionKey, type RecordToWrite } from '../../../core/ports.ts';
 import {
   copierEnv,
   createTopics,
@@ -58,6 +58,10 @@ export interface CutoverMigration {
  * Creates `specs` on both clusters (target overrides per topic in `targetConfigs`), writes
  * `counts[i]` records to `refs[i]`, commits `group` at the middle of each partition, and drives the
  * copy and the cutover steps. `extraConfig` goes into the migration config (e.g. validation keys).
+ * `afterSeed[i]` more records (CreateTime a minute ago, numbered on) are written once the seed is
+ * done, so the tail copies them: on the target they land in a later append than the seeded ones —
+ * with old seeded CreateTimes, in a later segment (the broker rolls a segment when a record is more
+ * than segment.ms younger than the segment's first), which retention can then delete on its own.
  */
 export async function cutoverMigration(
   clients: DataPathClients,
@@ -68,6 +72,7 @@ export async function cutoverMigration(
     readonly baseTime?: number;
     readonly targetConfigs?: Readonly<Record<string, Record<string, string>>>;
     readonly extraConfig?: Record<string, unknown>;
+    readonly afterSeed?: readonly number[];
   } = {},
 ): Promise<CutoverMigration> {
   await createTopics('source', specs);
@@ -89,11 +94,16 @@ export async function cutoverMigration(
   if (seed.code !== 0) throw new Error(`seed failed: ${seed.stderr}`);
   const tail = startCopier(copierEnv(m, 'tail', undefined));
   try {
+    const after = options.afterSeed ?? [];
+    for (const [i, ref] of refs.entries()) {
+      if (after[i])
+        await clients.sourceWriter.write(ref, numbered(after[i], counts[i]!, Date.now() - 60_000));
+    }
     const admin = await PlatformaticGroupAdmin.create(plain(STACK.source));
     try {
       await admin.commitOffsets(
         group,
-        refs.map((r, i) => ({ ...r, offset: BigInt(Math.floor(counts[i]! / 2)) })),
+        refs.map((r, i) => ({ ...r, offset: BigInt(Math.floor((counts[i]! + (after[i] ?? 0)) / 2)) })),
       );
     } finally {
       await admin.close();
@@ -128,6 +138,44 @@ export async function recreateTargetTopic(spec: TopicSpec): Promise<void> {
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 300));
     }
+  }
+}
+
+/** Sets the topic's retention.ms on one cluster. */
+export async function setRetention(role: 'source' | 'target', topic: string, ms: string): Promise<void> {
+  await withAdmin(role, (admin) =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: ms }] }],
+    }),
+  );
+}
+
+/**
+ * Real retention on the target: sets the topic's retention.ms there to one day and waits until the
+ * broker's retention check (every second on the stack's target: scripts/stack/conf/target.properties)
+ * has deleted the segments whose records are all older than that — until each partition of
+ * `expected` has its log start at the offset given.
+ */
+export async function ageOutOnTarget(
+  clients: DataPathClients,
+  topic: string,
+  expected: ReadonlyMap<number, bigint>,
+): Promise<void> {
+  await setRetention('target', topic, '86400000');
+  const refs = [...expected.keys()].map((partition) => ({ topic, partition }));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const offsets = await clients.targetReader.offsets(refs);
+    const starts = refs.map((r) => offsets.get(partitionKey(r))?.logStart);
+    if (refs.every((r, i) => starts[i] === expected.get(r.partition))) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `retention did not move the target's log start of ${topic} to ${[...expected].map(([p, o]) => `${p}:${o}`).join(', ')} ` +
+          `within 30 s (now ${refs.map((r, i) => `${r.partition}:${starts[i]}`).join(', ')})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -1,11 +1,12 @@
 /**
- * The troubleshooting page's Count Mismatch "Cause 3" on the real stack, end to end: CreateTime
- * records of 2001 copied to a target topic; after the client switch the target loses its oldest
- * records (the target's log start is moved with DeleteRecords — the state retention produces, made
- * at once instead of waiting for the broker's retention check) → finalize fails validation with the
- * page's lines and journal entry → repair is refused while the target's retention is short → the
- * retention is extended → repair re-copies the records (from the source, and for a partition the
- * source lost too, from the seed's staged segments) → finalize passes with
+ * The troubleshooting page's Count Mismatch "Cause 3" on the real stack, end to end: the seed copies
+ * records with their CreateTime of 2001 to the target, the tail then copies recent ones; after the
+ * client switch the target topic gets a retention.ms of one day and the broker's own retention check
+ * deletes the seeded records there (the segment holding them; the stack's target checks every
+ * second) → finalize fails validation with the page's lines and journal entry → repair is refused
+ * while the target's retention is short → the retention is extended → repair re-copies the records
+ * (from the source, and for a partition the source lost too — its log start moved with DeleteRecords,
+ * standing for the source's own retention — from the seed's staged segments) → finalize passes with
  * `failed -> finalized evidence signed + uploaded to … (validation=PASSED)`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +21,10 @@ import { evidenceSchema } from '../../../core/domain/evidence/schema.ts';
 import { resumeFingerprint } from '../../../core/domain/identity.ts';
 import { renderValidation } from '../../../core/domain/validation/index.ts';
 import { cli } from '../cli-run.ts';
-import { type DataPathClients, openDataPath, type TopicSpec, withAdmin } from '../copier/helpers.ts';
+import { type DataPathClients, openDataPath, type TopicSpec } from '../copier/helpers.ts';
 import { tempDir, writeConfig } from '../fixtures.ts';
 import { uniqueName } from '../stack.ts';
-import { cutoverMigration, moveLogStart } from './helpers.ts';
+import { ageOutOnTarget, cutoverMigration, moveLogStart, setRetention } from './helpers.ts';
 
 let clients: DataPathClients | undefined;
 beforeAll(async () => {
@@ -36,23 +37,16 @@ afterAll(async () => {
 const OLD = Date.UTC(2001, 8, 9, 1, 46, 40);
 const deps = { decodeBatches: (b: readonly Uint8Array[]) => decodeRecordBatches(b) };
 
-async function setRetention(role: 'source' | 'target', topic: string, ms: string): Promise<void> {
-  await withAdmin(role, (admin) =>
-    admin.alterConfigs({
-      validateOnly: false,
-      resources: [{ type: 2, name: topic, configEntries: [{ name: 'retention.ms', value: ms }] }],
-    }),
-  );
-}
-
-describe('Cause 3: records aged out on the target after the seed (log start moved with DeleteRecords)', () => {
+describe('Cause 3: records aged out on the target after the seed (real target retention)', () => {
   it('fails validation with the page lines, repair re-copies them, finalize then passes', async () => {
-    // Arrange: 3 partitions; partition 2 holds 329 records + the sentinel = the page's 330
+    // Arrange: 3 partitions; partition 2 holds 329 records + the sentinel = the page's 330, its first
+    // 35 seeded with a CreateTime of 2001, the rest copied by the tail; partition 1 the same with 10
     const topic = uniqueName('cdc.mongo.catalog.reviews');
     const specs: TopicSpec[] = [{ name: topic, partitions: 3, configs: { 'retention.ms': '-1' } }];
     const refs = [0, 1, 2].map((partition) => ({ topic, partition }));
-    const { m, doc, config, adapters } = await cutoverMigration(clients!, specs, refs, [40, 50, 329], {
+    const { m, doc, config, adapters } = await cutoverMigration(clients!, specs, refs, [0, 10, 35], {
       baseTime: OLD,
+      afterSeed: [40, 40, 294],
       extraConfig: { validation: { count_tolerance: 1, spot_check_records_per_partition: 2 } },
     });
     const journal = adapters.journal(m.id);
@@ -75,9 +69,17 @@ describe('Cause 3: records aged out on the target after the seed (log start move
     await transition(journal, 'validating', 'operator confirmed client cutover');
     const signer = await loadEvidenceSigner({});
     const tool = { name: 'kraft-migrate', version: 'test' };
-    // the target loses the 35 oldest records of partition 2; partition 1 loses 10 on both sides
-    await moveLogStart('target', { topic, partition: 2 }, 35n);
-    await moveLogStart('target', { topic, partition: 1 }, 10n);
+    // the target's retention deletes the 35 seeded records of partition 2 and the 10 of partition 1;
+    // the source loses partition 1's 10 too
+    await ageOutOnTarget(
+      clients!,
+      topic,
+      new Map([
+        [0, 0n],
+        [1, 10n],
+        [2, 35n],
+      ]),
+    );
     await moveLogStart('source', { topic, partition: 1 }, 10n);
     const evidenceUrl = `s3://${m.bucket}/evidence/migrations/${m.id}/evidence.json`;
 
@@ -107,8 +109,7 @@ describe('Cause 3: records aged out on the target after the seed (log start move
     expect(failed.published.url).toBe(evidenceUrl);
     expect(failed.state).toBe('failed');
 
-    // Act 2: the target's retention is short: repair refuses (the copies would age out again)
-    await setRetention('target', topic, '86400000');
+    // Act 2: the target's retention is still one day: repair refuses (the copies would age out again)
     const refused = (await repairPartition(config, adapters, deps, m.id, { topic, partition: 2 }).catch(
       (e: unknown) => e,
     )) as PreconditionError;

@@ -4,8 +4,9 @@ import type { Finding, PrecheckRule } from '../types.ts';
 const FIX = {
   source:
     'Grant the runner on the source: describe on the cluster, describe, describe-configs and read on the selected ' +
-    'topics, describe on the consumer groups (MSK IAM: kafka-cluster:Connect, DescribeCluster, DescribeTopic, ' +
-    'DescribeTopicDynamicConfiguration, ReadData, DescribeGroup; Kafka ACLs: DESCRIBE, DESCRIBE_CONFIGS, READ). ' +
+    'topics, write on them for the cutover sentinels (one record per partition), describe on the consumer groups ' +
+    '(MSK IAM: kafka-cluster:Connect, DescribeCluster, DescribeTopic, DescribeTopicDynamicConfiguration, ReadData, ' +
+    'WriteData, DescribeGroup; Kafka ACLs: DESCRIBE, DESCRIBE_CONFIGS, READ, WRITE). ' +
     '`kraft-migrate plan --format iam-policy` writes the statements.',
   target:
     'Grant the runner on the target: create, write, alter and alter-configs on the topics, describe and alter on ' +

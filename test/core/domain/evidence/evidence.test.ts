@@ -14,6 +14,7 @@ import {
   DEMO_KEY_WARNING,
   DEMO_PUBLIC_KEY_SHA256,
   type EvidenceKey,
+  OPENSSL_VERIFY_ARGS,
   parseEvidence,
   publicKeyFingerprint,
   serializeEvidence,
@@ -21,6 +22,7 @@ import {
   verifyEvidenceBytes,
 } from '../../../../core/domain/evidence/index.ts';
 import { DEMO_KEY, sampleInput } from './fixtures.ts';
+import { OPENSSL_VERIFY_COMMAND, opensslVerify } from './openssl.ts';
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -277,18 +279,9 @@ describe('verifyArtifacts', () => {
 });
 
 describe('an auditor with openssl alone', () => {
-  const OPENSSL_VERIFY = [
-    'pkeyutl',
-    '-verify',
-    '-pubin',
-    '-inkey',
-    'evidence-public-key.pem',
-    '-rawin',
-    '-in',
-    'evidence.json',
-    '-sigfile',
-    'evidence.json.sig',
-  ];
+  it('runs exactly the command docs/evidence.md gives', () => {
+    expect(['openssl', ...OPENSSL_VERIFY_ARGS].join(' ')).toBe(OPENSSL_VERIFY_COMMAND);
+  });
 
   function writeFiles(evidence: Uint8Array, signature: Uint8Array, publicKeyPem: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'evidence-openssl-'));
@@ -302,9 +295,9 @@ describe('an auditor with openssl alone', () => {
     const s = signed();
     const dir = writeFiles(s.evidence, s.signature, s.publicKeyPem);
 
-    const run = spawnSync('openssl', OPENSSL_VERIFY, { cwd: dir, encoding: 'utf8' });
+    const run = opensslVerify(dir);
 
-    expect(run.stdout.trim()).toBe('Signature Verified Successfully');
+    expect(run.stdout).toBe('Signature Verified Successfully');
     expect(run.status).toBe(0);
   });
 
@@ -316,9 +309,9 @@ describe('an auditor with openssl alone', () => {
       s.publicKeyPem,
     );
 
-    const run = spawnSync('openssl', OPENSSL_VERIFY, { cwd: dir, encoding: 'utf8' });
+    const run = opensslVerify(dir);
 
-    expect(run.stdout.trim()).toBe('Signature Verification Failure');
+    expect(run.stdout).toBe('Signature Verification Failure');
     expect(run.status).not.toBe(0);
   });
 

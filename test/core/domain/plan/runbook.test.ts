@@ -35,6 +35,10 @@ describe('renderRunbook', () => {
     expect(text).toContain('`max_producer_freeze` = **60s**');
     expect(text).toContain('| estimated seed time | 4s |');
     expect(text).toContain('s3://evidence-bucket/audit/migrations/mig-1/evidence.json');
+    // the auditor downloads evidence.json with what sits beside it (signature, key, a KMS envelope's body)
+    expect(text).toContain(
+      "aws s3 cp s3://evidence-bucket/audit/migrations/mig-1/ . --recursive --exclude '*' --include 'evidence*'",
+    );
     expect(text).toMatch(/## Rollback[\s\S]*before `awaiting_client_switch`/);
     expect(text).toContain('stdin is not a TTY');
   });
