@@ -17,11 +17,17 @@ import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import { readSeedShard } from '../core/app/copy/seed-plan.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
-import type { CopyDeps } from '../core/app/copy/types.ts';
+import { COPY_DEFAULTS, type CopyDeps } from '../core/app/copy/types.ts';
 import type { MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import { isInternalTopic, matcher } from '../core/domain/selection.ts';
-import type { Adapters, PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
+import type {
+  Adapters,
+  MultiPartitionFetchOptions,
+  PartitionRef,
+  RecordReader,
+  RecordWriter,
+} from '../core/ports.ts';
 import { type CopierEnv, parseCopierEnv } from './env.ts';
 import { type CopierLog, createLog } from './log.ts';
 
@@ -88,8 +94,15 @@ async function copy(
   const opened: { close(): Promise<void> }[] = [];
   try {
     const lanes = parallelism(mode, partitions.length, config);
-    const source = await open(opened, adapters.recordReader('source', { connectionsPerBroker: lanes }));
-    const target = await open(opened, adapters.recordReader('target'));
+    const wide = mode === 'tail' ? wideTail(config) : undefined;
+    const source = await open(
+      opened,
+      adapters.recordReader('source', {
+        connectionsPerBroker: wide ? config.seed.max_concurrent_partitions : lanes,
+        multiPartitionFetch: wide,
+      }),
+    );
+    const target = await open(opened, adapters.recordReader('target', { multiPartitionFetch: wide }));
     const writer = await open(opened, adapters.recordWriter({ producers: lanes }));
     const deps: CopyDeps = { source, target, writer, segments };
     let lastStatusLog = 0;
@@ -166,6 +179,18 @@ function resources(): Record<string, number> {
     cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
     rss_bytes: process.memoryUsage.rss(),
   };
+}
+
+/**
+ * The tail follows all its partitions with multi-partition Fetch requests (reader.ts
+ * MultiPartitionFetcher): `seed.max_concurrent_partitions` requests in flight per source broker, each
+ * answering at most that many partition fetches' worth of bytes (COPY_DEFAULTS.fetchMaxBytes each),
+ * and fetched bytes not yet written held to twice that. So its buffers follow the configuration
+ * (docs/performance.md, "The tail at width"), not the number of partitions it owns.
+ */
+function wideTail(config: MigrationConfig): MultiPartitionFetchOptions {
+  const perRequest = config.seed.max_concurrent_partitions * COPY_DEFAULTS.fetchMaxBytes;
+  return { maxRequestBytes: perRequest, bufferBytes: 2 * perRequest };
 }
 
 async function open<T extends RecordReader | RecordWriter>(
