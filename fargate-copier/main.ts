@@ -174,6 +174,7 @@ function resources(): Record<string, number> {
   const cpu = process.cpuUsage();
   return {
     fetch_requests: requestCounts.fetch,
+    fetch_partitions: requestCounts.fetchPartitions,
     list_offsets_rounds: requestCounts.listOffsets,
     produce_requests: requestCounts.produce,
     cpu_ms: Math.round((cpu.user + cpu.system) / 1000),

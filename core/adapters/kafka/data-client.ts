@@ -25,10 +25,11 @@ export const PLATFORMATIC_RETRY = { retries: 3, retryDelay: 300 } as const;
 
 /**
  * Data-path requests this process sent, by kind (the copier logs them with its status line; the tail
- * measurement, scripts/measure-tail.ts, turns them into rates). `listOffsets` counts rounds: one
- * ListOffsets request per leader broker of the partitions asked.
+ * measurement, scripts/measure-tail.ts, turns them into rates). `fetchPartitions` sums the partitions
+ * asked over all Fetch requests (their mean per request shows multi-partition fetches). `listOffsets`
+ * counts rounds: one ListOffsets request per leader broker of the partitions asked.
  */
-export const requestCounts = { fetch: 0, listOffsets: 0, produce: 0 };
+export const requestCounts = { fetch: 0, fetchPartitions: 0, listOffsets: 0, produce: 0 };
 
 // ---------------------------------------------------------------------------------------------
 // ListOffsets

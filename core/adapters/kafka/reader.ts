@@ -579,6 +579,7 @@ function sendFetch(
     }
   };
   requestCounts.fetch++;
+  for (const t of args[6]) requestCounts.fetchPartitions += t.partitions.length;
   return new Promise((resolve, reject) => {
     connection.send(
       FETCH_API_KEY,
