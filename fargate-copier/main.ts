@@ -172,6 +172,7 @@ function parallelism(mode: 'seed' | 'tail', partitions: number, config: Migratio
 /** What the process has used so far: cumulative data-path requests, CPU time, memory. */
 function resources(): Record<string, number> {
   const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
   return {
     fetch_requests: requestCounts.fetch,
     fetch_partitions: requestCounts.fetchPartitions,
@@ -179,6 +180,10 @@ function resources(): Record<string, number> {
     produce_requests: requestCounts.produce,
     cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
     rss_bytes: process.memoryUsage.rss(),
+    // Where the RSS goes: the JavaScript heap, and Buffers/ArrayBuffers outside it.
+    heap_used_bytes: memory.heapUsed,
+    external_bytes: memory.external,
+    array_buffers_bytes: memory.arrayBuffers,
   };
 }
 

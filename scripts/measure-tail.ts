@@ -126,6 +126,19 @@ function procStats(pid: number): { cpuMs: number; rss: number; hwm: number } {
   return { cpuMs: ticks * 10, rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** The copier's own memory breakdown from its last `resources` line (heap, external, ArrayBuffers). */
+function lastMemory(
+  lines: readonly Record<string, unknown>[],
+  mib: (b: number) => string,
+): Record<string, number> {
+  const last = lines.at(-1);
+  if (!last) return {};
+  return {
+    heap_used_mib: Number(mib(Number(last['heap_used_bytes']))),
+    external_mib: Number(mib(Number(last['external_bytes']))),
+  };
+}
+
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -290,6 +303,7 @@ async function main(): Promise<void> {
       cpu_pct_of_core: Number(cpuPct.toFixed(1)),
       rss_mean_mib: Number(mib(mean)),
       rss_peak_mib: Number(mib(procStats(tailPid).hwm)),
+      ...lastMemory(resourceLines, mib),
       latency_p50_ms: percentile(latencies, 50),
       latency_p99_ms: percentile(latencies, 99),
       probe_records: latencies.length,
