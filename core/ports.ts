@@ -289,6 +289,12 @@ export interface FetchResult {
   /** Last stable offset (read_committed upper bound). */
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
+  /**
+   * Readers with a fetch buffer budget (RecordReaderOptions.multiPartitionFetch) count the bytes of
+   * a `fetchBatches` result against it until the caller calls this (once it has written them); a
+   * second call does nothing.
+   */
+  readonly release?: (() => void) | undefined;
 }
 
 export interface PartitionRef {
@@ -451,6 +457,24 @@ export interface RecordReaderOptions {
   readonly retries?: number;
   /** First backoff between those attempts, doubled each time. @default 200 */
   readonly retryBackoffMs?: number;
+  /**
+   * The wide tail: concurrent fetches of partitions led by one broker are sent as one multi-partition
+   * Fetch request (at most `connectionsPerBroker` of them in flight per broker), and concurrent
+   * `offsets` calls as one ListOffsets round. Unset: one request per fetch.
+   */
+  readonly multiPartitionFetch?: MultiPartitionFetchOptions | undefined;
+}
+
+export interface MultiPartitionFetchOptions {
+  /** Response size limit of one Fetch request (Kafka's request-level max_bytes). */
+  readonly maxRequestBytes: number;
+  /** Partitions in one Fetch request at most. @default 1000 */
+  readonly maxPartitionsPerRequest?: number;
+  /**
+   * Fetched record bytes the callers may hold (not yet `release`d): no Fetch request is sent while
+   * they hold this much. Memory ≈ this + brokers × connectionsPerBroker × maxRequestBytes.
+   */
+  readonly bufferBytes: number;
 }
 
 export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

@@ -12,15 +12,22 @@
 
 import { fileURLToPath } from 'node:url';
 import { createAdapters } from '../core/adapters/factory.ts';
+import { requestCounts } from '../core/adapters/kafka/data-client.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import { readSeedShard } from '../core/app/copy/seed-plan.ts';
 import type { CopierStatus } from '../core/app/copy/status.ts';
-import type { CopyDeps } from '../core/app/copy/types.ts';
+import { COPY_DEFAULTS, type CopyDeps } from '../core/app/copy/types.ts';
 import type { MigrationConfig } from '../core/domain/config/schema.ts';
 import { InvalidInputError, isKraftMigrateError } from '../core/domain/errors.ts';
 import { isInternalTopic, matcher } from '../core/domain/selection.ts';
-import type { Adapters, PartitionRef, RecordReader, RecordWriter } from '../core/ports.ts';
+import type {
+  Adapters,
+  MultiPartitionFetchOptions,
+  PartitionRef,
+  RecordReader,
+  RecordWriter,
+} from '../core/ports.ts';
 import { type CopierEnv, parseCopierEnv } from './env.ts';
 import { type CopierLog, createLog } from './log.ts';
 
@@ -87,8 +94,15 @@ async function copy(
   const opened: { close(): Promise<void> }[] = [];
   try {
     const lanes = parallelism(mode, partitions.length, config);
-    const source = await open(opened, adapters.recordReader('source', { connectionsPerBroker: lanes }));
-    const target = await open(opened, adapters.recordReader('target'));
+    const wide = mode === 'tail' ? wideTail(config) : undefined;
+    const source = await open(
+      opened,
+      adapters.recordReader('source', {
+        connectionsPerBroker: wide ? config.seed.max_concurrent_partitions : lanes,
+        multiPartitionFetch: wide,
+      }),
+    );
+    const target = await open(opened, adapters.recordReader('target', { multiPartitionFetch: wide }));
     const writer = await open(opened, adapters.recordWriter({ producers: lanes }));
     const deps: CopyDeps = { source, target, writer, segments };
     let lastStatusLog = 0;
@@ -117,6 +131,7 @@ async function copy(
           ) {
             lastStatusLog = Date.now();
             log.status(s);
+            if (!process.stdout.isTTY) log.line('info', 'resources', resources());
           }
         },
       },
@@ -152,6 +167,36 @@ async function copy(
 function parallelism(mode: 'seed' | 'tail', partitions: number, config: MigrationConfig): number {
   const wanted = mode === 'seed' ? config.seed.max_concurrent_partitions : partitions;
   return Math.min(32, Math.max(4, wanted));
+}
+
+/** What the process has used so far: cumulative data-path requests, CPU time, memory. */
+function resources(): Record<string, number> {
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  return {
+    fetch_requests: requestCounts.fetch,
+    fetch_partitions: requestCounts.fetchPartitions,
+    list_offsets_rounds: requestCounts.listOffsets,
+    produce_requests: requestCounts.produce,
+    cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
+    rss_bytes: process.memoryUsage.rss(),
+    // Where the RSS goes: the JavaScript heap, and Buffers/ArrayBuffers outside it.
+    heap_used_bytes: memory.heapUsed,
+    external_bytes: memory.external,
+    array_buffers_bytes: memory.arrayBuffers,
+  };
+}
+
+/**
+ * The tail follows all its partitions with multi-partition Fetch requests (reader.ts
+ * MultiPartitionFetcher): `seed.max_concurrent_partitions` requests in flight per source broker, each
+ * answering at most that many partition fetches' worth of bytes (COPY_DEFAULTS.fetchMaxBytes each),
+ * and fetched bytes not yet written held to twice that. So its buffers follow the configuration
+ * (docs/performance.md, "The tail at width"), not the number of partitions it owns.
+ */
+function wideTail(config: MigrationConfig): MultiPartitionFetchOptions {
+  const perRequest = config.seed.max_concurrent_partitions * COPY_DEFAULTS.fetchMaxBytes;
+  return { maxRequestBytes: perRequest, bufferBytes: 2 * perRequest };
 }
 
 async function open<T extends RecordReader | RecordWriter>(

@@ -2,16 +2,14 @@ import type { MigrationConfig } from '../domain/config/schema.ts';
 import { type CheckDrainOutput, evaluateDrain, type TailReport } from '../domain/drain.ts';
 import { currentState } from '../domain/journal/journal.ts';
 import type { Adapters } from '../ports.ts';
-import { type CopierStatus, parseCopierStatus, statusPrefix } from './copy/status.ts';
+import { type CopierStatus, modeStatusPrefix, parseCopierStatus } from './copy/status.ts';
 import { transition } from './journal.ts';
 
-/** The tail copiers' status documents in the segments store (one per tail shard). */
+/** The tail copiers' status documents in the segments store (one per tail shard), listed by their prefix. */
 export async function readTailStatuses(adapters: Adapters, migrationId: string): Promise<CopierStatus[]> {
   const store = adapters.objectStore('segments');
-  const prefix = statusPrefix(migrationId);
   const statuses: CopierStatus[] = [];
-  for (const head of await store.list(prefix)) {
-    if (!head.key.slice(prefix.length).startsWith('tail-')) continue;
+  for (const head of await store.list(modeStatusPrefix(migrationId, 'tail'))) {
     const bytes = await store.get(head.key);
     if (bytes) statuses.push(parseCopierStatus(new TextDecoder().decode(bytes)));
   }

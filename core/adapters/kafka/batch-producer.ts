@@ -35,7 +35,13 @@ import { BATCH_HEADER_BYTES } from '../../domain/record-batch.ts';
 import { type PartitionRef, partitionKey, type RawBatch } from '../../ports.ts';
 import type { PlatformaticConnectionOptions } from './client.ts';
 import { crc32cAppend } from './crc32c.ts';
-import { NegotiatedVersion, notConsecutiveError, PRODUCE_TIMEOUT_MS, StickyLanes } from './data-client.ts';
+import {
+  NegotiatedVersion,
+  notConsecutiveError,
+  PRODUCE_TIMEOUT_MS,
+  requestCounts,
+  StickyLanes,
+} from './data-client.ts';
 import { hasKafkaError, isNetworkFailure, kafkaProtocolError, responseOfErrorCodes } from './errors.ts';
 import { nextSequence, rewriteHeaderForProduce } from './raw-batches.ts';
 
@@ -291,6 +297,7 @@ function sendProduce(
       throw e;
     }
   };
+  requestCounts.produce++;
   return new Promise((resolve, reject) => {
     connection.send(
       PRODUCE_API_KEY,

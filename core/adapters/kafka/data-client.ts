@@ -21,6 +21,17 @@ export const PRODUCE_TIMEOUT_MS = 30_000;
 export const PLATFORMATIC_RETRY = { retries: 3, retryDelay: 300 } as const;
 
 // ---------------------------------------------------------------------------------------------
+// Request counts
+
+/**
+ * Data-path requests this process sent, by kind (the copier logs them with its status line; the tail
+ * measurement, scripts/measure-tail.ts, turns them into rates). `fetchPartitions` sums the partitions
+ * asked over all Fetch requests (their mean per request shows multi-partition fetches). `listOffsets`
+ * counts rounds: one ListOffsets request per leader broker of the partitions asked.
+ */
+export const requestCounts = { fetch: 0, fetchPartitions: 0, listOffsets: 0, produce: 0 };
+
+// ---------------------------------------------------------------------------------------------
 // ListOffsets
 
 export const EARLIEST = -2n;
@@ -49,6 +60,7 @@ export async function listPartitionOffsets(
 ): Promise<Map<string, bigint>> {
   const topics = byTopic(refs);
   if (topics.size === 0) return new Map();
+  requestCounts.listOffsets++;
   const listed = await client.listOffsets({
     topics: [...topics.keys()],
     partitions: Object.fromEntries(topics),

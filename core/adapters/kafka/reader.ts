@@ -26,6 +26,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type Broker,
   type ClusterMetadata,
   type Connection,
   ConnectionPool,
@@ -56,6 +57,7 @@ import {
   type FetchedRun,
   type FetchResult,
   type IsolationLevel,
+  type MultiPartitionFetchOptions,
   type PartitionOffsetsDetail,
   type PartitionRef,
   partitionKey,
@@ -78,6 +80,7 @@ import {
   listPartitionOffsets,
   NegotiatedVersion,
   PLATFORMATIC_RETRY,
+  requestCounts,
 } from './data-client.ts';
 import { decodeFetchedBatches, type FetchedBatch, UndecodableBatchError } from './data-records.ts';
 import {
@@ -161,6 +164,11 @@ interface FetchPartitionResponse {
   rawRecords?: Uint8Array | null;
 }
 
+/** A partition's part of a multi-partition fetch, with what charges it to the buffer budget. */
+interface FetchedPartition extends FetchPartitionResponse {
+  charge?: ((bytes: number) => () => void) | undefined;
+}
+
 interface FetchResponseShape {
   errorCode?: number;
   responses: { topicId: string; partitions: FetchPartitionResponse[] }[];
@@ -184,6 +192,9 @@ export class PlatformaticRecordReader implements RecordReader {
   private readonly lanes: ConnectionPool[] = [];
   private readonly inFlight = new Map<string, number>();
   private readonly fetchVersion: NegotiatedVersion<FetchVersion>;
+  /** The wide tail's multi-partition Fetch and ListOffsets batching (options.multiPartitionFetch). */
+  private readonly multi: MultiPartitionFetcher | undefined;
+  private readonly offsetRounds: OffsetsBatcher | undefined;
   private closed = false;
 
   static async create(
@@ -215,6 +226,15 @@ export class PlatformaticRecordReader implements RecordReader {
       { key: FETCH_API_KEY, name: 'Fetch', min: MIN_FETCH_VERSION, max: MAX_FETCH_VERSION },
       `the brokers ${settings.brokers.join(',')}`,
     );
+    if (options.multiPartitionFetch) {
+      this.multi = new MultiPartitionFetcher(
+        options.multiPartitionFetch,
+        this.maxConnectionsPerBroker,
+        this.isolation,
+        (node, broker, version, raw, args) => this.sendOnLane(node, broker, version, raw, args),
+      );
+      this.offsetRounds = new OffsetsBatcher((refs) => this.listOffsets(refs));
+    }
   }
 
   async fetch(
@@ -249,6 +269,7 @@ export class PlatformaticRecordReader implements RecordReader {
     const partition = await this.withRetries(ref, (refresh) =>
       this.fetchPartition(ref, offset, options, refresh, true),
     );
+    const release = partition.charge?.(partition.rawRecords?.byteLength ?? 0);
     try {
       const selected = selectBatches(parseBatchHeaders(partition.rawRecords ?? new Uint8Array(0)), {
         fetchOffset: offset,
@@ -269,8 +290,9 @@ export class PlatformaticRecordReader implements RecordReader {
         ...options,
         recordsCrcs,
       });
-      return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition) };
+      return { runs, nextOffset: selected.nextOffset, ...offsetsOf(partition), release };
     } catch (e) {
+      release?.();
       throw toCatalogueError(e, this.settings.brokers, {
         operation: 'Fetch',
         resource: `partition ${partitionKey(ref)}`,
@@ -295,7 +317,11 @@ export class PlatformaticRecordReader implements RecordReader {
     }
   }
 
-  async offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
+  offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
+    return this.offsetRounds ? this.offsetRounds.get(refs) : this.listOffsets(refs);
+  }
+
+  private async listOffsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
     const op: KafkaOperation = {
       operation: 'ListOffsets',
       resource:
@@ -341,7 +367,7 @@ export class PlatformaticRecordReader implements RecordReader {
     options: { maxBytes: number; maxWaitMs: number },
     refreshMetadata: boolean,
     raw: boolean,
-  ): Promise<FetchPartitionResponse> {
+  ): Promise<FetchedPartition> {
     const metadata = await this.partitionMetadata([ref], refreshMetadata);
     const topic = metadata.topics.get(ref.topic);
     const leader = topic?.partitions[ref.partition]?.leader ?? -1;
@@ -355,48 +381,47 @@ export class PlatformaticRecordReader implements RecordReader {
       version = (FIRST_TOPIC_ID_VERSION - 1) as FetchVersion;
     const useTopicId = version >= FIRST_TOPIC_ID_VERSION;
 
-    const lane = this.acquireLane(leader);
-    let response: FetchResponseShape;
-    try {
-      const connection = await (this.lanes[lane] as ConnectionPool).get(broker);
-      response = await sendFetch(
-        connection,
-        version,
-        raw,
-        [
-          Math.min(Math.max(0, options.maxWaitMs), MAX_WAIT_MS),
-          1, // min bytes: answer as soon as there is anything
-          options.maxBytes,
-          this.isolation === 'read_committed' ? 1 : 0,
-          0, // session id: no fetch session (KIP-227) …
-          -1, // … session epoch FINAL_EPOCH: a full, sessionless fetch
-          [
-            {
-              topicId: useTopicId ? topic.id : ref.topic,
-              partitions: [
-                {
-                  partition: ref.partition,
-                  currentLeaderEpoch: -1,
-                  fetchOffset: offset,
-                  lastFetchedEpoch: -1,
-                  partitionMaxBytes: options.maxBytes,
-                },
-              ],
-            },
-          ],
-          [],
-          '',
-        ],
+    const topicId = useTopicId ? topic.id : ref.topic;
+    const maxWaitMs = Math.min(Math.max(0, options.maxWaitMs), MAX_WAIT_MS);
+    let result: FetchedPartition | undefined;
+    if (this.multi) {
+      result = await this.multi.fetch(leader, broker, version, raw, {
+        topicId,
+        partition: ref.partition,
         offset,
-      );
-    } finally {
-      this.releaseLane(lane, leader);
+        maxBytes: options.maxBytes,
+        maxWaitMs,
+      });
+    } else {
+      const response = await this.sendOnLane(leader, broker, version, raw, [
+        maxWaitMs,
+        1, // min bytes: answer as soon as there is anything
+        options.maxBytes,
+        this.isolation === 'read_committed' ? 1 : 0,
+        0, // session id: no fetch session (KIP-227) …
+        -1, // … session epoch FINAL_EPOCH: a full, sessionless fetch
+        [
+          {
+            topicId,
+            partitions: [
+              {
+                partition: ref.partition,
+                currentLeaderEpoch: -1,
+                fetchOffset: offset,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: options.maxBytes,
+              },
+            ],
+          },
+        ],
+        [],
+        '',
+      ]);
+      if (response.errorCode) throw kafkaProtocolError(response.errorCode, `Fetch of ${partitionKey(ref)}`);
+      result = response.responses
+        .flatMap((t) => t.partitions)
+        .find((p) => p.partitionIndex === ref.partition);
     }
-
-    if (response.errorCode) throw kafkaProtocolError(response.errorCode, `Fetch of ${partitionKey(ref)}`);
-    const result = response.responses
-      .flatMap((t) => t.partitions)
-      .find((p) => p.partitionIndex === ref.partition);
     if (!result) throw kafkaProtocolError(3, `Fetch response without ${partitionKey(ref)}`);
     if (result.errorCode === 1) return this.offsetOutOfRange(ref, offset);
     if (result.errorCode !== 0) throw kafkaProtocolError(result.errorCode, `Fetch of ${partitionKey(ref)}`);
@@ -451,6 +476,24 @@ export class PlatformaticRecordReader implements RecordReader {
       }
     }
     return metadata;
+  }
+
+  /** One Fetch request to `node` on a lane of its own (see acquireLane). */
+  private async sendOnLane(
+    node: number,
+    broker: Broker,
+    version: FetchVersion,
+    raw: boolean,
+    args: FetchArgs,
+  ): Promise<FetchResponseShape> {
+    const lane = this.acquireLane(node);
+    try {
+      const connection = await (this.lanes[lane] as ConnectionPool).get(broker);
+      const first = args[6][0]?.partitions[0]?.fetchOffset ?? -1n;
+      return await sendFetch(connection, version, raw, args, first);
+    } finally {
+      this.releaseLane(lane, node);
+    }
   }
 
   /** A lane (connection pool) for a fetch from `node`: idle first, then a new one, then least busy. */
@@ -535,6 +578,8 @@ function sendFetch(
       );
     }
   };
+  requestCounts.fetch++;
+  for (const t of args[6]) requestCounts.fetchPartitions += t.partitions.length;
   return new Promise((resolve, reject) => {
     connection.send(
       FETCH_API_KEY,
@@ -759,4 +804,253 @@ function toRuns(
   }
   close(nextOffset);
   return runs;
+}
+
+/** One partition's wish in a multi-partition Fetch. */
+interface FetchWish {
+  /** The topic as the request names it: its name (Fetch < v13) or its id. */
+  readonly topicId: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
+}
+
+interface QueuedWish extends FetchWish {
+  readonly resolve: (p: FetchedPartition) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** The wishes for one broker at one Fetch version and form (raw or decoded). */
+interface WishGroup {
+  readonly node: number;
+  readonly broker: Broker;
+  readonly version: FetchVersion;
+  readonly raw: boolean;
+  queue: QueuedWish[];
+  inFlight: number;
+}
+
+type SendFetch = (
+  node: number,
+  broker: Broker,
+  version: FetchVersion,
+  raw: boolean,
+  args: FetchArgs,
+) => Promise<FetchResponseShape>;
+
+/**
+ * The wide tail's Fetch (RecordReaderOptions.multiPartitionFetch): the fetches of many partitions
+ * waiting at the same moment are sent as one Fetch request per leader broker — at most
+ * `maxPartitionsPerRequest` partitions and `maxRequestBytes` of response each, at most `lanes`
+ * requests in flight per broker — and each caller gets its partition's part of the answer, with its
+ * own error code (the reader handles it as for a single-partition fetch: OFFSET_OUT_OF_RANGE,
+ * leadership, retries of that partition alone). A failed request fails each of its partitions'
+ * fetches (each retried by the reader on its own). Waiting wishes form a FIFO queue, so a partition
+ * answered goes behind the others (no partition starves behind the response size limit). The
+ * record bytes of pass-through fetches (`fetchBatches`, the tail's path) count against `bufferBytes`
+ * until the caller releases them; no request goes out while that much is held, so memory follows
+ * the options, not the number of partitions. Decoded fetches (`fetch`: a restart's adoption, or
+ * pass-through switched off) are not counted: each is bounded by its request's `maxRequestBytes`.
+ */
+class MultiPartitionFetcher {
+  readonly #options: Required<MultiPartitionFetchOptions>;
+  readonly #lanes: number;
+  readonly #isolation: number;
+  readonly #send: SendFetch;
+  readonly #groups = new Map<string, WishGroup>();
+  #held = 0;
+  #scheduled = false;
+
+  constructor(
+    options: MultiPartitionFetchOptions,
+    lanes: number,
+    isolation: IsolationLevel,
+    send: SendFetch,
+  ) {
+    this.#options = {
+      maxRequestBytes: Math.max(1, options.maxRequestBytes),
+      maxPartitionsPerRequest: Math.max(1, options.maxPartitionsPerRequest ?? 1000),
+      bufferBytes: Math.max(1, options.bufferBytes),
+    };
+    this.#lanes = Math.max(1, lanes);
+    this.#isolation = isolation === 'read_committed' ? 1 : 0;
+    this.#send = send;
+  }
+
+  /** Bytes the callers hold now (tests, the log). */
+  get held(): number {
+    return this.#held;
+  }
+
+  fetch(
+    node: number,
+    broker: Broker,
+    version: FetchVersion,
+    raw: boolean,
+    wish: FetchWish,
+  ): Promise<FetchedPartition> {
+    const key = `${node}/${version}/${raw ? 'raw' : 'decoded'}`;
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { node, broker, version, raw, queue: [], inFlight: 0 };
+      this.#groups.set(key, group);
+    }
+    const g = group;
+    return new Promise<FetchedPartition>((resolve, reject) => {
+      g.queue.push({ ...wish, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Dispatches on the next turn of the event loop, so the fetches of one turn share requests. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      for (const g of this.#groups.values()) this.#dispatch(g);
+    });
+  }
+
+  #dispatch(g: WishGroup): void {
+    while (g.queue.length > 0 && g.inFlight < this.#lanes && this.#held < this.#options.bufferBytes) {
+      const taken: QueuedWish[] = [];
+      const rest: QueuedWish[] = [];
+      const seen = new Set<string>();
+      for (const w of g.queue) {
+        const k = `${w.topicId}/${w.partition}`;
+        // A partition once per request (a second wish for it waits for the next one).
+        if (taken.length >= this.#options.maxPartitionsPerRequest || seen.has(k)) rest.push(w);
+        else {
+          seen.add(k);
+          taken.push(w);
+        }
+      }
+      g.queue = rest;
+      g.inFlight++;
+      void this.#request(g, taken).finally(() => {
+        g.inFlight--;
+        this.#schedule();
+      });
+    }
+  }
+
+  async #request(g: WishGroup, wishes: readonly QueuedWish[]): Promise<void> {
+    const topics: FetchArgs[6] = [];
+    const byTopic = new Map<string, FetchArgs[6][number]>();
+    let maxWaitMs = MAX_WAIT_MS;
+    for (const w of wishes) {
+      if (w.maxWaitMs < maxWaitMs) maxWaitMs = w.maxWaitMs;
+      let t = byTopic.get(w.topicId);
+      if (!t) {
+        t = { topicId: w.topicId, partitions: [] };
+        byTopic.set(w.topicId, t);
+        topics.push(t);
+      }
+      t.partitions.push({
+        partition: w.partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: w.offset,
+        lastFetchedEpoch: -1,
+        partitionMaxBytes: w.maxBytes,
+      });
+    }
+    let response: FetchResponseShape;
+    try {
+      response = await this.#send(g.node, g.broker, g.version, g.raw, [
+        maxWaitMs,
+        1, // min bytes: answer as soon as any partition has something
+        this.#options.maxRequestBytes,
+        this.#isolation,
+        0, // sessionless (see fetchPartition)
+        -1,
+        topics,
+        [],
+        '',
+      ]);
+    } catch (e) {
+      for (const w of wishes) w.reject(e);
+      return;
+    }
+    if (response.errorCode) {
+      const error = kafkaProtocolError(response.errorCode, `Fetch of ${wishes.length} partition(s)`);
+      for (const w of wishes) w.reject(error);
+      return;
+    }
+    const answers = new Map<string, FetchPartitionResponse>();
+    for (const t of response.responses)
+      for (const p of t.partitions) answers.set(`${t.topicId}/${p.partitionIndex}`, p);
+    for (const w of wishes) {
+      const p = answers.get(`${w.topicId}/${w.partition}`);
+      if (!p) {
+        w.reject(kafkaProtocolError(3, `Fetch response without ${w.topicId}/${w.partition}`));
+        continue;
+      }
+      w.resolve({ ...p, charge: (bytes) => this.#charge(bytes) });
+    }
+  }
+
+  /** Counts `bytes` as held until the returned function is called (once; later calls do nothing). */
+  #charge(bytes: number): () => void {
+    this.#held += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#held -= bytes;
+      this.#schedule();
+    };
+  }
+}
+
+/**
+ * The wide tail's ListOffsets: the `offsets` calls of one turn of the event loop (thousands of
+ * partitions starting or reconciling at once) become one round for all their partitions. When the
+ * round fails, each call is asked on its own, so an error names the partitions of the call that has it.
+ */
+class OffsetsBatcher {
+  readonly #list: (refs: readonly PartitionRef[]) => Promise<Map<string, PartitionOffsetsDetail>>;
+  #waiting: {
+    refs: readonly PartitionRef[];
+    resolve: (m: Map<string, PartitionOffsetsDetail>) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+
+  constructor(list: (refs: readonly PartitionRef[]) => Promise<Map<string, PartitionOffsetsDetail>>) {
+    this.#list = list;
+  }
+
+  get(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
+    return new Promise((resolve, reject) => {
+      if (this.#waiting.length === 0) setImmediate(() => void this.#flush());
+      this.#waiting.push({ refs, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const calls = this.#waiting;
+    this.#waiting = [];
+    if (calls.length === 1) {
+      const c = calls[0]!;
+      return this.#list(c.refs).then(c.resolve, c.reject);
+    }
+    const all = new Map<string, PartitionRef>();
+    for (const c of calls) for (const r of c.refs) all.set(partitionKey(r), r);
+    let listed: Map<string, PartitionOffsetsDetail>;
+    try {
+      listed = await this.#list([...all.values()]);
+    } catch {
+      await Promise.all(calls.map((c) => this.#list(c.refs).then(c.resolve, c.reject)));
+      return;
+    }
+    for (const c of calls) {
+      const out = new Map<string, PartitionOffsetsDetail>();
+      for (const r of c.refs) {
+        const k = partitionKey(r);
+        out.set(k, listed.get(k)!);
+      }
+      c.resolve(out);
+    }
+  }
 }

@@ -35,6 +35,7 @@ import {
   notConsecutiveError,
   PLATFORMATIC_RETRY,
   PRODUCE_TIMEOUT_MS,
+  requestCounts,
   StickyLanes,
 } from './data-client.ts';
 import { recordWireBytes, splitIntoBatches } from './data-records.ts';
@@ -333,6 +334,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
       timestamp: r.timestamp,
       headers: toHeaderMap(r.headers),
     }));
+    requestCounts.produce++;
     const result = await this.producers.of(partitionKey(ref)).send({ messages });
     const base = result.offsets?.find((o) => o.topic === ref.topic && o.partition === ref.partition)?.offset;
     if (base === undefined || base < 0n) {

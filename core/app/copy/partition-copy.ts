@@ -394,7 +394,25 @@ class PartitionCopy {
   async #loop(): Promise<PartitionCopyResult> {
     if (this.#o.mode === 'seed' && this.#cp.phase === 'tail') return this.#seedWasComplete();
     this.#stager = this.#cp.phase === 'seed' ? this.#newStager() : undefined;
-    let pos = this.#fetchPosition();
+    let pending: Promise<FetchOutcome> | undefined;
+    try {
+      return await this.#copyLoop(this.#fetchPosition(), (p) => {
+        pending = p;
+      });
+    } finally {
+      // A fetch ahead that nobody will write: give its bytes back to the reader's buffer budget.
+      void pending?.then((o) => {
+        if (o.ok) o.result.release?.();
+      });
+    }
+  }
+
+  /** The loop of #loop; `track` is told the fetch ahead in flight (undefined once it is taken). */
+  async #copyLoop(
+    start: bigint,
+    track: (pending: Promise<FetchOutcome> | undefined) => void,
+  ): Promise<PartitionCopyResult> {
+    let pos = start;
     let pending: Promise<FetchOutcome> | undefined;
     for (;;) {
       if (this.#cp.phase === 'seed' && pos >= this.#cp.boundary) {
@@ -404,8 +422,10 @@ class PartitionCopy {
       }
       if (this.#signal.aborted) return this.#stop();
       pending ??= this.#fetchOutcome(pos);
+      track(pending);
       const outcome = await pending;
       pending = undefined;
+      track(undefined);
       if (!outcome.ok) {
         if (!isOutOfRange(outcome.error)) throw outcome.error;
         pos = await this.#outOfRange(pos, outcome.error);
@@ -418,25 +438,37 @@ class PartitionCopy {
       this.#progress.sourceHighWatermark = f.highWatermark;
       if (until > pos) pos = until;
       const more = !this.#signal.aborted && !(seed && pos >= boundary);
-      if (more) pending = this.#fetchOutcome(pos); // one fetch ahead while this one is staged and written
-      for (const run of f.runs) {
-        const end = run.end < until ? run.end : until;
-        if (run.kind === 'batches') {
-          if (this.#stager) await this.#stager.addBatches(run.batches, end);
-          await this.#writeBatches(run.batches, end);
-        } else {
-          const records = seed ? run.records.filter((r) => r.offset < boundary) : run.records;
-          if (this.#stager && run.sourceBatches && records.length === run.records.length) {
-            await this.#stager.addBatches(run.sourceBatches, end);
-          } else if (this.#stager) {
-            await this.#stager.add(records, end);
-          }
-          await this.#write(records, end);
-        }
+      if (more) {
+        pending = this.#fetchOutcome(pos); // one fetch ahead while this one is staged and written
+        track(pending);
       }
-      if (this.#stager) await this.#stager.add([], until);
-      await this.#write([], until);
+      try {
+        await this.#copyRuns(f, until, seed, boundary);
+      } finally {
+        f.release?.();
+      }
     }
+  }
+
+  /** Stages and writes the runs of one fetch, up to `until`. */
+  async #copyRuns(f: BatchFetchResult, until: bigint, seed: boolean, boundary: bigint): Promise<void> {
+    for (const run of f.runs) {
+      const end = run.end < until ? run.end : until;
+      if (run.kind === 'batches') {
+        if (this.#stager) await this.#stager.addBatches(run.batches, end);
+        await this.#writeBatches(run.batches, end);
+      } else {
+        const records = seed ? run.records.filter((r) => r.offset < boundary) : run.records;
+        if (this.#stager && run.sourceBatches && records.length === run.records.length) {
+          await this.#stager.addBatches(run.sourceBatches, end);
+        } else if (this.#stager) {
+          await this.#stager.add(records, end);
+        }
+        await this.#write(records, end);
+      }
+    }
+    if (this.#stager) await this.#stager.add([], until);
+    await this.#write([], until);
   }
 
   /** Where to read next: the lower of the staging and the copy position (restaging after a restart). */

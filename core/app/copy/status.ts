@@ -72,6 +72,14 @@ export function statusPrefix(migrationId: string): string {
   return joinKey(migrationId, 'status', '/');
 }
 
+/**
+ * Prefix of the status documents of one mode (`<id>/status/tail-`): CheckDrain lists only the tail's
+ * documents, not the seed shards' (hundreds at width).
+ */
+export function modeStatusPrefix(migrationId: string, mode: CopyMode): string {
+  return joinKey(migrationId, 'status', `${mode}-`);
+}
+
 export function parseCopierStatus(text: string): CopierStatus {
   return copierStatusSchema.parse(JSON.parse(text));
 }
