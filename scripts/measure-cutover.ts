@@ -21,53 +21,23 @@
  * and after. Deletes what it created (topics on both clusters, groups on both, the bucket).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectVersionsCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { Admin as PltAdmin } from '@platformatic/kafka';
-import kafkajs from 'kafkajs';
 import { createAdapters } from '../core/adapters/factory.ts';
 import { finalDrain, logStartGuard, placeSentinels, translateOffsets } from '../core/app/cutover/index.ts';
 import { verifyFreeze } from '../core/app/freeze.ts';
 import { validateMigration } from '../core/app/validate.ts';
 import { mapWithConcurrency } from '../core/domain/concurrency.ts';
 import { validateConfig } from '../core/domain/config/parse.ts';
+import { ENV, load, positive, ROOT, STACK, stackKafka, stackS3 } from './lib/measure.ts';
 import { countRequests, kafkaTotal, takeCounts } from './lib/requests.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const STACK = {
-  source: process.env['KRAFT_MIGRATE_SOURCE'] ?? '127.0.0.1:19092',
-  target: process.env['KRAFT_MIGRATE_TARGET'] ?? '127.0.0.1:29092',
-  s3Endpoint: process.env['KRAFT_MIGRATE_S3_ENDPOINT'] ?? 'http://127.0.0.1:24566',
-  region: 'us-east-1',
-} as const;
-const ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: STACK.region,
-};
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-function positive(name: string, fallback: number, min = 1): number {
-  const raw = option(name, String(fallback));
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`--${name} must be an integer ≥ ${min} (got ${raw})\n`);
-    process.exit(2);
-  }
-  return n;
-}
 const OPTS = {
   partitions: positive('partitions', 1000),
   topics: positive('topics', 4),
@@ -81,22 +51,8 @@ if (OPTS.partitions < OPTS.topics) {
 }
 countRequests(new URL(STACK.s3Endpoint).host);
 
-const kafka = (role: 'source' | 'target') =>
-  new kafkajs.Kafka({
-    brokers: [STACK[role]],
-    clientId: 'measure-cutover',
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-const s3 = new S3Client({
-  endpoint: STACK.s3Endpoint,
-  region: STACK.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const kafka = (role: 'source' | 'target') => stackKafka(role, 'measure-cutover');
+const s3 = stackS3();
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const prefix = `mc${Date.now().toString(36)}`;

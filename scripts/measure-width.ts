@@ -21,19 +21,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectVersionsCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { Admin as PltAdmin } from '@platformatic/kafka';
-import kafkajs from 'kafkajs';
 import { stringify } from 'yaml';
 import { createAdapters } from '../core/adapters/factory.ts';
 import { openJournal, transition } from '../core/app/journal.ts';
@@ -41,38 +38,9 @@ import { precheckMigration } from '../core/app/precheck.ts';
 import { copyTopology } from '../core/app/topology.ts';
 import { validateConfig } from '../core/domain/config/parse.ts';
 import { resumeFingerprint } from '../core/domain/identity.ts';
+import { ENV, load, option, positive, ROOT, STACK, stackKafka, stackS3 } from './lib/measure.ts';
 import { countRequests, kafkaTotal, takeCounts } from './lib/requests.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const STACK = {
-  source: process.env['KRAFT_MIGRATE_SOURCE'] ?? '127.0.0.1:19092',
-  target: process.env['KRAFT_MIGRATE_TARGET'] ?? '127.0.0.1:29092',
-  s3Endpoint: process.env['KRAFT_MIGRATE_S3_ENDPOINT'] ?? 'http://127.0.0.1:24566',
-  region: 'us-east-1',
-} as const;
-const ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: STACK.region,
-};
-
-// ---------------------------------------------------------------------------------------------
-// options
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-function positive(name: string, fallback: number, min = 1): number {
-  const raw = option(name, String(fallback));
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`--${name} must be an integer ≥ ${min} (got ${raw})\n`);
-    process.exit(2);
-  }
-  return n;
-}
 const OPTS = {
   partitions: positive('partitions', 1000),
   topics: positive('topics', 4),
@@ -95,18 +63,8 @@ const total = kafkaTotal;
 // ---------------------------------------------------------------------------------------------
 // fixture
 
-const kafka = (role: 'source' | 'target') =>
-  new kafkajs.Kafka({
-    brokers: [STACK[role]],
-    clientId: 'measure-width',
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-const s3 = new S3Client({
-  endpoint: STACK.s3Endpoint,
-  region: STACK.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
+const kafka = (role: 'source' | 'target') => stackKafka(role, 'measure-width');
+const s3 = stackS3();
 
 interface Fixture {
   readonly prefix: string;
@@ -373,10 +331,6 @@ async function measure(run: number): Promise<Figures> {
 // report
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 
 function report(all: Figures[]): void {
   const labels = [...new Set(all.flatMap((f) => [...f.keys()]))];
