@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type Kafka, type Message } from 'kafkajs';
 import { registerCodecs } from '../../test/kafkajs-codecs.ts';
+import { createTopicsWithLeaders } from '../lib/create-topics.ts';
 import { EVENTS_PARTITIONS, EVENTS_TOPIC, eventRecord } from './consumer-groups.ts';
 
 const { CompressionTypes } = kafkajs;
@@ -156,17 +157,14 @@ export async function ensureSourceData(kafka: Kafka, log: (line: string) => void
           continue;
         }
       } else {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic: topic.name,
-              numPartitions: topic.partitions,
-              replicationFactor: 1,
-              configEntries: Object.entries(topic.configs ?? {}).map(([name, value]) => ({ name, value })),
-            },
-          ],
-        });
+        await createTopicsWithLeaders(admin, [
+          {
+            topic: topic.name,
+            numPartitions: topic.partitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(topic.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ]);
       }
       const n = await topic.fill(kafka, topic);
       log(`  ${topic.name}: ${topic.partitions} partition(s), ${n} record(s)`);

@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import { parseBatchHeaders } from '../../core/adapters/kafka/raw-batches.ts';
 import { fetchRawRecords } from '../../core/adapters/kafka/reader.ts';
 import { S3ObjectStore } from '../../core/adapters/s3/object-store.ts';
+import { createTopicsWithLeaders } from '../../scripts/lib/create-topics.ts';
 import { STACK, uniqueName } from './stack.ts';
 import { REPO_ROOT } from './stack-control.ts';
 
@@ -49,52 +50,19 @@ export interface TopicSpec {
   readonly configs?: Record<string, string>;
 }
 
-/**
- * Creates the topics and waits until every partition has a leader. kafkajs' own `waitForLeaders`
- * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded KRaft target answers for a while after
- * CreateTopics returns, and its 5 s request timeout is short on a loaded machine: here the create
- * may take 30 s, a retried create that finds the topic already there counts, and the leaders are
- * polled (any metadata error retried) for up to 60 s.
- */
+/** Creates the topics and waits for their leaders (scripts/lib/create-topics.ts: survives a loaded stack). */
 export async function createTopics(role: 'source' | 'target', topics: readonly TopicSpec[]): Promise<void> {
-  await withAdmin(role, async (admin) => {
-    const specs = topics.map((t) => ({
-      topic: t.name,
-      numPartitions: t.partitions ?? 1,
-      replicationFactor: 1,
-      configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-    }));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.createTopics({ waitForLeaders: false, timeout: 30_000, topics: specs });
-        break;
-      } catch (e) {
-        const errors = (e as { errors?: { type?: string }[] }).errors ?? [];
-        if (errors.length > 0 && errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS') && attempt > 0) break;
-        if (attempt >= 2 || errors.some((x) => x.type === 'TOPIC_ALREADY_EXISTS')) throw e;
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
-    const names = topics.map((t) => t.name);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
-        const ready =
-          meta.length === topics.length &&
-          meta.every(
-            (m) =>
-              m.partitions.length === (topics.find((t) => t.name === m.name)?.partitions ?? 1) &&
-              m.partitions.every((p) => p.leader >= 0),
-          );
-        if (ready) return;
-      } catch (e) {
-        if (Date.now() > deadline) throw e;
-      }
-      if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
+  await withAdmin(role, (admin) =>
+    createTopicsWithLeaders(
+      admin,
+      topics.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions ?? 1,
+        replicationFactor: 1,
+        configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    ),
+  );
 }
 
 /** Produces `count` small records round-robin over the topic's partitions. */

@@ -5,6 +5,7 @@ import { createKafka, resolveConnectionSettings } from '../../../core/adapters/k
 import type { ClusterConfig } from '../../../core/domain/config/schema.ts';
 import { PreconditionError, TransientError } from '../../../core/domain/errors.ts';
 import type { NewTopic } from '../../../core/ports.ts';
+import { createTopicsWithLeaders } from '../../../scripts/lib/create-topics.ts';
 import { registerCodecs, ZSTD_COMPRESS_AVAILABLE } from '../../kafkajs-codecs.ts';
 import { javaProduce, storedCodecs } from '../fixtures.ts';
 import { STACK, uniqueName } from '../stack.ts';
@@ -43,10 +44,9 @@ async function createTopic(
   configEntries: { name: string; value: string }[] = [],
 ) {
   const topic = uniqueName(prefix);
-  await c.tools.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-  });
+  await createTopicsWithLeaders(c.tools, [
+    { topic, numPartitions: partitions, replicationFactor: 1, configEntries },
+  ]);
   return topic;
 }
 
