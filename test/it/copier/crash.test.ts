@@ -12,9 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
-import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import { describe, expect, it } from 'vitest';
 import { partitionDigest, recordDigest, targetOf } from '../../../core/domain/copy/index.ts';
 import { type PartitionRef, partitionKey, type RecordToWrite } from '../../../core/ports.ts';
 import { uniqueName } from '../stack.ts';
@@ -22,17 +20,16 @@ import {
   compare,
   copierEnv,
   createTopics,
-  type DataPathClients,
   kafka,
   loadCheckpointOf,
   type Migration,
   newMigration,
-  openDataPath,
   readPartition,
   runCopierProcess as runToEnd,
   stagedRecords,
   startCopier,
   type TopicSpec,
+  useDataPath,
   waitForCaughtUp,
 } from './helpers.ts';
 
@@ -79,19 +76,7 @@ function records(partition: number, from: number, count: number): RecordToWrite[
   }));
 }
 
-let clients: DataPathClients | undefined;
-let sourceReader: PlatformaticRecordReader;
-let targetReader: PlatformaticRecordReader;
-let sourceWriter: PlatformaticRecordWriter;
-
-beforeAll(async () => {
-  clients = await openDataPath();
-  ({ sourceReader, targetReader, sourceWriter } = clients);
-});
-
-afterAll(async () => {
-  await clients?.close();
-});
+const dp = useDataPath();
 
 /** Background producers for the tail phase: plain records on every partition, transactions on `tx`. */
 function startProducers(topic: string, txTopic: string, next: number[]) {
@@ -101,7 +86,7 @@ function startProducers(topic: string, txTopic: string, next: number[]) {
       await Promise.all(
         next.map(async (seq, p) => {
           const n = rng.int(5, 40);
-          await sourceWriter.write({ topic, partition: p }, records(p, seq, n));
+          await dp.sourceWriter.write({ topic, partition: p }, records(p, seq, n));
           next[p] = seq + n;
         }),
       );
@@ -226,8 +211,8 @@ async function assertExactCopy(
   const summary: Record<string, unknown>[] = [];
   for (const ref of refs) {
     const cp = await loadCheckpointOf(m, ref);
-    const source = await readPartition(sourceReader, ref);
-    const target = await readPartition(targetReader, ref);
+    const source = await readPartition(dp.sourceReader, ref);
+    const target = await readPartition(dp.targetReader, ref);
     const values = (rs: typeof source) => rs.map((r) => Buffer.from(r.value!).toString('latin1'));
     const targetValues = values(target);
     const onTarget = new Set(targetValues);
@@ -246,7 +231,7 @@ async function assertExactCopy(
     expect(losses, partitionKey(ref)).toBe(0);
     expect(c.target, partitionKey(ref)).toEqual(c.source);
     expect(c.mapMismatches, partitionKey(ref)).toBe(0);
-    const end = (await targetReader.offsets([ref])).get(partitionKey(ref))!.highWatermark;
+    const end = (await dp.targetReader.offsets([ref])).get(partitionKey(ref))!.highWatermark;
     expect(cp.nextTargetOffset).toBe(end);
     expect(cp.recordsCopied).toBe(BigInt(target.length));
 
@@ -255,7 +240,7 @@ async function assertExactCopy(
       const s = source[rng.int(0, source.length - 1)]!;
       const t = targetOf(cp.offsetMap, s.offset);
       expect(t, `${partitionKey(ref)} source ${s.offset}`).toBeDefined();
-      const f = await targetReader.fetch(ref, t!, { maxBytes: 64 * 1024, maxWaitMs: 0 });
+      const f = await dp.targetReader.fetch(ref, t!, { maxBytes: 64 * 1024, maxWaitMs: 0 });
       const onTarget = f.records.find((r) => r.offset === t);
       expect(onTarget && recordDigest(onTarget)).toBe(recordDigest(s));
     }
@@ -283,7 +268,7 @@ describe('copier under SIGKILL at random moments', () => {
     await Promise.all(
       next.map(async (_, p) => {
         for (let i = 0; i < RECORDS_PER_PARTITION; i += 2000) {
-          await sourceWriter.write({ topic, partition: p }, records(p, i, 2000));
+          await dp.sourceWriter.write({ topic, partition: p }, records(p, i, 2000));
         }
       }),
     );
@@ -341,7 +326,7 @@ describe('copier under SIGKILL at random moments', () => {
     await sleep(rng.int(500, 1500));
     await stopProducers();
     const ends = new Map(
-      [...(await sourceReader.offsets(refs))].map(([k, o]) => [k, o.highWatermark] as const),
+      [...(await dp.sourceReader.offsets(refs))].map(([k, o]) => [k, o.highWatermark] as const),
     );
     log('producers stopped; waiting for lag 0');
     const status = await waitForCaughtUp(m, ends, 60_000, since);

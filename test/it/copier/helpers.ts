@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { decodeRecordBatches, PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
 import { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
 import { S3ObjectStore } from '../../../core/adapters/s3/object-store.ts';
@@ -57,6 +58,35 @@ export async function openDataPath(): Promise<DataPathClients> {
     sourceWriter,
     close: async () => {
       await Promise.allSettled([sourceReader.close(), targetReader.close(), sourceWriter.close()]);
+    },
+  };
+}
+
+/**
+ * The data-path clients of one test file: opened before its tests, closed after them. The getters
+ * throw if read outside a test (before `beforeAll` has run).
+ */
+export function useDataPath(): Omit<DataPathClients, 'close'> {
+  let clients: DataPathClients | undefined;
+  beforeAll(async () => {
+    clients = await openDataPath();
+  });
+  afterAll(async () => {
+    await clients?.close();
+  });
+  const opened = (): DataPathClients => {
+    if (!clients) throw new Error('useDataPath: the clients are open only inside the tests');
+    return clients;
+  };
+  return {
+    get sourceReader() {
+      return opened().sourceReader;
+    },
+    get targetReader() {
+      return opened().targetReader;
+    },
+    get sourceWriter() {
+      return opened().sourceWriter;
     },
   };
 }

@@ -5,9 +5,7 @@
  * Every partition is then read fully on both sides and compared record by record (digest in order),
  * through the checkpoint's offset map, and against the staged segments.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
-import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import { describe, expect, it } from 'vitest';
 import { partitionDigest } from '../../../core/domain/copy/index.ts';
 import {
   type PartitionRef,
@@ -20,17 +18,16 @@ import {
   compare,
   copierEnv,
   createTopics,
-  type DataPathClients,
   kafka,
   loadCheckpointOf,
   newMigration,
-  openDataPath,
   readPartition,
   readStatus,
   runCopierProcess,
   stagedRecords,
   startCopier,
   type TopicSpec,
+  useDataPath,
   waitForCaughtUp,
   withAdmin,
 } from './helpers.ts';
@@ -40,19 +37,7 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const b = (s: string) => Buffer.from(s, 'utf8');
 const OLD = Date.UTC(2001, 8, 9, 1, 46, 40); // CreateTime long before retention would keep it
 
-let clients: DataPathClients | undefined;
-let sourceReader: PlatformaticRecordReader;
-let targetReader: PlatformaticRecordReader;
-let sourceWriter: PlatformaticRecordWriter;
-
-beforeAll(async () => {
-  clients = await openDataPath();
-  ({ sourceReader, targetReader, sourceWriter } = clients);
-});
-
-afterAll(async () => {
-  await clients?.close();
-});
+const dp = useDataPath();
 
 /** Records of every shape the copy must keep: null/empty key and value, header order, duplicates, null. */
 function varied(count: number, from: number, tag: string): RecordToWrite[] {
@@ -108,7 +93,7 @@ async function transactions(topic: string, rounds: number, tag: string): Promise
 }
 
 async function sourceEnds(refs: readonly PartitionRef[]): Promise<Map<string, bigint>> {
-  const offsets = await sourceReader.offsets(refs);
+  const offsets = await dp.sourceReader.offsets(refs);
   return new Map([...offsets].map(([k, o]) => [k, o.highWatermark]));
 }
 
@@ -129,8 +114,8 @@ describe('copier seed then tail (child processes, real stack)', () => {
       Array.from({ length: s.partitions ?? 1 }, (_, partition) => ({ topic: s.name, partition })),
     );
 
-    await sourceWriter.write({ topic: plainTopic, partition: 0 }, varied(400, 0, 'p0'));
-    await sourceWriter.write({ topic: plainTopic, partition: 1 }, varied(300, 0, 'p1'));
+    await dp.sourceWriter.write({ topic: plainTopic, partition: 0 }, varied(400, 0, 'p0'));
+    await dp.sourceWriter.write({ topic: plainTopic, partition: 1 }, varied(300, 0, 'p1'));
     await withAdmin('source', async (admin) => {
       await admin.fetchTopicMetadata({ topics: [plainTopic] }); // kafkajs needs the topic's metadata loaded
       await admin.deleteTopicRecords({ topic: plainTopic, partitions: [{ partition: 1, offset: '120' }] });
@@ -138,7 +123,7 @@ describe('copier seed then tail (child processes, real stack)', () => {
     // partition 2 of plainTopic stays empty during the seed
     await transactions(txTopic, 12, 'seed');
     for (const partition of [0, 1]) {
-      await sourceWriter.write(
+      await dp.sourceWriter.write(
         { topic: compacted, partition },
         Array.from({ length: 200 }, (_, i) => ({
           timestamp: BigInt(OLD + i),
@@ -163,7 +148,7 @@ describe('copier seed then tail (child processes, real stack)', () => {
       const cp = await loadCheckpointOf(m, ref);
       expect(cp.phase).toBe('tail');
       expect(cp.nextSourceOffset).toBe(cp.boundary);
-      const source = await readPartition(sourceReader, ref);
+      const source = await readPartition(dp.sourceReader, ref);
       const staged = await stagedRecords(m, cp);
       expect(staged.map((r) => r.offset)).toEqual(source.map((r) => r.offset));
       expect(partitionDigest(staged)).toEqual(partitionDigest(source));
@@ -174,10 +159,10 @@ describe('copier seed then tail (child processes, real stack)', () => {
 
     // Act 2: the tail, while the source keeps receiving records (also in the partition that was empty).
     const tail = startCopier(copierEnv(m, 'tail', undefined));
-    await sourceWriter.write({ topic: plainTopic, partition: 0 }, varied(150, 400, 'p0-tail'));
-    await sourceWriter.write({ topic: plainTopic, partition: 2 }, varied(60, 0, 'p2-tail'));
+    await dp.sourceWriter.write({ topic: plainTopic, partition: 0 }, varied(150, 400, 'p0-tail'));
+    await dp.sourceWriter.write({ topic: plainTopic, partition: 2 }, varied(60, 0, 'p2-tail'));
     await transactions(txTopic, 6, 'tail');
-    await sourceWriter.write({ topic: compacted, partition: 1 }, [
+    await dp.sourceWriter.write({ topic: compacted, partition: 1 }, [
       { timestamp: BigInt(OLD), key: b('user-3'), value: null, headers: [] },
     ]);
     const caughtUp = await waitForCaughtUp(m, await sourceEnds(refs));
@@ -193,20 +178,20 @@ describe('copier seed then tail (child processes, real stack)', () => {
     expect(stopped!.partitions.every((p) => p.lag === '0')).toBe(true);
     for (const ref of refs) {
       const cp = await loadCheckpointOf(m, ref);
-      const source = await readPartition(sourceReader, ref);
-      const target = await readPartition(targetReader, ref);
+      const source = await readPartition(dp.sourceReader, ref);
+      const target = await readPartition(dp.targetReader, ref);
       const c = compare(source, target, cp);
       expect(c.target, partitionKey(ref)).toEqual(c.source);
       expect(c.mapMismatches, partitionKey(ref)).toBe(0);
       expect(cp.recordsCopied).toBe(BigInt(target.length));
-      const targetEnd = (await targetReader.offsets([ref])).get(partitionKey(ref))!.highWatermark;
+      const targetEnd = (await dp.targetReader.offsets([ref])).get(partitionKey(ref))!.highWatermark;
       expect(cp.nextTargetOffset).toBe(targetEnd);
     }
-    const txTarget = await readPartition(targetReader, { topic: txTopic, partition: 0 });
+    const txTarget = await readPartition(dp.targetReader, { topic: txTopic, partition: 0 });
     const values = txTarget.map((r) => Buffer.from(r.value!).toString('utf8'));
     expect(values.filter((v) => v.includes('aborted'))).toEqual([]);
     expect(values.filter((v) => v.includes('committed'))).toHaveLength((8 + 4) * 5);
-    const p0 = await readPartition(targetReader, { topic: plainTopic, partition: 0 });
+    const p0 = await readPartition(dp.targetReader, { topic: plainTopic, partition: 0 });
     expect(p0[0]!.timestamp).toBe(BigInt(OLD));
     expect(
       p0[2]!.headers.map(([k, v]) => [Buffer.from(k).toString(), v && Buffer.from(v).toString()]),

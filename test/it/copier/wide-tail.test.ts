@@ -7,9 +7,7 @@
  * The copier's `resources` log line shows how many partitions its Fetch requests carried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlatformaticRecordReader } from '../../../core/adapters/kafka/reader.ts';
-import type { PlatformaticRecordWriter } from '../../../core/adapters/kafka/writer.ts';
+import { describe, expect, it } from 'vitest';
 import { mapWithConcurrency } from '../../../core/domain/concurrency.ts';
 import { type PartitionRef, partitionKey, type RecordToWrite } from '../../../core/ports.ts';
 import { uniqueName } from '../stack.ts';
@@ -17,35 +15,22 @@ import {
   compare,
   copierEnv,
   createTopics,
-  type DataPathClients,
   loadCheckpointOf,
   type Migration,
   newMigration,
-  openDataPath,
   type RunningCopier,
   readPartition,
   readStatus,
   runCopierProcess,
   startCopier,
+  useDataPath,
   waitForCaughtUp,
 } from './helpers.ts';
 
 const TOPICS = [150, 50] as const; // 200 partitions, two topics in one Fetch request
 const SEED_RECORDS = 5;
 
-let clients: DataPathClients | undefined;
-let sourceReader: PlatformaticRecordReader;
-let targetReader: PlatformaticRecordReader;
-let sourceWriter: PlatformaticRecordWriter;
-
-beforeAll(async () => {
-  clients = await openDataPath();
-  ({ sourceReader, targetReader, sourceWriter } = clients);
-});
-
-afterAll(async () => {
-  await clients?.close();
-});
+const dp = useDataPath();
 
 /** Records `<partition key>:<seq>` (unique per partition, so a duplicate or a loss is seen by value). */
 function records(ref: PartitionRef, from: number, count: number): RecordToWrite[] {
@@ -66,7 +51,7 @@ async function seededMigration(): Promise<{ m: Migration; refs: PartitionRef[]; 
   const refs = specs.flatMap((s) =>
     Array.from({ length: s.partitions }, (_, partition) => ({ topic: s.name, partition })),
   );
-  await mapWithConcurrency(refs, 16, (ref) => sourceWriter.write(ref, records(ref, 0, SEED_RECORDS)));
+  await mapWithConcurrency(refs, 16, (ref) => dp.sourceWriter.write(ref, records(ref, 0, SEED_RECORDS)));
   const m = await newMigration(uniqueName('wide-mig'), { max_concurrent_partitions: 4 });
   const seed = await runCopierProcess(copierEnv(m, 'seed', refs), 120_000);
   expect(seed.stderr).toBe('');
@@ -82,7 +67,7 @@ function startProducers(refs: readonly PartitionRef[], next: number[]): () => Pr
       const chosen = refs.map((_, i) => i).filter(() => Math.random() < 0.5);
       await mapWithConcurrency(chosen, 16, async (i) => {
         const n = 1 + Math.floor(Math.random() * 3);
-        await sourceWriter.write(refs[i]!, records(refs[i]!, next[i]!, n));
+        await dp.sourceWriter.write(refs[i]!, records(refs[i]!, next[i]!, n));
         next[i] = next[i]! + n;
       });
       await sleep(50);
@@ -95,7 +80,7 @@ function startProducers(refs: readonly PartitionRef[], next: number[]): () => Pr
 }
 
 async function sourceEnds(refs: readonly PartitionRef[]): Promise<Map<string, bigint>> {
-  return new Map([...(await sourceReader.offsets(refs))].map(([k, o]) => [k, o.highWatermark] as const));
+  return new Map([...(await dp.sourceReader.offsets(refs))].map(([k, o]) => [k, o.highWatermark] as const));
 }
 
 /** Every partition: the source's records on the target once each, in order, mapped by the checkpoint. */
@@ -108,8 +93,8 @@ async function assertExact(
   await mapWithConcurrency(refs, 8, async (ref, i) => {
     const key = partitionKey(ref);
     const cp = await loadCheckpointOf(m, ref);
-    const source = await readPartition(sourceReader, ref);
-    const target = await readPartition(targetReader, ref);
+    const source = await readPartition(dp.sourceReader, ref);
+    const target = await readPartition(dp.targetReader, ref);
     const values = target.map((r) => Buffer.from(r.value!).toString('utf8'));
     const distinct = new Set(values);
     const missing = source.filter((r) => !distinct.has(Buffer.from(r.value!).toString('utf8'))).length;
