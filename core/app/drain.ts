@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '../domain/concurrency.ts';
 import type { MigrationConfig } from '../domain/config/schema.ts';
 import { type CheckDrainOutput, evaluateDrain, type TailReport } from '../domain/drain.ts';
 import { currentState } from '../domain/journal/journal.ts';
@@ -8,12 +9,9 @@ import { transition } from './journal.ts';
 /** The tail copiers' status documents in the segments store (one per tail shard), listed by their prefix. */
 export async function readTailStatuses(adapters: Adapters, migrationId: string): Promise<CopierStatus[]> {
   const store = adapters.objectStore('segments');
-  const statuses: CopierStatus[] = [];
-  for (const head of await store.list(modeStatusPrefix(migrationId, 'tail'))) {
-    const bytes = await store.get(head.key);
-    if (bytes) statuses.push(parseCopierStatus(new TextDecoder().decode(bytes)));
-  }
-  return statuses;
+  const heads = await store.list(modeStatusPrefix(migrationId, 'tail'));
+  const bodies = await mapWithConcurrency(heads, 16, (head) => store.get(head.key));
+  return bodies.flatMap((bytes) => (bytes ? [parseCopierStatus(new TextDecoder().decode(bytes))] : []));
 }
 
 /** Reads the tail copiers' status documents from the segments store. */

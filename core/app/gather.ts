@@ -101,7 +101,7 @@ export async function gather(deps: GatherDeps): Promise<GatheredState> {
 export const FIRST_RECORDS_TIMEOUT_MS = 10_000;
 export const FIRST_RECORDS_CONCURRENCY = 8;
 /** Groups whose committed offsets are read at once. */
-export const GROUP_OFFSETS_CONCURRENCY = 8;
+const GROUP_OFFSETS_CONCURRENCY = 8;
 
 /**
  * The first-batch timestamps of the partitions W08 looks at: delete-only CreateTime topics, partitions

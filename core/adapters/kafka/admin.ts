@@ -784,16 +784,27 @@ export class KafkajsAdmin implements KafkaAdmin {
       const retry: NewTopic[] = [];
       for (const t of pending) {
         const r = answer.topics.find((x) => x.name === t.name);
-        const code = r ? r.errorCode : 0;
+        if (!r) {
+          // No answer for the topic is no evidence it was created: asked again, then refused.
+          if (attempt < PARTITION_RETRIES) retry.push(t);
+          else
+            out.set(t, {
+              type: 'UNKNOWN_SERVER_ERROR',
+              message: 'the CreateTopics response did not name the topic',
+              timedOutBefore: timedOut.has(t.name),
+            });
+          continue;
+        }
+        const code = r.errorCode;
         if (code === REQUEST_TIMED_OUT) timedOut.add(t.name);
         if (CREATE_TOPICS_RETRY_CODES.has(code) && attempt < PARTITION_RETRIES) {
           retry.push(t);
           continue;
         }
-        const type = r && code !== 0 ? kafkaErrorCodeName(code) : undefined;
+        const type = code !== 0 ? kafkaErrorCodeName(code) : undefined;
         if (type !== undefined && AUTHORIZATION_ERROR_TYPES.has(type))
           throw authorizationError(type, { operation: 'CreateTopics', resource: newTopicText(t) });
-        out.set(t, { type, message: r?.errorMessage ?? null, timedOutBefore: timedOut.has(t.name) });
+        out.set(t, { type, message: r.errorMessage ?? null, timedOutBefore: timedOut.has(t.name) });
       }
       pending = retry;
       if (pending.length > 0) await this.sleep(Math.min(300 * 2 ** attempt, 3_000));

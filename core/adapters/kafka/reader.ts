@@ -24,6 +24,7 @@
  * be message format v2 (written by Kafka ≥ 0.11 clients); v0/v1 data raises a PreconditionError
  * (KAFKA_UNDECODABLE_BATCH) naming the offset rather than being copied inexactly.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Broker,
@@ -48,6 +49,7 @@ import {
   Reader,
   readRecordsBatches,
 } from '@platformatic/kafka';
+import { mapWithConcurrency } from '../../domain/concurrency.ts';
 import type { ClusterConfig } from '../../domain/config/schema.ts';
 import { causeText, PreconditionError } from '../../domain/errors.ts';
 import {
@@ -878,11 +880,6 @@ class MultiPartitionFetcher {
     this.#send = send;
   }
 
-  /** Bytes the callers hold now (tests, the log). */
-  get held(): number {
-    return this.#held;
-  }
-
   fetch(
     node: number,
     broker: Broker,
@@ -1041,7 +1038,8 @@ class OffsetsBatcher {
     try {
       listed = await this.#list([...all.values()]);
     } catch {
-      await Promise.all(calls.map((c) => this.#list(c.refs).then(c.resolve, c.reject)));
+      // The combined round failed: each caller's own round, a few at once (thousands wait in a wide tail).
+      await mapWithConcurrency(calls, 8, (c) => this.#list(c.refs).then(c.resolve, c.reject));
       return;
     }
     for (const c of calls) {
