@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { createAdapters } from '../core/adapters/factory.ts';
 import { requestCounts } from '../core/adapters/kafka/data-client.ts';
+import { s3RequestCounts } from '../core/adapters/s3/object-store.ts';
 import { checkpointedPartitions } from '../core/app/copy/checkpoint-writer.ts';
 import { oneLine, runCopier } from '../core/app/copy/copier.ts';
 import { readSeedShard } from '../core/app/copy/seed-plan.ts';
@@ -178,6 +179,9 @@ function resources(): Record<string, number> {
     fetch_partitions: requestCounts.fetchPartitions,
     list_offsets_rounds: requestCounts.listOffsets,
     produce_requests: requestCounts.produce,
+    s3_puts: s3RequestCounts.put,
+    s3_gets: s3RequestCounts.get,
+    s3_list_pages: s3RequestCounts.list,
     cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
     rss_bytes: process.memoryUsage.rss(),
     // Where the RSS goes: the JavaScript heap, and Buffers/ArrayBuffers outside it.

@@ -16,10 +16,7 @@
  *    lag 0 for every partition at the source's final high watermarks.
  * The topics are deleted at the end (unless --keep). Never touches other topics; shares the stack.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { PlatformaticRecordReader } from '../core/adapters/kafka/reader.ts';
@@ -27,8 +24,8 @@ import { S3ObjectStore } from '../core/adapters/s3/object-store.ts';
 import { parseCopierStatus, statusKey } from '../core/app/copy/status.ts';
 import type { ClusterConfig } from '../core/domain/config/schema.ts';
 import { type PartitionRef, partitionKey } from '../core/ports.ts';
+import { type CopierProcess, load as loadAverages, procStats, startCopierProcess } from './lib/measure.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE = '127.0.0.1:19092';
 const TARGET = '127.0.0.1:29092';
 const S3_ENDPOINT = 'http://127.0.0.1:24566';
@@ -82,50 +79,6 @@ function copierEnv(mode: 'seed' | 'tail', shard: string, partitions?: PartitionR
   };
 }
 
-interface Copier {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
-function startCopier(e: NodeJS.ProcessEnv): Copier {
-  const child = spawn(process.execPath, ['fargate-copier/main.ts'], {
-    cwd: ROOT,
-    env: e,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let partial = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    const parts = (partial + c.toString('utf8')).split('\n');
-    partial = parts.pop() ?? '';
-    for (const l of parts) {
-      try {
-        const parsed = JSON.parse(l) as Record<string, unknown>;
-        if (parsed['event'] === 'resources' || parsed['event'] === 'copier_started') lines.push(parsed);
-        if (parsed['level'] === 'warn' && lines.length < 10_000) log(`copier: ${l.slice(0, 300)}`);
-      } catch {}
-    }
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => err };
-}
-
-/** utime+stime (clock ticks → ms) and VmRSS / VmHWM (bytes) of a process. */
-function procStats(pid: number): { cpuMs: number; rss: number; hwm: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-  return { cpuMs: ticks * 10, rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
 /** The copier's own memory breakdown from its last `resources` line (heap, external, ArrayBuffers). */
 function lastMemory(
   lines: readonly Record<string, unknown>[],
@@ -167,7 +120,7 @@ async function main(): Promise<void> {
     isolationLevel: 'read_uncommitted',
   });
   const producer = kafka(SOURCE).producer({ allowAutoTopicCreation: false });
-  let tail: Copier | undefined;
+  let tail: CopierProcess | undefined;
   try {
     let t = performance.now();
     for (const a of admins) {
@@ -183,7 +136,9 @@ async function main(): Promise<void> {
     t = performance.now();
     const chunk = 2000; // KRAFT_MIGRATE_PARTITIONS must stay below Linux's 128 KiB per variable
     for (let i = 0; i < N; i += chunk) {
-      const seed = startCopier(copierEnv('seed', `s${i}`, refs.slice(i, i + chunk)));
+      const seed = startCopierProcess(copierEnv('seed', `s${i}`, refs.slice(i, i + chunk)), (l) =>
+        log(`copier: ${l}`),
+      );
       const code = await seed.exited;
       if (code !== 0) throw new Error(`seed copier exited ${code}: ${seed.stderr()}`);
     }
@@ -215,7 +170,7 @@ async function main(): Promise<void> {
       }
     })();
 
-    tail = startCopier(copierEnv('tail', '0'));
+    tail = startCopierProcess(copierEnv('tail', '0'), (l) => log(`copier: ${l}`));
     const tailPid = tail.child.pid!;
     const tailStarted = performance.now();
     // Ready: a status document with every partition in phase tail.
@@ -308,7 +263,7 @@ async function main(): Promise<void> {
       latency_p99_ms: percentile(latencies, 99),
       probe_records: latencies.length,
       drain_after_stop_ms: Math.round(drainMs),
-      load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      load: loadAverages(),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

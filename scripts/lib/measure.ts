@@ -3,6 +3,8 @@
  * addresses (overridable by KRAFT_MIGRATE_SOURCE / _TARGET / _S3_ENDPOINT), the environment of the
  * CLI and copier processes they start, their option parsing, clients of the stack, and the load.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -58,4 +60,52 @@ export function load(): string {
   return loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
+}
+
+/** A copier process (`node fargate-copier/main.ts`) started by a measure script. */
+export interface CopierProcess {
+  readonly child: ChildProcess;
+  /** The copier's JSON log lines whose `event` is `resources` or `copier_started`. */
+  readonly lines: Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+  readonly stderr: () => string;
+}
+
+/** Starts a copier with `env`; `onWarn` gets its warn lines (the first 10,000). */
+export function startCopierProcess(env: NodeJS.ProcessEnv, onWarn?: (line: string) => void): CopierProcess {
+  const child = spawn(process.execPath, ['fargate-copier/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let partial = '';
+  let err = '';
+  let warned = 0;
+  child.stdout!.on('data', (c: Buffer) => {
+    const parts = (partial + c.toString('utf8')).split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts) {
+      try {
+        const parsed = JSON.parse(l) as Record<string, unknown>;
+        if (parsed['event'] === 'resources' || parsed['event'] === 'copier_started') lines.push(parsed);
+        if (parsed['level'] === 'warn' && onWarn && warned++ < 10_000) onWarn(l.slice(0, 300));
+      } catch {}
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => err };
+}
+
+/** utime+stime (clock ticks → ms) and VmRSS / VmHWM (bytes) of a process, from /proc. */
+export function procStats(pid: number): { cpuMs: number; rss: number; hwm: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { cpuMs: ticks * 10, rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }

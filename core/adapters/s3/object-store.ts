@@ -44,6 +44,9 @@ export function createS3Client(
 }
 
 /** ObjectStore over @aws-sdk/client-s3. Errors come out as the catalogue's classes (see errors.ts). */
+/** S3 requests this process made (puts, gets, list pages): the copier's `resources` log line. */
+export const s3RequestCounts = { put: 0, get: 0, list: 0 };
+
 export class S3ObjectStore implements ObjectStore {
   readonly url: string;
   readonly location: S3Location;
@@ -63,6 +66,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
+    s3RequestCounts.put++;
     // The SDK retries a put itself, except when its body is a stream (chunks): it cannot rewind one.
     // A chunked put is retried here, each attempt with a fresh stream from the first chunk.
     const attempts = Array.isArray(body) ? CHUNKED_PUT_ATTEMPTS : 1;
@@ -117,6 +121,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    s3RequestCounts.get++;
     try {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey(this.location, key) }),
@@ -128,8 +133,9 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Every object under `prefix` (relative to the store), all pages, keys relative to the store. */
-  async list(prefix: string): Promise<ObjectHead[]> {
+  /** Every object under `prefix` (relative to the store), keys relative to the store: all pages, or until `limit`. */
+  async list(prefix: string, options: { readonly limit?: number } = {}): Promise<ObjectHead[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const heads: ObjectHead[] = [];
     const strip = this.location.prefix === '' ? 0 : this.location.prefix.length + 1;
     try {
@@ -138,10 +144,12 @@ export class S3ObjectStore implements ObjectStore {
         { Bucket: this.location.bucket, Prefix: objectKey(this.location, prefix) },
       );
       for await (const page of pages) {
+        s3RequestCounts.list++;
         for (const o of page.Contents ?? []) {
           if (o.Key === undefined) continue;
           heads.push({ key: o.Key.slice(strip), bytes: o.Size ?? 0, etag: o.ETag });
         }
+        if (heads.length >= limit) break;
       }
     } catch (e) {
       throw toS3Error(e, { operation: 'ListObjectsV2', location: this.urlOf(prefix) });
