@@ -206,7 +206,11 @@ export interface ObjectStore {
    */
   put(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
-  list(prefix: string): Promise<ObjectHead[]>;
+  /**
+   * Every object under `prefix`, in key order. `limit`: stop once at least that many are listed (a
+   * listing's page may go beyond it); a result that long may be incomplete.
+   */
+  list(prefix: string, options?: { readonly limit?: number }): Promise<ObjectHead[]>;
   delete(key: string): Promise<void>;
   bucketFacts(): Promise<BucketFacts>;
 }

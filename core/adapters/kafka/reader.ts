@@ -194,9 +194,10 @@ export class PlatformaticRecordReader implements RecordReader {
   private readonly lanes: ConnectionPool[] = [];
   private readonly inFlight = new Map<string, number>();
   private readonly fetchVersion: NegotiatedVersion<FetchVersion>;
-  /** The wide tail's multi-partition Fetch and ListOffsets batching (options.multiPartitionFetch). */
+  /** The wide tail's multi-partition Fetch (options.multiPartitionFetch). */
   private readonly multi: MultiPartitionFetcher | undefined;
-  private readonly offsetRounds: OffsetsBatcher | undefined;
+  /** ListOffsets of partitions starting at once (seed lanes, the wide tail) in one round. */
+  private readonly offsetRounds: OffsetsBatcher;
   private closed = false;
 
   static async create(
@@ -235,8 +236,8 @@ export class PlatformaticRecordReader implements RecordReader {
         this.isolation,
         (node, broker, version, raw, args) => this.sendOnLane(node, broker, version, raw, args),
       );
-      this.offsetRounds = new OffsetsBatcher((refs) => this.listOffsets(refs));
     }
+    this.offsetRounds = new OffsetsBatcher((refs) => this.listOffsets(refs));
   }
 
   async fetch(
@@ -320,7 +321,7 @@ export class PlatformaticRecordReader implements RecordReader {
   }
 
   offsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
-    return this.offsetRounds ? this.offsetRounds.get(refs) : this.listOffsets(refs);
+    return this.offsetRounds.get(refs);
   }
 
   private async listOffsets(refs: readonly PartitionRef[]): Promise<Map<string, PartitionOffsetsDetail>> {
@@ -1002,8 +1003,9 @@ class MultiPartitionFetcher {
 }
 
 /**
- * The wide tail's ListOffsets: the `offsets` calls of one turn of the event loop (thousands of
- * partitions starting or reconciling at once) become one round for all their partitions. When the
+ * ListOffsets: the `offsets` calls of one turn of the event loop (the partitions a seed starts
+ * together, thousands of tail partitions starting or reconciling at once) become one round for all
+ * their partitions. When the
  * round fails, each call is asked on its own, so an error names the partitions of the call that has it.
  */
 class OffsetsBatcher {

@@ -167,7 +167,24 @@ export async function checkpointedPartitions(
   store: ObjectStore,
   migrationId: string,
 ): Promise<PartitionRef[]> {
-  const heads = await store.list(`${migrationId}/topics/`);
+  return checkpointedIn(await store.list(`${migrationId}/topics/`), migrationId);
+}
+
+/**
+ * The same, or undefined when the migration holds more than `limit` objects (checkpoints and
+ * segments under the same prefix): a caller that would rather read checkpoints one by one than list
+ * a large seed's every segment.
+ */
+export async function checkpointedPartitionsUpTo(
+  store: ObjectStore,
+  migrationId: string,
+  limit: number,
+): Promise<PartitionRef[] | undefined> {
+  const heads = await store.list(`${migrationId}/topics/`, { limit: limit + 1 });
+  return heads.length > limit ? undefined : checkpointedIn(heads, migrationId);
+}
+
+function checkpointedIn(heads: readonly { key: string }[], migrationId: string): PartitionRef[] {
   const refs: PartitionRef[] = [];
   for (const head of heads) {
     const m = CHECKPOINT_KEY.exec(head.key);

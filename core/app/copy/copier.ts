@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../../domain/concurrency.ts';
 import { InvalidInputError, isKraftMigrateError } from '../../domain/errors.ts';
 import { type PartitionRef, partitionKey } from '../../ports.ts';
+import { checkpointedPartitionsUpTo } from './checkpoint-writer.ts';
 import { copyPartition, newProgress, type PartitionCopyResult } from './partition-copy.ts';
 import { buildStatus, type CopierState, type CopierStatus, statusKey } from './status.ts';
 import type { CopyDeps, CopyEventSink, CopyOptions, PartitionProgress } from './types.ts';
@@ -36,6 +37,13 @@ export interface CopierResult {
   readonly status: CopierStatus;
 }
 
+/**
+ * See listCheckpointed: a listing page holds 1,000 objects, a GET one, so 4 objects per partition is
+ * still far fewer requests; the slack covers the other seed copiers' first checkpoints.
+ */
+const LISTING_OBJECTS_PER_PARTITION = 4;
+const LISTING_SLACK_OBJECTS = 2_000;
+
 export async function runCopier(
   partitions: readonly PartitionRef[],
   deps: CopyDeps,
@@ -47,6 +55,7 @@ export async function runCopier(
   const emit = hooks.onEvent ?? (() => undefined);
   const progress = partitions.map((ref) => newProgress(ref, now()));
   await fillPending(partitions, progress, deps, emit);
+  const checkpointed = await listCheckpointed(partitions, deps, options, emit);
 
   const inner = new AbortController();
   const forward = () => inner.abort();
@@ -68,6 +77,7 @@ export async function runCopier(
             signal: inner.signal,
             onEvent: emit,
             progress: progress[i],
+            knownWithoutCheckpoint: checkpointed !== undefined && !checkpointed.has(partitionKey(ref)),
           });
         } catch (e) {
           inner.abort(); // the other partitions stop at their next checkpoint
@@ -125,6 +135,33 @@ async function fillPending(
     }
   } catch (e) {
     emit({ type: 'warning', message: `could not read the source offsets for the status: ${oneLine(e)}` });
+  }
+}
+
+/**
+ * Seed: which partitions already have a checkpoint, from one listing of the migration's objects (a
+ * page per 1,000) instead of a GET per partition — on a first seed, for objects that are not there.
+ * Undefined (each partition reads its own checkpoint) in tail mode, when the listing fails, or when
+ * the migration already holds more than {@link LISTING_OBJECTS_PER_PARTITION} objects per partition
+ * (a resumed seed with many segments, where listing them all would cost more than the GETs).
+ */
+async function listCheckpointed(
+  partitions: readonly PartitionRef[],
+  deps: CopyDeps,
+  options: CopierOptions,
+  emit: CopyEventSink,
+): Promise<Set<string> | undefined> {
+  if (options.mode !== 'seed' || partitions.length <= 1) return undefined;
+  try {
+    const limit = LISTING_OBJECTS_PER_PARTITION * partitions.length + LISTING_SLACK_OBJECTS;
+    const listed = await checkpointedPartitionsUpTo(deps.segments, options.migrationId, limit);
+    return listed === undefined ? undefined : new Set(listed.map(partitionKey));
+  } catch (e) {
+    emit({
+      type: 'warning',
+      message: `could not list the checkpoints, reading them one by one: ${oneLine(e)}`,
+    });
+    return undefined;
   }
 }
 

@@ -66,6 +66,12 @@ export interface PartitionCopyHooks {
   readonly onEvent?: CopyEventSink | undefined;
   /** Updated in place (status publisher); created when not given. */
   readonly progress?: PartitionProgress | undefined;
+  /**
+   * The copier listed the migration's checkpoints when it started and this partition had none: the
+   * first start skips its checkpoint GET (a wide seed would otherwise ask S3 once per partition for
+   * an object that is not there). Only the first start: a retried start reads the checkpoint.
+   */
+  readonly knownWithoutCheckpoint?: boolean | undefined;
 }
 
 export interface PartitionCopyResult {
@@ -140,6 +146,9 @@ class PartitionCopy {
   #stager: SegmentStager | undefined;
   #lastProgressEventAt = 0;
   #advancedSinceRecovery = false;
+  #knownWithoutCheckpoint: boolean;
+  /** The seed's last segments are uploading: their checkpoint goes with the tail checkpoint, in one put. */
+  #finishingSeed = false;
 
   constructor(ref: PartitionRef, deps: CopyDeps, options: CopyOptions, hooks: PartitionCopyHooks) {
     this.#ref = ref;
@@ -151,6 +160,7 @@ class PartitionCopy {
     this.#now = deps.now ?? (() => new Date());
     this.#sleep = deps.sleep ?? sleep;
     this.#progress = hooks.progress ?? newProgress(ref, this.#now());
+    this.#knownWithoutCheckpoint = hooks.knownWithoutCheckpoint === true;
   }
 
   async run(): Promise<PartitionCopyResult> {
@@ -187,7 +197,11 @@ class PartitionCopy {
   /* ------------------------------------------ start ------------------------------------------ */
 
   async #start(): Promise<void> {
-    const found = await loadCheckpoint(this.#deps.segments, this.#o.migrationId, this.#ref);
+    const known = this.#knownWithoutCheckpoint;
+    this.#knownWithoutCheckpoint = false;
+    const found = known
+      ? undefined
+      : await loadCheckpoint(this.#deps.segments, this.#o.migrationId, this.#ref);
     if (found === undefined) {
       await this.#startFresh();
       this.#emitStarted(false);
@@ -496,7 +510,8 @@ class PartitionCopy {
 
   #staged(entry: SegmentManifestEntry): void {
     this.#cp = addSegment(this.#cp, entry, this.#now());
-    this.#checkpoints.update(this.#cp, { soon: true });
+    // At the boundary the checkpoint that enters the tail follows at once and carries this segment.
+    if (!this.#finishingSeed) this.#checkpoints.update(this.#cp, { soon: true });
     this.#emit({
       type: 'segment_staged',
       ...this.#base(),
@@ -648,7 +663,12 @@ class PartitionCopy {
   }
 
   async #completeSeed(): Promise<void> {
-    await this.#stager?.finish();
+    this.#finishingSeed = true;
+    try {
+      await this.#stager?.finish();
+    } finally {
+      this.#finishingSeed = false;
+    }
     this.#stager = undefined;
     let cp = this.#cp;
     if (cp.nextSourceOffset < cp.boundary) {

@@ -373,6 +373,7 @@ export class MemoryStore implements ObjectStore {
   readonly url = 's3://memory/prefix';
   readonly objects = new Map<string, Uint8Array>();
   puts: { key: string; body: string | Uint8Array }[] = [];
+  gets: string[] = [];
   failPut: ((key: string) => boolean) | undefined;
 
   async put(key: string, body: ObjectBody, _options?: PutOptions): Promise<void> {
@@ -391,12 +392,15 @@ export class MemoryStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    this.gets.push(key);
     return this.objects.get(key);
   }
 
-  async list(prefix: string): Promise<ObjectHead[]> {
+  async list(prefix: string, options: { readonly limit?: number } = {}): Promise<ObjectHead[]> {
     return [...this.objects.entries()]
       .filter(([k]) => k.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY)
       .map(([key, v]) => ({ key, bytes: v.length }));
   }
 

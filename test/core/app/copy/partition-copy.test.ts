@@ -78,6 +78,46 @@ describe('copyPartition (seed)', () => {
     for (const [i, r] of s.source.records.entries()) expect(targetOf(cp.offsetMap, r.offset)).toBe(BigInt(i));
   });
 
+  it('puts two checkpoints for a partition seeded in one segment: checkpoint zero, then the tail one naming the segment', async () => {
+    const s = setup(FakeLog.source(40, 0));
+
+    await s.run({ checkpointIntervalMs: 60_000 }); // no put on the interval: only the required ones
+
+    const checkpoints = s.store.puts.filter((p) => p.key === KEY).map((p) => parseCheckpoint(String(p.body)));
+    expect(checkpoints.map((c) => [c.phase, c.segments.length])).toEqual([
+      ['seed', 0],
+      ['tail', 1],
+    ]);
+    const segment = checkpoints[1]!.segments[0]!;
+    expect(s.store.objects.has(segment.key)).toBe(true);
+    expect(segment.last_offset).toBe(String(s.source.end - 1n));
+  });
+
+  it('skips the checkpoint GET when the copier knows the partition has none, and only on the first start', async () => {
+    const s = setup(FakeLog.source(40, 0));
+    const deps = {
+      source: s.sourceReader,
+      target: s.target,
+      writer: s.writer,
+      segments: s.store,
+      sleep: async () => {},
+    };
+    const signal = new AbortController().signal;
+
+    await copyPartition(REF, deps, OPTIONS, { signal, knownWithoutCheckpoint: true });
+    expect(s.store.gets).not.toContain(KEY);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+
+    // Told wrongly (a checkpoint exists now): the target is not empty, and the copier refuses rather
+    // than write over it — the hint must only come from a listing taken before the partition started.
+    const again = await rejection(
+      copyPartition(REF, deps, OPTIONS, { signal, knownWithoutCheckpoint: true }),
+    );
+    expect((again as InvariantError).code).toBe('TARGET_NOT_EMPTY');
+    await copyPartition(REF, deps, OPTIONS, { signal });
+    expect(s.store.gets).toContain(KEY);
+  });
+
   it('records a retention gap on OFFSET_OUT_OF_RANGE and persists it before writing past it', async () => {
     const s = setup(FakeLog.source(100));
     s.sourceReader.beforeFetch = (_ref, offset) => {
