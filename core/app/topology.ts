@@ -54,6 +54,12 @@ export interface CopyTopologyOptions {
   readonly leaderTimeoutMs?: number;
   readonly leaderPollMs?: number;
   readonly onProgress?: (what: string) => void;
+  /**
+   * An upper bound of `seed.copiers`' default (core/domain/copy/shards.ts copierCount): the local
+   * runner's, whose copier tasks are processes sharing one machine (cli/runner/handlers.ts). An
+   * explicit `seed.copiers` is not bounded by it.
+   */
+  readonly defaultCopierLimit?: number;
 }
 
 export const DEFAULT_LEADER_TIMEOUT_MS = 60_000;
@@ -103,7 +109,7 @@ export async function copyTopology(
     if (topics.blockers.length > 0) throw topologyBlockedError(topics.blockers);
     // The execution must fit AWS's limits (the config in every copier task's environment, the
     // history's events): refused here, before the target changes, rather than in the middle.
-    const seed = seedPlan(migrationId, topics.partitions, config.seed.copiers);
+    const seed = seedPlan(migrationId, topics.partitions, config.seed.copiers, options.defaultCopierLimit);
     checkSeedPlan(
       seed,
       JSON.stringify(copierConfig(config)).length,

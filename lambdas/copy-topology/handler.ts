@@ -1,4 +1,4 @@
-import { copyTopology } from '../../core/app/topology.ts';
+import { type CopyTopologyOptions, copyTopology } from '../../core/app/topology.ts';
 import { copierConfig } from '../../core/domain/config/copier.ts';
 import { copyTopologyInput, copyTopologyStep, copyTopologyStepOutput } from '../../core/domain/contracts.ts';
 import { adapterCache } from '../_shared/adapters.ts';
@@ -14,13 +14,18 @@ import { defineStep } from '../_shared/step.ts';
  * nothing is changed then. Also returns the copier's part of the config (`copier_config_json`), which
  * the copier tasks get.
  */
-export const handler = defineStep({
-  name: 'CopyTopology',
-  input: copyTopologyInput,
-  output: copyTopologyStepOutput,
-  deps: () => ({ adaptersFor: adapterCache() }),
-  run: async ({ config, migration_id }, { adaptersFor }) => {
-    const topology = await copyTopology(config, adaptersFor(config), migration_id);
-    return copyTopologyStep(topology, copierConfig(config));
-  },
-});
+export function createCopyTopologyHandler(options: Pick<CopyTopologyOptions, 'defaultCopierLimit'> = {}) {
+  return defineStep({
+    name: 'CopyTopology',
+    input: copyTopologyInput,
+    output: copyTopologyStepOutput,
+    deps: () => ({ adaptersFor: adapterCache() }),
+    run: async ({ config, migration_id }, { adaptersFor }) => {
+      const topology = await copyTopology(config, adaptersFor(config), migration_id, options);
+      return copyTopologyStep(topology, copierConfig(config));
+    },
+  });
+}
+
+/** The Lambda's: every copier a Fargate task of its own, so the default copier count is unbounded. */
+export const handler = createCopyTopologyHandler();

@@ -59,14 +59,18 @@ export function seedShardKey(migrationId: string, shardId: string): string {
   return joinKey(migrationId, 'plan', `shard-${shardId}.json`);
 }
 
-/** `copiers`: `seed.copiers` (undefined: the default of copierCount). */
+/**
+ * `copiers`: `seed.copiers` (undefined: the default of copierCount, at most `defaultCopierLimit`).
+ */
 export function seedPlan(
   migrationId: string,
   partitions: readonly PartitionToCopy[],
   copiers?: number,
+  defaultCopierLimit?: number,
 ): SeedPlan {
   const loads = partitions.map((p) => ({ topic: p.topic, partition: p.partition, bytes: p.bytes ?? 0n }));
-  const shards = splitIntoShards(loads, Math.max(1, copierCount(loads, copiers))).map((s) => ({
+  const count = Math.max(1, copierCount(loads, copiers, defaultCopierLimit));
+  const shards = splitIntoShards(loads, count).map((s) => ({
     migration_id: migrationId,
     shard_id: String(s.index),
     bytes: s.bytes.toString(),

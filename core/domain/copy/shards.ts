@@ -40,9 +40,14 @@ export const MAX_COPIERS = 40;
 
 /**
  * How many copier tasks the Seed Map starts: `configured` (`seed.copiers`) when set, else the default
- * above; never more than there are partitions (no task without work), 0 for no partitions.
+ * above, at most `defaultLimit` (the local runner's: its copiers are processes sharing one machine);
+ * never more than there are partitions (no task without work), 0 for no partitions.
  */
-export function copierCount(partitions: readonly PartitionRef[] | number, configured?: number): number {
+export function copierCount(
+  partitions: readonly PartitionRef[] | number,
+  configured?: number,
+  defaultLimit: number = DEFAULT_MAX_COPIERS,
+): number {
   const count = typeof partitions === 'number' ? partitions : partitions.length;
   if (!Number.isInteger(count) || count < 0) {
     throw new InvalidInputError(`partition count must be a non-negative integer (received ${count})`, {
@@ -58,7 +63,9 @@ export function copierCount(partitions: readonly PartitionRef[] | number, config
       { code: 'SHARDS_BAD_COPIERS', fix: `Set seed.copiers between 1 and ${MAX_COPIERS}, or leave it out.` },
     );
   }
-  const wanted = configured ?? Math.min(Math.ceil(count / PARTITIONS_PER_COPIER), DEFAULT_MAX_COPIERS);
+  const wanted =
+    configured ??
+    Math.min(Math.ceil(count / PARTITIONS_PER_COPIER), DEFAULT_MAX_COPIERS, Math.max(1, defaultLimit));
   return Math.min(wanted, count);
 }
 

@@ -34,6 +34,14 @@ describe('copierCount', () => {
     expect(copierCount(3, 8)).toBe(3);
   });
 
+  it('bounds the default by the local runner limit, but not an explicit seed.copiers', () => {
+    expect(copierCount(1_000, undefined, 1)).toBe(1);
+    expect(copierCount(1_000, undefined, 4)).toBe(4);
+    expect(copierCount(100, undefined, 4)).toBe(2); // the default is below the limit
+    expect(copierCount(1_000, undefined, 0)).toBe(1); // never below one task
+    expect(copierCount(1_000, 8, 1)).toBe(8);
+  });
+
   it('is 0 when there is nothing to copy', () => {
     expect(copierCount([])).toBe(0);
     expect(copierCount(0, 4)).toBe(0);
