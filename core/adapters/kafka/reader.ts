@@ -1005,8 +1005,8 @@ class MultiPartitionFetcher {
 /**
  * ListOffsets: the `offsets` calls of one turn of the event loop (the partitions a seed starts
  * together, thousands of tail partitions starting or reconciling at once) become one round for all
- * their partitions. When the
- * round fails, each call is asked on its own, so an error names the partitions of the call that has it.
+ * their partitions. When the round fails, each call is asked on its own, so an error names the
+ * partitions of the call that has it.
  */
 class OffsetsBatcher {
   readonly #list: (refs: readonly PartitionRef[]) => Promise<Map<string, PartitionOffsetsDetail>>;

@@ -43,10 +43,10 @@ export function createS3Client(
   });
 }
 
-/** ObjectStore over @aws-sdk/client-s3. Errors come out as the catalogue's classes (see errors.ts). */
 /** S3 requests this process made (puts, gets, list pages): the copier's `resources` log line. */
 export const s3RequestCounts = { put: 0, get: 0, list: 0 };
 
+/** ObjectStore over @aws-sdk/client-s3. Errors come out as the catalogue's classes (see errors.ts). */
 export class S3ObjectStore implements ObjectStore {
   readonly url: string;
   readonly location: S3Location;

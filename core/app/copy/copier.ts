@@ -54,8 +54,11 @@ export async function runCopier(
   const now = deps.now ?? (() => new Date());
   const emit = hooks.onEvent ?? (() => undefined);
   const progress = partitions.map((ref) => newProgress(ref, now()));
-  await fillPending(partitions, progress, deps, emit);
-  const checkpointed = await listCheckpointed(partitions, deps, options, emit);
+  // Independent reads (Kafka, S3) before the first partition starts: at once, not one after the other.
+  const [, checkpointed] = await Promise.all([
+    fillPending(partitions, progress, deps, emit),
+    listCheckpointed(partitions, deps, options, emit),
+  ]);
 
   const inner = new AbortController();
   const forward = () => inner.abort();
@@ -143,7 +146,8 @@ async function fillPending(
  * page per 1,000) instead of a GET per partition — on a first seed, for objects that are not there.
  * Undefined (each partition reads its own checkpoint) in tail mode, when the listing fails, or when
  * the migration already holds more than {@link LISTING_OBJECTS_PER_PARTITION} objects per partition
- * (a resumed seed with many segments, where listing them all would cost more than the GETs).
+ * plus {@link LISTING_SLACK_OBJECTS} (a resumed seed with many segments, where listing them all
+ * would cost more than the GETs).
  */
 async function listCheckpointed(
   partitions: readonly PartitionRef[],

@@ -118,6 +118,28 @@ describe('copyPartition (seed)', () => {
     expect(s.store.gets).toContain(KEY);
   });
 
+  it('reads the checkpoint on a retried start even when the first start was told there was none', async () => {
+    const s = setup(FakeLog.source(40, 0));
+    const deps = {
+      source: s.sourceReader,
+      target: s.target,
+      writer: s.writer,
+      segments: s.store,
+      sleep: async () => {},
+    };
+    let failures = 1; // checkpoint zero's put fails once: the start is retried
+    s.store.failPut = (key) => key === KEY && failures-- > 0;
+
+    await copyPartition(REF, deps, OPTIONS, {
+      signal: new AbortController().signal,
+      knownWithoutCheckpoint: true,
+    });
+
+    expect(s.store.gets.filter((k) => k === KEY)).toHaveLength(1);
+    expect(digest(targetRecords(s.target))).toEqual(digest(s.source.records));
+    expect(s.persisted()!.phase).toBe('tail');
+  });
+
   it('records a retention gap on OFFSET_OUT_OF_RANGE and persists it before writing past it', async () => {
     const s = setup(FakeLog.source(100));
     s.sourceReader.beforeFetch = (_ref, offset) => {
