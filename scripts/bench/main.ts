@@ -839,6 +839,17 @@ async function cleanUp(ctx: Ctx): Promise<void> {
   }
 }
 
+/** The running stack broker's -Xmx (scripts/stack: KRAFT_MIGRATE_BROKER_HEAP), read off its command line. */
+function brokerHeap(service: 'source' | 'target'): string {
+  try {
+    const pid = readFileSync(join(ROOT, '.local/stack/pids', `${service}.pid`), 'utf8').trim();
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.find((a) => a.startsWith('-Xmx')) ?? 'heap unknown';
+  } catch {
+    return 'heap unknown';
+  }
+}
+
 function machineInfo(): Record<string, unknown> {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const cpus = os.cpus();
@@ -849,8 +860,8 @@ function machineInfo(): Record<string, unknown> {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     java: (java.stderr ?? '').split('\n')[0]?.trim() ?? 'unknown',
-    kafka_source: '3.9.2 (ZooKeeper mode, 1 broker, -Xmx512m)',
-    kafka_target: '4.1.1 (KRaft, combined broker+controller, -Xmx512m)',
+    kafka_source: `3.9.2 (ZooKeeper mode, 1 broker, ${brokerHeap('source')})`,
+    kafka_target: `4.1.1 (KRaft, combined broker+controller, ${brokerHeap('target')})`,
     mirror_maker: 'connect-mirror 4.1.1 (dedicated mode, -Xmx1g)',
     s3: 'moto server (Python) on 127.0.0.1',
     load_average_at_start: os.loadavg().map((l) => round(l, 2)),

@@ -9,6 +9,12 @@ PIDS="$STACK_DIR/pids"
 CACHE="$ROOT/.cache"
 VENV="$CACHE/venv"
 READY_TIMEOUT="${KRAFT_MIGRATE_STACK_TIMEOUT:-90}" # seconds per service
+# Maximum JVM heap of each broker (ZooKeeper keeps 256m). 512m holds the tests and the benches up to
+# a few thousand partitions; the 10,000-partition scale bench starts the stack with 2g
+# (docs/performance.md, "Scale").
+BROKER_HEAP="${KRAFT_MIGRATE_BROKER_HEAP:-512m}"
+[[ "$BROKER_HEAP" =~ ^[0-9]+[mMgG]$ ]] ||
+  { printf 'stack: KRAFT_MIGRATE_BROKER_HEAP=%s is not a JVM heap size: give e.g. 512m or 2g\n' "$BROKER_HEAP" >&2; exit 2; }
 
 ZK_PORT=12181
 SOURCE_PORT=19092

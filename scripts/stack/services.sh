@@ -7,10 +7,10 @@ render() { # conf/<name>.properties -> $STACK_DIR/conf/<name>.properties with ab
   printf '%s' "$STACK_DIR/conf/$1.properties"
 }
 
-java_opts() { # <service> <kafka version>: heap, marker, logging to .local/stack/logs/<service>.log
+java_opts() { # <service> <kafka version> <max heap>: heap, marker, logging to .local/stack/logs/<service>.log
   local logging="-Dlog4j.configuration=file:$STACK_SCRIPTS/conf/log4j.properties"
   [[ "$2" == 3.* ]] || logging="-Dlog4j2.configurationFile=$STACK_SCRIPTS/conf/log4j2.properties"
-  printf '%s\n' -Xmx512m -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+  printf '%s\n' "-Xmx$3" -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true "-Dkraft.migrate.stack=$1" "-Dkraft.migrate.log=$1" \
     "-Dkafka.logs.dir=$LOGS" "$logging" -cp "$CACHE/kafka/$2/libs/*"
 }
@@ -43,8 +43,8 @@ wait_kafka() { # <service>...
 start_zookeeper() {
   pid_of zookeeper >/dev/null && return 0
   local conf; conf="$(render zookeeper)"; mkdir -p "$STACK_DIR/zookeeper"
-  mapfile -t opts < <(java_opts zookeeper "$SOURCE_VERSION")
-  spawn zookeeper java "${opts[@]/-Xmx512m/-Xmx256m}" org.apache.zookeeper.server.quorum.QuorumPeerMain "$conf"
+  mapfile -t opts < <(java_opts zookeeper "$SOURCE_VERSION" 256m)
+  spawn zookeeper java "${opts[@]}" org.apache.zookeeper.server.quorum.QuorumPeerMain "$conf"
 }
 
 start_source() { # needs a ready ZooKeeper
@@ -55,14 +55,14 @@ start_source() { # needs a ready ZooKeeper
     ((SECONDS < deadline)) || die "source: ZooKeeper still holds /brokers/ids/1 of a killed broker"
     sleep 0.2
   done
-  mapfile -t opts < <(java_opts source "$SOURCE_VERSION")
+  mapfile -t opts < <(java_opts source "$SOURCE_VERSION" "$BROKER_HEAP")
   spawn source java "${opts[@]}" kafka.Kafka "$conf"
 }
 
 start_target() { # formats the KRaft storage on first start, with a fresh random cluster id
   pid_of target >/dev/null && return 0
   local conf; conf="$(render target)"
-  mapfile -t opts < <(java_opts target "$TARGET_VERSION")
+  mapfile -t opts < <(java_opts target "$TARGET_VERSION" "$BROKER_HEAP")
   if [[ ! -f "$STACK_DIR/target/data/meta.properties" ]]; then
     local id; id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     java "${opts[@]}" kafka.tools.StorageTool format -t "$id" -c "$conf" >"$LOGS/target-format.out" 2>&1 ||

@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { PlatformaticGroupAdmin } from '../../../core/adapters/kafka/group-offsets.ts';
 import {
   FREEZE_WINDOW_AIMS,
   freezeWindow,
@@ -212,15 +213,24 @@ export async function prepareSource(
   } finally {
     await filler.disconnect();
   }
-  for (const [j, groupId] of groupIds.entries()) {
-    const offset = String(Math.round((RECORDS_PER_PARTITION * (j + 1)) / ctx.groups));
-    for (const topic of set.topics) {
-      await admin.setOffsets({
+  // The product's admin OffsetCommit (one request per group), not kafkajs setOffsets: that joins the
+  // group as a consumer once per topic, ~5 s each (10 minutes of set-up at 10,000 partitions).
+  const groups = await PlatformaticGroupAdmin.create({
+    bootstrap_servers: [ctx.stack.source],
+    auth: { mode: 'none' },
+  });
+  try {
+    for (const [j, groupId] of groupIds.entries()) {
+      const offset = BigInt(Math.round((RECORDS_PER_PARTITION * (j + 1)) / ctx.groups));
+      await groups.commitOffsets(
         groupId,
-        topic,
-        partitions: Array.from({ length: layout.perTopic }, (_, partition) => ({ partition, offset })),
-      });
+        set.topics.flatMap((topic) =>
+          Array.from({ length: layout.perTopic }, (_, partition) => ({ topic, partition, offset })),
+        ),
+      );
     }
+  } finally {
+    await groups.close();
   }
   return {
     partitions,
@@ -338,8 +348,12 @@ export async function runMigration(
     );
     if (ack.exit.code !== 0)
       throw new Error(`cutover-ack exited with ${ack.exit.code}:\n${ack.proc.tailOfLog(10)}`);
-    const exit = await execute.waitExit(120_000);
-    if (!exit) throw new Error(`execute did not end within 120 s after cutover-ack, see ${execute.logFile}`);
+    // Validation and evidence grow with the partitions (about 90 s at 10,000): the phase's budget.
+    const exit = await execute.waitExit(ctx.timeoutSeconds * 1000);
+    if (!exit)
+      throw new Error(
+        `execute did not end within ${ctx.timeoutSeconds} s after cutover-ack, see ${execute.logFile}`,
+      );
     const historyDir = join(stateDir, 'executions');
     const file = readdirSync(historyDir)
       .filter((f) => f.endsWith('.jsonl'))

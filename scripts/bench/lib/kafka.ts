@@ -22,6 +22,26 @@ export function partitionsOf(set: TopicSet): { topic: string; partition: number 
   );
 }
 
+const CREATE_BATCH_PARTITIONS = 1000;
+
+/**
+ * Retries `f` for up to 60 s while the broker does not host a partition yet: right after thousands of
+ * partitions are created, kafkajs' metadata can name leaders that have not loaded them (seen at
+ * 10,000 partitions on the KRaft target: "This server does not host this topic-partition").
+ */
+async function untilLeadersKnown<T>(f: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      if (!/does not host this topic-partition/i.test(text) || performance.now() > deadline) throw e;
+      await sleep(500);
+    }
+  }
+}
+
 function client(broker: string, clientId: string): KafkaClient {
   return new Kafka({
     brokers: [broker],
@@ -55,18 +75,25 @@ export class Cluster {
     return this.#admin;
   }
 
+  /**
+   * Creates the set's topics, at most CREATE_BATCH_PARTITIONS partitions per request: 10,000 partitions
+   * in one request outlast the client's 30 s request timeout on the local ZooKeeper-mode source.
+   */
   async createTopics(set: TopicSet, configs: Record<string, string> = {}): Promise<void> {
     const admin = await this.admin();
-    await admin.createTopics({
-      waitForLeaders: true,
-      timeout: 60_000,
-      topics: set.topics.map((topic) => ({
-        topic,
-        numPartitions: set.partitionsPerTopic,
-        replicationFactor: 1,
-        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    const perRequest = Math.max(1, Math.floor(CREATE_BATCH_PARTITIONS / set.partitionsPerTopic));
+    for (let i = 0; i < set.topics.length; i += perRequest) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        timeout: 60_000,
+        topics: set.topics.slice(i, i + perRequest).map((topic) => ({
+          topic,
+          numPartitions: set.partitionsPerTopic,
+          replicationFactor: 1,
+          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
   }
 
   /** End offset (high watermark) of every partition of the set, keyed `topic/partition`. */
@@ -74,7 +101,7 @@ export class Cluster {
     const admin = await this.admin();
     const out = new Map<string, bigint>();
     const all = await Promise.all(
-      set.topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const),
+      set.topics.map(async (t) => [t, await untilLeadersKnown(() => admin.fetchTopicOffsets(t))] as const),
     );
     for (const [topic, offsets] of all) {
       for (const o of offsets) out.set(`${topic}/${o.partition}`, BigInt(o.high));
