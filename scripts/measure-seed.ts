@@ -17,6 +17,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../core/adapters/s3/object-store.ts';
+import { writeSeedPlan } from '../core/app/copy/seed-plan.ts';
+import { seedPlan } from '../core/domain/copy/seed-plan.ts';
 import type { PartitionRef } from '../core/ports.ts';
 import { createTopicsWithLeaders } from './lib/create-topics.ts';
 import {
@@ -57,6 +59,15 @@ function machineBusyMs(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] as string;
   const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 10;
+}
+
+function storeAt(url: string): S3ObjectStore {
+  return new S3ObjectStore({
+    url,
+    endpoint: STACK.s3Endpoint,
+    region: STACK.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 }
 
 async function run(runNo: number): Promise<void> {
@@ -103,20 +114,22 @@ async function run(runNo: number): Promise<void> {
       },
       seed: { max_concurrent_partitions: CONCURRENCY },
     };
-    const shares = Array.from({ length: COPIERS }, (_, k) => refs.filter((_, i) => i % COPIERS === k));
+    // The plan in S3, as CopyTopology writes it: each copier reads its shard (a partition list in the
+    // environment would outgrow Linux's 128 KiB per variable at ~3,000 partitions).
+    const plan = seedPlan(id, refs, COPIERS);
+    await writeSeedPlan(storeAt(`s3://${id}/segments`), plan);
     const pids = stackPids();
     const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStats(pid).cpuMs]));
     const busyBefore = machineBusyMs();
     const loadBefore = load();
     const t0 = performance.now();
-    const copiers = shares.map((share, k) =>
+    const copiers = plan.shards.map((shard) =>
       startCopierProcess({
         ...ENV,
         KRAFT_MIGRATE_CONFIG: JSON.stringify(config),
         KRAFT_MIGRATE_MIGRATION_ID: id,
         KRAFT_MIGRATE_MODE: 'seed',
-        KRAFT_MIGRATE_SHARD_ID: `s${k}`,
-        KRAFT_MIGRATE_PARTITIONS: JSON.stringify(share),
+        KRAFT_MIGRATE_SHARD_ID: shard.shard_id,
       }),
     );
     const codes = await Promise.all(copiers.map((c) => c.exited));
@@ -144,7 +157,7 @@ async function run(runNo: number): Promise<void> {
             .join('') +
           `, other ${s(busyMs - accounted)}`,
         `  per partition: fetch ${per(sum('fetch_requests'))}, produce ${per(sum('produce_requests'))}, ListOffsets rounds ${per(sum('list_offsets_rounds'))}, S3 puts ${per(sum('s3_puts'))}, gets ${per(sum('s3_gets'))}, list pages ${per(sum('s3_list_pages'))}`,
-        `  copier peak RSS ${Math.max(...copiers.map((c) => Number(last(c)?.['rss_bytes'] ?? 0))) >> 20} MiB (last resources line)`,
+        `  copier peak RSS (VmHWM) ${copiers.map((c) => c.peakRssBytes() >> 20).join(', ')} MiB; at the last resources line ${copiers.map((c) => Number(last(c)?.['rss_bytes'] ?? 0) >> 20).join(', ')} MiB`,
       ].join('\n'),
     );
   } finally {
@@ -153,12 +166,7 @@ async function run(runNo: number): Promise<void> {
       await a.deleteTopics({ topics: topics.map((t) => t.topic) }).catch((e) => log(`delete: ${e}`));
       await a.disconnect();
     }
-    const store = new S3ObjectStore({
-      url: `s3://${id}/`,
-      endpoint: STACK.s3Endpoint,
-      region: STACK.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const store = storeAt(`s3://${id}/`);
     for (const o of await store.list('')) await store.delete(o.key);
     await s3.send(new DeleteBucketCommand({ Bucket: id })).catch((e) => log(`bucket: ${e}`));
   }

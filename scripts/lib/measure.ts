@@ -69,6 +69,8 @@ export interface CopierProcess {
   readonly lines: Record<string, unknown>[];
   readonly exited: Promise<number | null>;
   readonly stderr: () => string;
+  /** The process's VmHWM (peak RSS, bytes) as last read from /proc, polled every 250 ms until exit. */
+  readonly peakRssBytes: () => number;
 }
 
 /** Starts a copier with `env`; `onWarn` gets its warn lines (the first 10,000). */
@@ -96,8 +98,19 @@ export function startCopierProcess(env: NodeJS.ProcessEnv, onWarn?: (line: strin
   child.stderr!.on('data', (c: Buffer) => {
     err += c.toString('utf8');
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited, stderr: () => err };
+  let peak = 0;
+  const poll = setInterval(() => {
+    try {
+      peak = Math.max(peak, procStats(child.pid!).hwm);
+    } catch {} // exited between two polls
+  }, 250);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve(code);
+    }),
+  );
+  return { child, lines, exited, stderr: () => err, peakRssBytes: () => peak };
 }
 
 /** utime+stime (clock ticks → ms) and VmRSS / VmHWM (bytes) of a process, from /proc. */

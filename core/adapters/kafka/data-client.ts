@@ -146,33 +146,52 @@ export class NegotiatedVersion<V extends number> {
  * Spreads partitions over at most `max` lanes (producers, connection pools), opened on demand: a
  * partition keeps the lane it got first (its writes stay in order on one connection); a new one
  * opens a lane while there are fewer than `max`, else joins the lane with the fewest partitions.
+ *
+ * With `perGroup`, the partitions of one group (a topic: `of(key, group)`) use at most that many
+ * lanes: a new partition of a group that has them joins the least loaded of its group's lanes. The
+ * writer's producers each cache the partition table of every topic they write (platformatic's
+ * metadata, ~0.5 KiB a partition), so a wide topic spread over all 32 tail producers was held 32
+ * times (docs/performance.md, "The tail at width").
  */
 export class StickyLanes<T> {
   readonly lanes: T[] = [];
   readonly #max: number;
+  readonly #perGroup: number;
   readonly #open: () => T;
   readonly #load: number[] = [];
   readonly #laneOf = new Map<string, number>();
+  readonly #groupLanes = new Map<string, number[]>();
 
-  constructor(max: number, open: () => T) {
+  constructor(max: number, open: () => T, options: { perGroup?: number } = {}) {
     this.#max = Math.max(1, max);
+    this.#perGroup = Math.min(this.#max, Math.max(1, options.perGroup ?? this.#max));
     this.#open = open;
   }
 
-  of(key: string): T {
+  of(key: string, group = ''): T {
     let lane = this.#laneOf.get(key);
     if (lane === undefined) {
-      if (this.lanes.length < this.#max) {
+      const mine = this.#groupLanes.get(group) ?? [];
+      if (mine.length >= this.#perGroup) {
+        lane = this.#leastLoaded(mine);
+      } else if (this.lanes.length < this.#max) {
         this.lanes.push(this.#open());
         this.#load.push(0);
         lane = this.lanes.length - 1;
       } else {
-        lane = this.#load.indexOf(Math.min(...this.#load));
+        lane = this.#leastLoaded(this.#load.map((_, i) => i).filter((i) => !mine.includes(i)));
       }
+      if (!mine.includes(lane)) this.#groupLanes.set(group, [...mine, lane]);
       this.#laneOf.set(key, lane);
       this.#load[lane] = (this.#load[lane] ?? 0) + 1;
     }
     return this.lanes[lane]!;
+  }
+
+  #leastLoaded(candidates: readonly number[]): number {
+    let best = candidates[0]!;
+    for (const i of candidates) if (this.#load[i]! < this.#load[best]!) best = i;
+    return best;
   }
 }
 

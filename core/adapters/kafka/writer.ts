@@ -47,6 +47,13 @@ export interface PlatformaticWriterOptions extends RecordWriterOptions {
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 1_000_000;
+/**
+ * Producers one topic's partitions are spread over (StickyLanes `perGroup`): each producer caches the
+ * partition table of every topic it writes, so this bounds the copies of a wide topic's table (8
+ * instead of the tail's 32), while a seed's partitions in flight (≤ 8 by default) still get a
+ * producer each.
+ */
+const PRODUCERS_PER_TOPIC = 8;
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 /** Idempotence errors after which a fresh producer id (and a reconciliation) is all it takes. */
@@ -127,6 +134,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
           autocreateTopics: false,
           repeatOnStaleMetadata: true,
         }),
+      { perGroup: PRODUCERS_PER_TOPIC },
     );
     if (!Number.isInteger(this.maxBatchBytes) || this.maxBatchBytes < 1024) {
       throw new InvariantError(`maxBatchBytes must be an integer ≥ 1024, got ${options.maxBatchBytes}`);
@@ -335,7 +343,7 @@ export class PlatformaticRecordWriter implements RecordWriter {
       headers: toHeaderMap(r.headers),
     }));
     requestCounts.produce++;
-    const result = await this.producers.of(partitionKey(ref)).send({ messages });
+    const result = await this.producers.of(partitionKey(ref), ref.topic).send({ messages });
     const base = result.offsets?.find((o) => o.topic === ref.topic && o.partition === ref.partition)?.offset;
     if (base === undefined || base < 0n) {
       throw new InvariantError(

@@ -95,6 +95,31 @@ describe('StickyLanes (producers and connection pools of the data path)', () => 
     expect(lanes.lanes).toHaveLength(2);
     expect(opened).toBe(2);
   });
+
+  it('keeps the partitions of one group (topic) on at most perGroup lanes, balanced, and fills the other lanes with other groups', () => {
+    let opened = 0;
+    const lanes = new StickyLanes(4, () => ({ id: opened++ }), { perGroup: 2 });
+
+    const wide = Array.from({ length: 6 }, (_, p) => lanes.of(`wide/${p}`, 'wide').id);
+    const other = Array.from({ length: 4 }, (_, p) => lanes.of(`other/${p}`, 'other').id);
+    const third = Array.from({ length: 3 }, (_, p) => lanes.of(`third/${p}`, 'third').id);
+
+    expect(wide).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(other).toEqual([2, 3, 2, 3]);
+    // Every lane is open; the third topic's first partition takes the least loaded lane (2, 3 carry
+    // two each, 0 and 1 three), its second the least loaded of the others, then it stays on those two.
+    expect(new Set(third).size).toBe(2);
+    expect(third.slice(0, 2).sort()).toEqual([2, 3]);
+    expect(lanes.of('wide/0', 'wide').id).toBe(0);
+    expect(opened).toBe(4);
+  });
+
+  it('never asks for more lanes per group than there are lanes', () => {
+    const lanes = new StickyLanes(2, () => ({}), { perGroup: 5 });
+
+    for (let p = 0; p < 6; p++) expect(lanes.of(`t/${p}`, 't')).toBeDefined();
+    expect(lanes.lanes).toHaveLength(2);
+  });
 });
 
 describe('NegotiatedVersion (Fetch and InitProducerId versions of the data path)', () => {
