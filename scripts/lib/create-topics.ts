@@ -4,13 +4,32 @@
  * loaded KRaft broker answers for a while after CreateTopics returns, and its 5 s request timeout
  * is short on a loaded machine. Here the create may take 30 s, a retried create that finds the
  * topics there counts (kafkajs answers `false`), and the leaders are polled, any metadata error
- * retried, for up to 60 s.
+ * retried, for up to 60 s. At most PARTITIONS_PER_REQUEST partitions per request.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Partitions per CreateTopics request: 10,000 in one request outlast the 30 s timeout on the local source. */
+const PARTITIONS_PER_REQUEST = 1000;
+
 export async function createTopicsWithLeaders(admin: Admin, topics: readonly ITopicConfig[]): Promise<void> {
+  let chunk: ITopicConfig[] = [];
+  let partitions = 0;
+  for (const t of topics) {
+    const n = t.numPartitions ?? 1;
+    if (chunk.length > 0 && partitions + n > PARTITIONS_PER_REQUEST) {
+      await createChunk(admin, chunk);
+      chunk = [];
+      partitions = 0;
+    }
+    chunk.push(t);
+    partitions += n;
+  }
+  if (chunk.length > 0) await createChunk(admin, chunk);
+}
+
+async function createChunk(admin: Admin, topics: readonly ITopicConfig[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await admin.createTopics({ waitForLeaders: false, timeout: 30_000, topics: [...topics] });

@@ -42,12 +42,18 @@ export class CheckpointWriter {
   #urgent = false;
   #closed = false;
   #puts = 0;
+  readonly #onPersisted: ((cp: PartitionCheckpoint) => void) | undefined;
 
   constructor(
     store: ObjectStore,
     migrationId: string,
     initial: PartitionCheckpoint,
-    options: { intervalMs: number; persisted: boolean },
+    options: {
+      intervalMs: number;
+      persisted: boolean;
+      /** Called with each checkpoint once its put has succeeded (and with `initial` when persisted). */
+      onPersisted?: (cp: PartitionCheckpoint) => void;
+    },
   ) {
     this.#store = store;
     this.#key = checkpointKey(migrationId, { topic: initial.topic, partition: initial.partition });
@@ -55,6 +61,8 @@ export class CheckpointWriter {
     this.#effectiveIntervalMs = options.intervalMs;
     this.#latest = initial;
     this.#persisted = options.persisted ? initial : undefined;
+    this.#onPersisted = options.onPersisted;
+    if (this.#persisted) this.#onPersisted?.(this.#persisted);
   }
 
   get latest(): PartitionCheckpoint {
@@ -141,6 +149,7 @@ export class CheckpointWriter {
       .then(
         () => {
           this.#persisted = cp;
+          this.#onPersisted?.(cp);
         },
         (e: unknown) => {
           this.#error ??= e;

@@ -96,6 +96,7 @@ export function newProgress(ref: PartitionRef, now: Date): PartitionProgress {
     partition: ref.partition,
     phase: 'pending',
     nextSourceOffset: undefined,
+    checkpointedSourceOffset: undefined,
     sourceHighWatermark: undefined,
     boundary: undefined,
     recordsCopied: 0n,
@@ -248,6 +249,9 @@ class PartitionCopy {
     this.#checkpoints = new CheckpointWriter(this.#deps.segments, this.#o.migrationId, cp, {
       intervalMs: this.#o.checkpointIntervalMs,
       persisted,
+      onPersisted: (persistedCp) => {
+        this.#progress.checkpointedSourceOffset = persistedCp.nextSourceOffset;
+      },
     });
     this.#syncProgress();
   }

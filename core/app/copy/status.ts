@@ -24,6 +24,8 @@ const partitionStatusSchema = z.strictObject({
   /** Seed mode: the partition reached its boundary. */
   complete: z.boolean(),
   next_source_offset: nullableOffset,
+  /** next_source_offset of the newest checkpoint persisted in S3 (absent in documents of older copiers). */
+  checkpointed_source_offset: nullableOffset.optional(),
   source_high_watermark: nullableOffset,
   lag: decimalOffsetSchema,
   records_copied: decimalOffsetSchema,
@@ -106,6 +108,7 @@ function partitionStatus(p: PartitionProgress): PartitionStatus {
     phase: p.phase,
     complete: p.complete,
     next_source_offset: str(p.nextSourceOffset),
+    checkpointed_source_offset: str(p.checkpointedSourceOffset),
     source_high_watermark: str(p.sourceHighWatermark),
     lag: lagOf(p).toString(10),
     records_copied: p.recordsCopied.toString(10),

@@ -153,6 +153,11 @@ export type CopyEventSink = (event: CopyEvent) => void;
 export interface PartitionProgress extends PartitionRef {
   phase: PartitionPhase;
   nextSourceOffset: bigint | undefined;
+  /**
+   * `nextSourceOffset` of the newest checkpoint persisted in S3 (the copy runs up to one checkpoint
+   * interval ahead of it): FinalDrain loads a partition's checkpoint only once this passed its sentinel.
+   */
+  checkpointedSourceOffset: bigint | undefined;
   sourceHighWatermark: bigint | undefined;
   boundary: bigint | undefined;
   recordsCopied: bigint;

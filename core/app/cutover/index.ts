@@ -240,8 +240,8 @@ export async function finalDrain(
   let why: string[] = [];
   try {
     for (;;) {
-      // The tail's status documents (one small object per shard, about once a second) say which
-      // partitions have copied past their sentinel; only those checkpoints are loaded and checked.
+      // The tail's status documents (one object per shard, about once a second) say which partitions
+      // have a checkpoint in S3 past their sentinel; only those checkpoints are loaded and checked.
       const copied = await tailPositions(adapters, migrationId);
       const candidates = pending.filter((p) => {
         const next = copied?.get(partitionKey(p.ref));
@@ -323,8 +323,9 @@ export async function finalDrain(
 }
 
 /**
- * Per partition the highest next source offset the tail's status documents report, or undefined when
- * there is no status document (then every checkpoint is checked).
+ * Per partition the highest position the tail's status documents report: the next source offset of
+ * its newest checkpoint persisted in S3 (of the copy itself in documents of older copiers), or
+ * undefined when there is no status document (then every checkpoint is checked).
  */
 async function tailPositions(
   adapters: Adapters,
@@ -335,9 +336,13 @@ async function tailPositions(
   const out = new Map<string, bigint>();
   for (const s of statuses) {
     for (const p of s.partitions) {
-      if (p.next_source_offset === null) continue;
+      // What S3 holds, when the copier reports it: a checkpoint loaded before it passes the sentinel
+      // is loaded again at the next poll (10,000 GETs per poll at 10,000 partitions).
+      const position =
+        p.checkpointed_source_offset === undefined ? p.next_source_offset : p.checkpointed_source_offset;
+      if (position === null) continue;
       const key = partitionKey(p);
-      const next = BigInt(p.next_source_offset);
+      const next = BigInt(position);
       if (next > (out.get(key) ?? -1n)) out.set(key, next);
     }
   }

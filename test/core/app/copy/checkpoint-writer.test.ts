@@ -67,6 +67,28 @@ describe('CheckpointWriter', () => {
     expect(persisted.recordsCopied).toBe(200n);
   });
 
+  it('reports a checkpoint as persisted only once its put succeeded (what the tail status and FinalDrain rely on)', async () => {
+    const store = new SlowStore(2);
+    const all = checkpoints(3);
+    const reported: bigint[] = [];
+    const writer = new CheckpointWriter(store, 'm1', all[0]!, {
+      intervalMs: 0,
+      persisted: true,
+      onPersisted: (cp) => reported.push(cp.nextSourceOffset),
+    });
+    expect(reported).toEqual([0n]); // already in S3 (read at start)
+
+    writer.update(all[1]!);
+    expect(reported).toEqual([0n]); // put in flight: not in S3 yet
+    await writer.flush();
+    expect(reported).toEqual([0n, 1n]);
+
+    store.failPut = () => true;
+    writer.update(all[2]!);
+    await expect(writer.flush()).rejects.toThrow('failed');
+    expect(reported).toEqual([0n, 1n]);
+  });
+
   it('never lets an older checkpoint land after a newer one', async () => {
     const store = new SlowStore(2);
     const all = checkpoints(30);

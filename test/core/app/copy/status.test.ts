@@ -14,7 +14,13 @@ describe('copier status document', () => {
       bytesCopied: 30_000n,
     });
     const b = newProgress({ topic: 't', partition: 1 }, new Date(0));
-    Object.assign(b, { phase: 'tail', nextSourceOffset: 7n, sourceHighWatermark: 7n, recordsCopied: 500n });
+    Object.assign(b, {
+      phase: 'tail',
+      nextSourceOffset: 7n,
+      checkpointedSourceOffset: 5n,
+      sourceHighWatermark: 7n,
+      recordsCopied: 500n,
+    });
 
     const status = buildStatus({
       migrationId: 'm1',
@@ -28,6 +34,7 @@ describe('copier status document', () => {
     });
 
     expect(status.partitions.map((p) => p.lag)).toEqual(['10', '0']);
+    expect(status.partitions.map((p) => p.checkpointed_source_offset)).toEqual([null, '5']);
     expect(status.totals).toEqual({
       partitions: 2,
       partitions_complete: 0,
