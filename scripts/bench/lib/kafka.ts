@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka as KafkaClient } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { createTopicsWithLeaders } from '../../lib/create-topics.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -22,10 +23,11 @@ export function partitionsOf(set: TopicSet): { topic: string; partition: number 
   );
 }
 
-const CREATE_BATCH_PARTITIONS = 1000;
+const NOT_HOSTED_YET =
+  /does not host this topic-partition|no leader for this topic-partition|leader is not available/i;
 
 /**
- * Retries `f` for up to 60 s while the broker does not host a partition yet: right after thousands of
+ * Retries `f` for up to 60 s while a partition has no leader hosting it yet: right after thousands of
  * partitions are created, kafkajs' metadata can name leaders that have not loaded them (seen at
  * 10,000 partitions on the KRaft target: "This server does not host this topic-partition").
  */
@@ -36,7 +38,7 @@ async function untilLeadersKnown<T>(f: () => Promise<T>): Promise<T> {
       return await f();
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
-      if (!/does not host this topic-partition/i.test(text) || performance.now() > deadline) throw e;
+      if (!NOT_HOSTED_YET.test(text) || performance.now() > deadline) throw e;
       await sleep(500);
     }
   }
@@ -75,25 +77,17 @@ export class Cluster {
     return this.#admin;
   }
 
-  /**
-   * Creates the set's topics, at most CREATE_BATCH_PARTITIONS partitions per request: 10,000 partitions
-   * in one request outlast the client's 30 s request timeout on the local ZooKeeper-mode source.
-   */
+  /** Creates the set's topics and waits for their leaders (scripts/lib/create-topics.ts). */
   async createTopics(set: TopicSet, configs: Record<string, string> = {}): Promise<void> {
-    const admin = await this.admin();
-    const perRequest = Math.max(1, Math.floor(CREATE_BATCH_PARTITIONS / set.partitionsPerTopic));
-    for (let i = 0; i < set.topics.length; i += perRequest) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 60_000,
-        topics: set.topics.slice(i, i + perRequest).map((topic) => ({
-          topic,
-          numPartitions: set.partitionsPerTopic,
-          replicationFactor: 1,
-          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
+    await createTopicsWithLeaders(
+      await this.admin(),
+      set.topics.map((topic) => ({
+        topic,
+        numPartitions: set.partitionsPerTopic,
+        replicationFactor: 1,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      })),
+    );
   }
 
   /** End offset (high watermark) of every partition of the set, keyed `topic/partition`. */
