@@ -81,9 +81,21 @@ export class Copier extends Construct {
         exclude: [...COPIER_ASSET_EXCLUDE],
       }),
       essential: true,
-      // The JSON status lines carry the copier's metrics in CloudWatch's embedded metric format.
-      environment: { KRAFT_MIGRATE_METRICS_NAME: ctx.migrationName },
+      environment: {
+        // The JSON status lines carry the copier's metrics in CloudWatch's embedded metric format.
+        KRAFT_MIGRATE_METRICS_NAME: ctx.migrationName,
+        // Node sizes its heap from the container's limit (a fraction of it), so a tail over 10,000
+        // partitions (heap in use up to ~1 GiB measured, docs/performance.md "Scale") could run out
+        // of heap in a task with memory to spare: three quarters of the task's memory, the rest for
+        // Buffers, code and the allocator.
+        NODE_OPTIONS: `--max-old-space-size=${copierHeapMiB(ctx.copierMemoryMiB)}`,
+      },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'copier', logGroup: this.logGroup }),
     });
   }
+}
+
+/** The copier's V8 old-space limit for a task of `memoryMiB` (Fargate memory): three quarters of it. */
+export function copierHeapMiB(memoryMiB: number): number {
+  return Math.floor((memoryMiB * 3) / 4);
 }

@@ -164,9 +164,11 @@ describe('copier', () => {
       },
     });
     expect(resources('AWS::Logs::LogGroup')[logGroup]?.Properties['RetentionInDays']).toBe(30);
-    // Only the metrics dimension: the migration's settings come with each RunTask call.
+    // The metrics dimension and the heap limit (3/4 of the default 4096 MiB): the migration's
+    // settings come with each RunTask call.
     expect(containers[0]?.['Environment']).toEqual([
       { Name: 'KRAFT_MIGRATE_METRICS_NAME', Value: 'default' },
+      { Name: 'NODE_OPTIONS', Value: '--max-old-space-size=3072' },
     ]);
   });
 

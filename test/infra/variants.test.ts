@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, readContext } from '../../infra/context.ts';
 import { COPIER_ASSET_EXCLUDE } from '../../infra/copier.ts';
@@ -72,7 +73,16 @@ describe('deploying into an existing MSK VPC with every setting', () => {
   });
 
   it('sizes the copier and lets the freeze system assume the callback role', () => {
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '4096', Memory: '8192' });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '4096',
+      Memory: '8192',
+      // The heap limit follows the task memory (3/4 of it), not Node's default fraction.
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=6144' }]),
+        }),
+      ]),
+    });
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
