@@ -479,6 +479,14 @@ export interface MultiPartitionFetchOptions {
    * they hold this much. Memory ≈ this + brokers × connectionsPerBroker × maxRequestBytes.
    */
   readonly bufferBytes: number;
+  /**
+   * An answer without records and without error is not handed back but asked again in the next
+   * request, until the caller's fetch is this old (then the empty answer is returned, with the latest
+   * high watermark): an idle partition of a wide tail costs an entry in a Fetch request per poll,
+   * not a turn of its copy loop. Records that arrive are answered as soon as a request brings them.
+   * @default 0 (every answer handed back)
+   */
+  readonly idleHoldMs?: number;
 }
 
 export type WriterCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

@@ -192,6 +192,12 @@ function resources(): Record<string, number> {
 }
 
 /**
+ * An idle partition's fetch is answered after at most this long (its lag and status a second old at
+ * most, like the status document itself) rather than after every empty poll of tailMaxWaitMs.
+ */
+const TAIL_IDLE_HOLD_MS = 1000;
+
+/**
  * The tail follows all its partitions with multi-partition Fetch requests (reader.ts
  * MultiPartitionFetcher): `seed.max_concurrent_partitions` requests in flight per source broker, each
  * answering at most that many partition fetches' worth of bytes (COPY_DEFAULTS.fetchMaxBytes each),
@@ -200,7 +206,7 @@ function resources(): Record<string, number> {
  */
 function wideTail(config: MigrationConfig): MultiPartitionFetchOptions {
   const perRequest = config.seed.max_concurrent_partitions * COPY_DEFAULTS.fetchMaxBytes;
-  return { maxRequestBytes: perRequest, bufferBytes: 2 * perRequest };
+  return { maxRequestBytes: perRequest, bufferBytes: 2 * perRequest, idleHoldMs: TAIL_IDLE_HOLD_MS };
 }
 
 async function open<T extends RecordReader | RecordWriter>(

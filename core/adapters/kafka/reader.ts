@@ -820,6 +820,8 @@ interface FetchWish {
 }
 
 interface QueuedWish extends FetchWish {
+  /** performance.now() until which an empty answer is asked again rather than handed back. */
+  readonly holdUntil: number;
   readonly resolve: (p: FetchedPartition) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -842,6 +844,11 @@ type SendFetch = (
   args: FetchArgs,
 ) => Promise<FetchResponseShape>;
 
+/** Whether a partition's part of a Fetch answer carries record bytes (raw or decoded). */
+function hasRecords(p: FetchPartitionResponse): boolean {
+  return (p.rawRecords?.byteLength ?? 0) > 0 || (p.records?.length ?? 0) > 0;
+}
+
 /**
  * The wide tail's Fetch (RecordReaderOptions.multiPartitionFetch): the fetches of many partitions
  * waiting at the same moment are sent as one Fetch request per leader broker — at most
@@ -856,7 +863,7 @@ type SendFetch = (
  * the options, not the number of partitions. Decoded fetches (`fetch`: a restart's adoption, or
  * pass-through switched off) are not counted: each is bounded by its request's `maxRequestBytes`.
  */
-class MultiPartitionFetcher {
+export class MultiPartitionFetcher {
   readonly #options: Required<MultiPartitionFetchOptions>;
   readonly #lanes: number;
   readonly #isolation: number;
@@ -875,6 +882,7 @@ class MultiPartitionFetcher {
       maxRequestBytes: Math.max(1, options.maxRequestBytes),
       maxPartitionsPerRequest: Math.max(1, options.maxPartitionsPerRequest ?? 1000),
       bufferBytes: Math.max(1, options.bufferBytes),
+      idleHoldMs: Math.max(0, options.idleHoldMs ?? 0),
     };
     this.#lanes = Math.max(1, lanes);
     this.#isolation = isolation === 'read_committed' ? 1 : 0;
@@ -896,7 +904,7 @@ class MultiPartitionFetcher {
     }
     const g = group;
     return new Promise<FetchedPartition>((resolve, reject) => {
-      g.queue.push({ ...wish, resolve, reject });
+      g.queue.push({ ...wish, holdUntil: performance.now() + this.#options.idleHoldMs, resolve, reject });
       this.#schedule();
     });
   }
@@ -979,10 +987,15 @@ class MultiPartitionFetcher {
     const answers = new Map<string, FetchPartitionResponse>();
     for (const t of response.responses)
       for (const p of t.partitions) answers.set(`${t.topicId}/${p.partitionIndex}`, p);
+    const now = performance.now();
     for (const w of wishes) {
       const p = answers.get(`${w.topicId}/${w.partition}`);
       if (!p) {
         w.reject(kafkaProtocolError(3, `Fetch response without ${w.topicId}/${w.partition}`));
+        continue;
+      }
+      if (p.errorCode === 0 && now < w.holdUntil && !hasRecords(p)) {
+        g.queue.push(w); // idle: asked again by the next request (dispatched when this one ends)
         continue;
       }
       w.resolve({ ...p, charge: (bytes) => this.#charge(bytes) });
