@@ -95,6 +95,14 @@ export class Copier extends Construct {
   }
 }
 
+/**
+ * The V8 old-space limit of a seed copier (its task's NODE_OPTIONS override). Its live heap at 4 in
+ * flight is ~82 MiB with 10,000 partitions owned (heap snapshot), but uncapped V8 let its RSS reach
+ * 415 MiB there (190 MiB owning 1,000); with this cap 265 MiB for ~20 % more copier CPU
+ * (`node scripts/measure-seed.ts --partitions 10000 --concurrency 4`, docs/performance.md "Copier memory").
+ */
+export const SEED_COPIER_HEAP_MIB = 256;
+
 /** The copier's V8 old-space limit for a task of `memoryMiB` (Fargate memory): three quarters of it. */
 export function copierHeapMiB(memoryMiB: number): number {
   return Math.floor((memoryMiB * 3) / 4);

@@ -29,7 +29,7 @@ import {
   FINAL_DRAIN_RETRY,
   STATE_NAMES,
 } from '../core/domain/workflow.ts';
-import type { Copier } from './copier.ts';
+import { type Copier, SEED_COPIER_HEAP_MIB } from './copier.ts';
 import type { LambdaTask, TaskFunction } from './functions.ts';
 
 /**
@@ -253,6 +253,9 @@ export class Workflow extends Construct {
       sfn.IntegrationPattern.RUN_JOB,
       copierEnv('seed', '$.copier_config_json', '$.migration_id', [
         { name: 'KRAFT_MIGRATE_SHARD_ID', value: sfn.JsonPath.stringAt('$.shard_id') },
+        // In place of the task definition's (3/4 of the task memory, what the tail needs): a seed
+        // copier's live heap stays small whatever it owns, and V8 would let garbage grow with it.
+        { name: 'NODE_OPTIONS', value: `--max-old-space-size=${SEED_COPIER_HEAP_MIB}` },
       ]),
     );
     // A dying copier (OOM, Fargate interruption, broker restart) is retried here, not by the

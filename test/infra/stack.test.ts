@@ -545,7 +545,14 @@ describe('state machine', () => {
       'KRAFT_MIGRATE_MIGRATION_ID',
       'KRAFT_MIGRATE_MODE',
       'KRAFT_MIGRATE_SHARD_ID',
+      'NODE_OPTIONS',
     ]);
+    // A seed copier's heap is capped below the task definition's (the tail's) limit.
+    expect(envOf(processor.States[STATE_NAMES.seedShard]).at(-1)).toEqual({
+      Name: 'NODE_OPTIONS',
+      Value: '--max-old-space-size=256',
+    });
+    expect(envOf(all[STATE_NAMES.startTail]).map((v) => v['Name'])).not.toContain('NODE_OPTIONS');
     expect(JSON.stringify(all)).not.toContain('KRAFT_MIGRATE_PARTITIONS');
   });
 
