@@ -1,9 +1,10 @@
 /**
  * The tail copier at width, measured on the local stack (docs/performance.md, "The tail at width"):
  *
- *   node scripts/measure-tail.ts --partitions 1000 [--rate 200] [--seconds 60] [--keep]
+ *   node scripts/measure-tail.ts --partitions 1000 [--rate 200] [--seconds 60] [--concurrency 32] [--keep]
  *
- * Creates one topic of N partitions on the source and the target, seeds it (empty) with the real
+ * Creates N partitions on the source and the target (topics of at most 250 partitions, as the scale
+ * bench does), seeds them (empty) with the real
  * copier, then starts ONE tail copier (`node fargate-copier/main.ts`, tail mode, as the workflow
  * does) over all N partitions while a light steady producer writes `--rate` records/s round-robin
  * over every partition, plus 5 probe records/s to each of 8 probe partitions. Prints, over the
@@ -24,6 +25,7 @@ import { S3ObjectStore } from '../core/adapters/s3/object-store.ts';
 import { parseCopierStatus, statusKey } from '../core/app/copy/status.ts';
 import type { ClusterConfig } from '../core/domain/config/schema.ts';
 import { type PartitionRef, partitionKey } from '../core/ports.ts';
+import { createTopicsWithLeaders } from './lib/create-topics.ts';
 import { type CopierProcess, load as loadAverages, procStats, startCopierProcess } from './lib/measure.ts';
 
 const SOURCE = '127.0.0.1:19092';
@@ -39,12 +41,18 @@ function arg(name: string, fallback: number): number {
 const N = arg('partitions', 100);
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 60);
+/** `seed.max_concurrent_partitions`: the tail's fetch requests in flight per broker and its buffers. */
+const CONCURRENCY = arg('concurrency', 32);
+/** Partitions per topic: creating very wide topics on the ZooKeeper source is what is slow. */
+const TOPIC_WIDTH = 250;
 const KEEP = process.argv.includes('--keep');
 const PROBES = Math.min(8, N);
 const PROBE_RATE = 5;
 
 const id = `measure-tail-${Date.now().toString(36)}`;
-const topic = id;
+const topics = Array.from({ length: Math.ceil(N / TOPIC_WIDTH) }, (_, i) =>
+  N <= TOPIC_WIDTH ? id : `${id}-${i}`,
+);
 const bucket = id;
 const env = {
   ...process.env,
@@ -61,7 +69,7 @@ const config = {
     endpoint: S3_ENDPOINT,
     region: REGION,
   },
-  seed: { max_concurrent_partitions: 32 },
+  seed: { max_concurrent_partitions: CONCURRENCY },
 };
 const plain = (b: string) => ({ bootstrap_servers: [b], auth: { mode: 'none' } }) as ClusterConfig;
 const kafka = (b: string) =>
@@ -99,7 +107,10 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const refs: PartitionRef[] = Array.from({ length: N }, (_, partition) => ({ topic, partition }));
+  const refs: PartitionRef[] = Array.from({ length: N }, (_, i) => ({
+    topic: topics[Math.floor(i / TOPIC_WIDTH)]!,
+    partition: i % TOPIC_WIDTH,
+  }));
   const s3 = new S3Client({
     endpoint: S3_ENDPOINT,
     region: REGION,
@@ -124,11 +135,14 @@ async function main(): Promise<void> {
   try {
     let t = performance.now();
     for (const a of admins) {
-      await a.createTopics({
-        topics: [{ topic, numPartitions: N, replicationFactor: 1 }],
-        waitForLeaders: true,
-        timeout: 120_000,
-      });
+      await createTopicsWithLeaders(
+        a,
+        topics.map((topic, i) => ({
+          topic,
+          numPartitions: Math.min(TOPIC_WIDTH, N - i * TOPIC_WIDTH),
+          replicationFactor: 1,
+        })),
+      );
     }
     log(`topics of ${N} partitions created in ${Math.round(performance.now() - t)} ms`);
 
@@ -154,16 +168,23 @@ async function main(): Promise<void> {
       let tick = performance.now();
       let tickNo = 0;
       while (producing) {
-        const messages = [];
+        const byTopic = new Map<string, { partition: number; value: string; timestamp: string }[]>();
+        const add = (ref: PartitionRef, value: string) => {
+          const list = byTopic.get(ref.topic) ?? [];
+          list.push({ partition: ref.partition, value, timestamp: String(Date.now()) });
+          byTopic.set(ref.topic, list);
+        };
         for (let k = 0; k < Math.max(1, Math.round(RATE / 10)); k++) {
-          messages.push({ partition: next, value: `load-${produced++}`, timestamp: String(Date.now()) });
+          add(refs[next]!, `load-${produced++}`);
           next = (next + 1) % N;
         }
         if (tickNo++ % (10 / PROBE_RATE) === 0) {
-          for (let p = 0; p < PROBES; p++)
-            messages.push({ partition: p, value: 'probe', timestamp: String(Date.now()) });
+          for (let p = 0; p < PROBES; p++) add(refs[p]!, 'probe');
         }
-        await producer.send({ topic, messages, acks: -1 });
+        await producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          acks: -1,
+        });
         tick += 100;
         const wait = tick - performance.now();
         if (wait > 0) await sleep(wait);
@@ -250,6 +271,7 @@ async function main(): Promise<void> {
     const mib = (b: number) => (b / 1048576).toFixed(0);
     const result = {
       partitions: N,
+      concurrency: CONCURRENCY,
       rate_records_per_s: RATE,
       window_s: SECONDS,
       fetch_per_s: Number(rate('fetch_requests').toFixed(1)),
@@ -275,7 +297,7 @@ async function main(): Promise<void> {
     await producer.disconnect().catch(() => undefined);
     await Promise.allSettled([sourceReader.close(), targetReader.close()]);
     if (!KEEP) {
-      for (const a of admins) await a.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      for (const a of admins) await a.deleteTopics({ topics, timeout: 120_000 }).catch(() => undefined);
     }
     await Promise.allSettled(admins.map((a) => a.disconnect()));
   }
