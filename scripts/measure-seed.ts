@@ -19,8 +19,7 @@ import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../core/adapters/s3/object-store.ts';
 import { writeSeedPlan } from '../core/app/copy/seed-plan.ts';
 import { seedPlan } from '../core/domain/copy/seed-plan.ts';
-import type { PartitionRef } from '../core/ports.ts';
-import { createTopicsWithLeaders } from './lib/create-topics.ts';
+import { createTopicsWithLeaders, wideTopics } from './lib/create-topics.ts';
 import {
   type CopierProcess,
   ENV,
@@ -72,15 +71,7 @@ function storeAt(url: string): S3ObjectStore {
 
 async function run(runNo: number): Promise<void> {
   const id = `measure-seed-${Date.now().toString(36)}-${runNo}`;
-  const topics = Array.from({ length: Math.ceil(N / TOPIC_WIDTH) }, (_, i) => ({
-    topic: `${id}-${i}`,
-    numPartitions: Math.min(TOPIC_WIDTH, N - i * TOPIC_WIDTH),
-    replicationFactor: 1,
-    configEntries: [{ name: 'retention.ms', value: '-1' }],
-  }));
-  const refs: PartitionRef[] = topics.flatMap((t) =>
-    Array.from({ length: t.numPartitions }, (_, partition) => ({ topic: t.topic, partition })),
-  );
+  const { topics, refs } = wideTopics(id, N, TOPIC_WIDTH, [{ name: 'retention.ms', value: '-1' }]);
   const s3 = stackS3();
   await s3.send(new CreateBucketCommand({ Bucket: id }));
   const source = stackKafka('source', 'measure-seed');

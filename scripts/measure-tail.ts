@@ -22,10 +22,12 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { PlatformaticRecordReader } from '../core/adapters/kafka/reader.ts';
 import { S3ObjectStore } from '../core/adapters/s3/object-store.ts';
+import { writeSeedPlan } from '../core/app/copy/seed-plan.ts';
 import { parseCopierStatus, statusKey } from '../core/app/copy/status.ts';
 import type { ClusterConfig } from '../core/domain/config/schema.ts';
+import { seedPlan } from '../core/domain/copy/seed-plan.ts';
 import { type PartitionRef, partitionKey } from '../core/ports.ts';
-import { createTopicsWithLeaders } from './lib/create-topics.ts';
+import { createTopicsWithLeaders, wideTopics } from './lib/create-topics.ts';
 import { type CopierProcess, load as loadAverages, procStats, startCopierProcess } from './lib/measure.ts';
 
 const SOURCE = '127.0.0.1:19092';
@@ -50,9 +52,8 @@ const PROBES = Math.min(8, N);
 const PROBE_RATE = 5;
 
 const id = `measure-tail-${Date.now().toString(36)}`;
-const topics = Array.from({ length: Math.ceil(N / TOPIC_WIDTH) }, (_, i) =>
-  N <= TOPIC_WIDTH ? id : `${id}-${i}`,
-);
+const layout = wideTopics(id, N, TOPIC_WIDTH);
+const topics = layout.topics.map((t) => t.topic);
 const bucket = id;
 const env = {
   ...process.env,
@@ -76,14 +77,13 @@ const kafka = (b: string) =>
   new Kafka({ brokers: [b], clientId: 'measure-tail', logLevel: logLevel.NOTHING });
 const log = (s: string) => process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
-function copierEnv(mode: 'seed' | 'tail', shard: string, partitions?: PartitionRef[]): NodeJS.ProcessEnv {
+function copierEnv(mode: 'seed' | 'tail', shard: string): NodeJS.ProcessEnv {
   return {
     ...env,
     KRAFT_MIGRATE_CONFIG: JSON.stringify(config),
     KRAFT_MIGRATE_MIGRATION_ID: id,
     KRAFT_MIGRATE_MODE: mode,
     KRAFT_MIGRATE_SHARD_ID: shard,
-    ...(partitions ? { KRAFT_MIGRATE_PARTITIONS: JSON.stringify(partitions) } : {}),
   };
 }
 
@@ -107,10 +107,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const refs: PartitionRef[] = Array.from({ length: N }, (_, i) => ({
-    topic: topics[Math.floor(i / TOPIC_WIDTH)]!,
-    partition: i % TOPIC_WIDTH,
-  }));
+  const refs: PartitionRef[] = layout.refs;
   const s3 = new S3Client({
     endpoint: S3_ENDPOINT,
     region: REGION,
@@ -135,27 +132,19 @@ async function main(): Promise<void> {
   try {
     let t = performance.now();
     for (const a of admins) {
-      await createTopicsWithLeaders(
-        a,
-        topics.map((topic, i) => ({
-          topic,
-          numPartitions: Math.min(TOPIC_WIDTH, N - i * TOPIC_WIDTH),
-          replicationFactor: 1,
-        })),
-      );
+      await createTopicsWithLeaders(a, layout.topics);
     }
     log(`topics of ${N} partitions created in ${Math.round(performance.now() - t)} ms`);
 
-    // Seed (the topic is empty): the real seed copier writes every partition's checkpoint.
+    // Seed (the topics are empty): one real seed copier writes every partition's checkpoint, its shard
+    // read from the plan in S3 as CopyTopology writes it (a partition list in the environment would
+    // outgrow Linux's 128 KiB per variable at ~3,000 partitions).
     t = performance.now();
-    const chunk = 2000; // KRAFT_MIGRATE_PARTITIONS must stay below Linux's 128 KiB per variable
-    for (let i = 0; i < N; i += chunk) {
-      const seed = startCopierProcess(copierEnv('seed', `s${i}`, refs.slice(i, i + chunk)), (l) =>
-        log(`copier: ${l}`),
-      );
-      const code = await seed.exited;
-      if (code !== 0) throw new Error(`seed copier exited ${code}: ${seed.stderr()}`);
-    }
+    const plan = seedPlan(id, refs, 1);
+    await writeSeedPlan(segments, plan);
+    const seed = startCopierProcess(copierEnv('seed', plan.shards[0]!.shard_id), (l) => log(`copier: ${l}`));
+    const code = await seed.exited;
+    if (code !== 0) throw new Error(`seed copier exited ${code}: ${seed.stderr()}`);
     log(`seeded in ${Math.round(performance.now() - t)} ms`);
 
     await producer.connect();

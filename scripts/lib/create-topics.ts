@@ -13,6 +13,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Partitions per CreateTopics request: 10,000 in one request outlast the 30 s timeout on the local source. */
 const PARTITIONS_PER_REQUEST = 1000;
 
+/**
+ * `partitions` partitions laid out in topics `<prefix>-0`, `<prefix>-1`, … of at most `width`
+ * partitions each (a few wide topics: creating many topics on the ZooKeeper source is what is slow),
+ * and every partition of them in topic order.
+ */
+export function wideTopics(
+  prefix: string,
+  partitions: number,
+  width: number,
+  configEntries?: ITopicConfig['configEntries'],
+): { topics: (ITopicConfig & { numPartitions: number })[]; refs: { topic: string; partition: number }[] } {
+  const topics = Array.from({ length: Math.ceil(partitions / width) }, (_, i) => ({
+    topic: `${prefix}-${i}`,
+    numPartitions: Math.min(width, partitions - i * width),
+    replicationFactor: 1,
+    ...(configEntries ? { configEntries } : {}),
+  }));
+  const refs = topics.flatMap((t) =>
+    Array.from({ length: t.numPartitions }, (_, partition) => ({ topic: t.topic, partition })),
+  );
+  return { topics, refs };
+}
+
 export async function createTopicsWithLeaders(admin: Admin, topics: readonly ITopicConfig[]): Promise<void> {
   let chunk: ITopicConfig[] = [];
   let partitions = 0;
